@@ -1,0 +1,140 @@
+# -*- coding: utf-8 -*-
+# Copyright: netmedic.network contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Rewrite configuration files without ever losing one.
+
+:func:`write_atomic` writes a new version of a file next to it, fsyncs it,
+gives it the old file's owner, group and mode, keeps a timestamped backup of
+the old content and renames the new file into place: a crash at any moment
+leaves either the old or the new file, never half of one.  :func:`unified_diff`
+renders the before/after for Ansible's diff mode.
+
+Standard library only: this file runs on managed hosts.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import stat
+import tempfile
+import time
+from typing import Optional
+
+
+class FileOpError(Exception):
+    """A file could not be read or written; ``str()`` is for operators."""
+
+
+def read_text(path: str, missing_ok: bool = False) -> Optional[str]:
+    """Content of ``path`` as text, or None when absent and ``missing_ok``."""
+    try:
+        with open(path, "r", encoding="utf-8") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise FileOpError("%s: no such file" % path) from None
+    except UnicodeDecodeError as exc:
+        raise FileOpError("%s: not UTF-8 text (%s)" % (path, exc.reason)) from None
+    except OSError as exc:
+        raise FileOpError("%s: cannot read: %s" % (path, exc.strerror)) from None
+
+
+def backup_path(path: str, now: Optional[float] = None) -> str:
+    """``PATH.YYYYmmddTHHMMSS.netmedic.bak`` (a new name if that one exists)."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now if now is not None else time.time()))
+    candidate = "%s.%s.netmedic.bak" % (path, stamp)
+    n = 1
+    while os.path.exists(candidate):
+        candidate = "%s.%s-%d.netmedic.bak" % (path, stamp, n)
+        n += 1
+    return candidate
+
+
+def write_atomic(path: str, content: str, backup: bool = True, mode: Optional[int] = None,
+                 owner: Optional[int] = None, group: Optional[int] = None) -> Optional[str]:
+    """Replace ``path`` with ``content`` atomically.  Returns the backup path (or None).
+
+    An existing file keeps its owner, group and permission bits (unless given);
+    a new file gets ``mode`` (default 0644) and the caller's owner.  The backup
+    is a copy with the same metadata, made before the rename.
+    """
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise FileOpError("%s: cannot stat: %s" % (path, exc.strerror)) from None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise FileOpError("%s: not a regular file, refusing to replace it" % path)
+
+    saved = None
+    if backup and st is not None:
+        saved = backup_path(path)
+        try:
+            shutil.copy2(path, saved)
+            os.chown(saved, st.st_uid, st.st_gid)
+        except OSError as exc:
+            raise FileOpError("%s: cannot write backup %s: %s" % (path, saved, exc.strerror)) from None
+
+    fd, tmp = None, None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".netmedic.tmp", dir=directory)
+        data = content.encode("utf-8")
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+        os.close(fd)
+        fd = None
+        if st is not None:
+            os.chmod(tmp, stat.S_IMODE(st.st_mode) if mode is None else mode)
+            os.chown(tmp, st.st_uid if owner is None else owner, st.st_gid if group is None else group)
+        else:
+            os.chmod(tmp, 0o644 if mode is None else mode)
+            if owner is not None or group is not None:
+                os.chown(tmp, -1 if owner is None else owner, -1 if group is None else group)
+        os.replace(tmp, path)
+        tmp = None
+        _fsync_dir(directory)
+    except OSError as exc:
+        raise FileOpError("%s: cannot write: %s" % (path, exc.strerror or exc)) from None
+    finally:
+        if fd is not None:
+            os.close(fd)
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+    return saved
+
+
+def _fsync_dir(directory: str) -> None:
+    try:
+        dfd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
+
+
+def unified_diff(before: Optional[str], after: Optional[str], path: str) -> str:
+    """A unified diff of two versions of ``path`` ('' when equal)."""
+    a = (before or "").splitlines(True)
+    b = (after or "").splitlines(True)
+    lines = difflib.unified_diff(a, b, fromfile="%s (before)" % path, tofile="%s (after)" % path)
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def ansible_diff(before: Optional[str], after: Optional[str], path: str) -> dict:
+    """The dict Ansible's diff callback renders for a file."""
+    return {"before": before or "", "after": after or "", "before_header": path, "after_header": path}

@@ -1,0 +1,149 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: netmedic.network contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: preflight_report
+short_description: Write the fleet preflight report (JSON and Markdown) and gate on severity
+version_added: 0.1.0
+description:
+  - Takes the per-host results of M(netmedic.network.preflight) and writes a
+    fleet report as JSON (versioned schema) and Markdown (hosts worst first).
+  - Fails, after writing the report, when a host has a finding at or above
+    O(fail_on), or when a host gave no result, so that maintenance does not
+    start on a sick network.
+  - Meant to run once on the controller (C(delegate_to: localhost), C(run_once: true)).
+author:
+  - netmedic.network contributors
+options:
+  results:
+    description:
+      - Per-host preflight results, keyed by inventory hostname. A host whose
+        value is null (unreachable, or the preflight task failed) is reported
+        as having no result.
+    type: dict
+    required: true
+  json_path:
+    description: Where to write the JSON report. Parent directories are created.
+    type: path
+    required: true
+  markdown_path:
+    description: Where to write the Markdown report. Parent directories are created.
+    type: path
+    required: true
+  fail_on:
+    description:
+      - Fail when any host has a finding of this severity or worse.
+      - V(never) only writes the report.
+    type: str
+    choices: [critical, warning, info, never]
+    default: critical
+  fail_on_no_result:
+    description: Fail when a host gave no preflight result.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+    description: In check mode nothing is written; the report is still returned.
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Write the fleet report
+  netmedic.network.preflight_report:
+    results: "{{ dict(hosts | zip(hosts | map('extract', hostvars) | map(attribute='netmedic_preflight', default=None))) }}"
+    json_path: reports/preflight.json
+    markdown_path: reports/preflight.md
+  vars:
+    hosts: "{{ ansible_play_hosts_all }}"
+  delegate_to: localhost
+  run_once: true
+"""
+
+RETURN = r"""
+summary:
+  description: Counts per severity, number of hosts, hosts with findings and hosts without result.
+  returned: always
+  type: dict
+  sample: {critical: 1, warning: 0, info: 2, hosts: 3, hosts_with_findings: 1, hosts_without_result: []}
+summary_line:
+  description: The one-line summary printed to operators.
+  returned: always
+  type: str
+  sample: "3 host(s): 1 critical, 0 warning, 2 info"
+failing_hosts:
+  description: Hosts at or above O(fail_on) (and hosts without result when O(fail_on_no_result)).
+  returned: always
+  type: list
+  elements: str
+json_path:
+  description: Path of the JSON report.
+  returned: always
+  type: str
+markdown_path:
+  description: Path of the Markdown report.
+  returned: always
+  type: str
+"""
+
+import datetime
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netmedic.network.plugins.module_utils.fileops import FileOpError, write_atomic
+from ansible_collections.netmedic.network.plugins.module_utils.findings import FindingError, at_least
+from ansible_collections.netmedic.network.plugins.module_utils.report import (
+    build_report, hosts_at_or_above, summary_line, to_json, to_markdown)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            results=dict(type="dict", required=True),
+            json_path=dict(type="path", required=True),
+            markdown_path=dict(type="path", required=True),
+            fail_on=dict(type="str", choices=["critical", "warning", "info", "never"], default="critical"),
+            fail_on_no_result=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    generated = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+    try:
+        report = build_report(p["results"], generated=generated)
+    except (FindingError, TypeError, AttributeError) as exc:
+        module.fail_json(msg="the preflight results do not look like netmedic.network.preflight output: %s" % exc)
+
+    changed = False
+    if not module.check_mode:
+        for path, text in ((p["json_path"], to_json(report)), (p["markdown_path"], to_markdown(report))):
+            try:
+                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+                write_atomic(path, text, backup=False)
+            except (OSError, FileOpError) as exc:
+                module.fail_json(msg="cannot write the report to %s: %s" % (path, exc))
+            changed = True
+
+    failing = [] if p["fail_on"] == "never" else hosts_at_or_above(report, p["fail_on"])
+    if p["fail_on_no_result"]:
+        failing = sorted(set(failing) | set(report["summary"]["hosts_without_result"]))
+    result = dict(changed=changed, summary=report["summary"], summary_line=summary_line(report),
+                  failing_hosts=failing, json_path=p["json_path"], markdown_path=p["markdown_path"])
+    if failing:
+        worst = ["%s (%s)" % (h, ", ".join(sorted({f["id"] for f in report["hosts"][h]["findings"]
+                                                   if p["fail_on"] != "never" and at_least(f["severity"], p["fail_on"])}))
+                              or "no result")
+                 for h in failing]
+        module.fail_json(msg="do not start maintenance: %d host(s) at or above '%s': %s. Details: %s"
+                         % (len(failing), p["fail_on"], "; ".join(worst), p["markdown_path"]), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
