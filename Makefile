@@ -1,0 +1,105 @@
+# netmedic.network: one Makefile for operators and developers.
+#   make preflight   set up and audit this machine (README, first command)
+#   make test        install what is missing and run every test stage (README, second command)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON  ?= python3
+VENV    ?= $(CURDIR)/.venv
+BIN     := $(VENV)/bin
+DEV     := $(CURDIR)/build/dev
+STAGE   := $(CURDIR)/tests/stage
+export ANSIBLE_COLLECTIONS_PATH := $(DEV):$(CURDIR)/build/collections
+export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
+export ANSIBLE_FORCE_COLOR := 0
+export PATH := $(BIN):$(PATH)
+export CONTAINERS_CONF := $(CURDIR)/tests/lab/containers.conf
+
+APT_PACKAGES := $(shell sed -e 's/\#.*//' tests/system-packages.txt)
+
+.PHONY: help
+help:
+	@echo "make preflight    set up (venv, collection) and audit this machine"
+	@echo "make test         everything CI runs: sanity, lint, unit, integration, molecule"
+	@echo "make unit | integration | molecule | sanity | lint | bench"
+	@echo "make lab-image | lab-up | lab-down"
+
+# ---------------------------------------------------------------- setup
+.PHONY: system-packages-min system-packages venv venv-test dev-link
+system-packages-min:
+	@command -v $(PYTHON) >/dev/null && $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-venv; }
+
+system-packages:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "installing: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "system packages: all present"; fi
+
+$(BIN)/ansible-playbook: requirements.txt requirements.lock
+	$(MAKE) system-packages-min
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt -c requirements.lock
+	touch $@
+
+venv: $(BIN)/ansible-playbook
+
+$(BIN)/molecule: requirements-test.txt requirements.lock $(BIN)/ansible-playbook
+	$(BIN)/pip install -q -r requirements-test.txt -c requirements.lock
+	touch $@
+
+venv-test: $(BIN)/molecule
+
+dev-link:
+	@mkdir -p $(DEV)/ansible_collections/netmedic
+	@ln -sfn $(CURDIR) $(DEV)/ansible_collections/netmedic/network
+
+.PHONY: setup build install
+setup: venv dev-link
+
+build: venv
+	@mkdir -p build
+	$(BIN)/ansible-galaxy collection build --force --output-path build/ .
+
+# The built tarball, installed the way a user would install it.
+install: build
+	$(BIN)/ansible-galaxy collection install --force -p build/installed build/netmedic-network-*.tar.gz
+
+# ---------------------------------------------------------------- the main job
+.PHONY: preflight
+preflight: install
+	cd build && ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/installed $(BIN)/ansible-playbook \
+	  -e preflight_report_dir=$(CURDIR)/netmedic-reports $(PREFLIGHT_ARGS) netmedic.network.preflight
+
+# ---------------------------------------------------------------- tests
+.PHONY: test test-setup unit integration molecule sanity lint bench
+test:
+	@rm -f build/stage-times.txt
+	@$(STAGE) setup $(MAKE) -s test-setup
+	@$(STAGE) unit $(MAKE) -s unit
+	@$(STAGE) sanity $(MAKE) -s sanity
+	@$(STAGE) lint $(MAKE) -s lint
+	@$(STAGE) integration $(MAKE) -s integration
+	@$(STAGE) molecule $(MAKE) -s molecule
+	@echo; echo "stage times:"; cat build/stage-times.txt
+
+test-setup: system-packages venv-test dev-link
+
+unit: venv-test dev-link
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
+
+integration: venv-test dev-link
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/integration
+
+molecule: venv-test dev-link
+	@echo "no molecule scenario yet"
+
+sanity: venv-test
+	@echo "sanity not wired yet"
+
+lint: venv-test dev-link
+	$(BIN)/ansible-lint --profile production
+
+bench: venv-test dev-link
+	@for b in tests/bench/*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python $$b || exit 1; done
