@@ -96,7 +96,7 @@ molecule: venv-test dev-link
 	@echo "no molecule scenario yet"
 
 sanity: venv-test
-	@echo "sanity not wired yet"
+	tests/sanity/run
 
 lint: venv-test dev-link
 	$(BIN)/ansible-lint --profile production

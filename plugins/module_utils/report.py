@@ -74,8 +74,9 @@ def to_markdown(report: Mapping[str, Any]) -> str:
            "Generated %s by %s." % (report["generated"], report["tool"]), "",
            "| hosts | with findings | without result | critical | warning | info |",
            "|---:|---:|---:|---:|---:|---:|",
-           "| %d | %d | %d | %d | %d | %d |" % (s["hosts"], s["hosts_with_findings"], len(s["hosts_without_result"]),
-                                             s["critical"], s["warning"], s["info"]), ""]
+           "| %d | %d | %d | %d | %d | %d |" % (
+               s["hosts"], s["hosts_with_findings"], len(s["hosts_without_result"]),
+               s["critical"], s["warning"], s["info"]), ""]
     if not report["hosts"]:
         out += ["No hosts were audited.", ""]
     for host, data in sorted(report["hosts"].items(), key=_host_order):
@@ -85,12 +86,12 @@ def to_markdown(report: Mapping[str, Any]) -> str:
         if not data["findings"]:
             out += ["## %s: clean" % host, ""]
             continue
-        out += ["## %s: %s" % (host, ", ".join("%d %s" % (data["summary"][sev], sev)
-                                               for sev in SEVERITIES if data["summary"][sev])), "",
+        counts = ", ".join("%d %s" % (data["summary"][sev], sev) for sev in SEVERITIES if data["summary"][sev])
+        out += ["## %s: %s" % (host, counts), "",
                 "| severity | check | subject | summary | fix |", "|---|---|---|---|---|"]
         for f in data["findings"]:
-            out.append("| %s | %s | %s | %s | %s |" % (f["severity"], f["id"], _cell(f["subject"] or "-"),
-                                                    _cell(f["summary"]), _cell(_fix_text(f["fix"]))))
+            cells = (f["severity"], f["id"], _cell(f["subject"] or "-"), _cell(f["summary"]), _cell(_fix_text(f["fix"])))
+            out.append("| %s | %s | %s | %s | %s |" % cells)
         out.append("")
     return "\n".join(out)
 

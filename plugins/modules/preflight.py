@@ -19,7 +19,7 @@ description:
     warning finding instead of failing the play.
   - Read-only. Never changes the host, so C(changed) is always false.
 author:
-  - netmedic.network contributors
+  - netmedic.network contributors (@netmedic)
 options:
   checks:
     description:
@@ -35,8 +35,8 @@ options:
     default: []
   options:
     description:
-      - Per-audit options and thresholds, keyed by audit name, for example
-        C({bgp: {min_established_seconds: 300}}). Each audit documents its own.
+      - "Per-audit options and thresholds, keyed by audit name, for example
+        C({bgp: {min_established_seconds: 300}}). Each audit documents its own."
     type: dict
     default: {}
   root:
@@ -55,6 +55,7 @@ attributes:
     description: The module never changes anything, so check mode is the same as a normal run.
   diff_mode:
     support: none
+    description: Nothing on the host changes, so there is no diff.
 notes:
   - Managed hosts need only Python 3.8+ and the standard library.
 """

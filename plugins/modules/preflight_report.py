@@ -16,9 +16,9 @@ description:
   - Fails, after writing the report, when a host has a finding at or above
     O(fail_on), or when a host gave no result, so that maintenance does not
     start on a sick network.
-  - Meant to run once on the controller (C(delegate_to: localhost), C(run_once: true)).
+  - "Meant to run once on the controller (C(delegate_to: localhost), C(run_once: true))."
 author:
-  - netmedic.network contributors
+  - netmedic.network contributors (@netmedic)
 options:
   results:
     description:
@@ -52,6 +52,7 @@ attributes:
     description: In check mode nothing is written; the report is still returned.
   diff_mode:
     support: none
+    description: The report is new output, not an edit; it is not shown as a diff.
 """
 
 EXAMPLES = r"""
