@@ -1,0 +1,287 @@
+"""A real IPMI peer for tests: OpenIPMI's ipmi_sim on loopback, with our OEM module.
+
+``ipmi_sim`` speaks IPMI 1.5/2.0 over LAN (UDP) on 127.0.0.1; ``nmbmc_oem.c``
+(beside this file, compiled with gcc against libopenipmi-dev on first use) makes
+it answer Supermicro's LAN-interface-mode command (netfn 0x30, cmd 0x70, 0x0c)::
+
+    from bmc import Bmc
+    with Bmc(vendor="supermicro", mode="failover") as b:     # started, answering
+        b.ipmitool("raw", "0x30", "0x70", "0x0c", "0")        # -> " 02"
+        b.set_calls()                                         # -> [] (sets the OEM module accepted)
+        b.pause(); ...; b.resume()                            # SIGSTOP: a BMC that stops answering
+    # stopped (also when the block raised), state directory removed
+
+Options: ``vendor`` supermicro (0x2a7c) | dell (674) | other (Intel, 343);
+``oem=False`` leaves the module out so the command answers 0xc1 "invalid
+command"; ``mode`` the start mode (failover, Supermicro's factory default);
+``generation`` x9 | x8 (the command form the module speaks).
+
+Each instance gets a free UDP port and a private state directory (prefix
+``nmbmc-``).  The password reaches ipmitool only through ``IPMI_PASSWORD``.
+
+As a command (manual poking; Ctrl-C stops it)::
+
+    python3 tests/lab/ipmi/bmc.py [--vendor dell] [--mode failover] [--no-oem] [--x8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Dict, List, Optional
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.join(HERE, "nmbmc_oem.c")
+PREFIX = "nmbmc-"
+VENDORS = {"supermicro": (0x2A7C, 0x0937), "dell": (0x02A2, 0x0100), "other": (0x0157, 0x0048)}
+MODES = {"dedicated": 0, "shared": 1, "failover": 2}
+CIPHER_SUITE = 3
+
+
+class BmcError(RuntimeError):
+    pass
+
+
+def _need(tool: str, package: str) -> str:
+    path = shutil.which(tool, path=os.environ.get("PATH", "") + ":/usr/sbin:/usr/bin:/sbin:/bin")
+    if not path:
+        raise BmcError("%s not found: install the Debian package %s (make test does)" % (tool, package))
+    return path
+
+
+def build_module() -> str:
+    """Compile nmbmc_oem.c once per source version; path of the .so."""
+    with open(SOURCE, "rb") as fh:
+        digest = hashlib.sha256(fh.read()).hexdigest()[:12]
+    outdir = os.path.join(tempfile.gettempdir(), "%sbuild-%s" % (PREFIX, digest))
+    so = os.path.join(outdir, "nmbmc_oem.so")
+    if os.path.exists(so):
+        return so
+    if not os.path.exists("/usr/include/OpenIPMI/mcserv.h"):
+        raise BmcError("/usr/include/OpenIPMI/mcserv.h missing: install the Debian package libopenipmi-dev")
+    gcc = _need("gcc", "gcc")
+    os.makedirs(outdir, exist_ok=True)
+    tmp = so + ".%d.tmp" % os.getpid()
+    proc = subprocess.run([gcc, "-Wall", "-Wextra", "-Werror", "-O2", "-shared", "-fPIC", "-o", tmp, SOURCE],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=120)
+    if proc.returncode != 0:
+        raise BmcError("building the ipmi_sim OEM module failed:\n" + proc.stdout)
+    os.replace(tmp, so)
+    return so
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _fill(template: str, **values) -> str:
+    with open(os.path.join(HERE, template), encoding="utf-8") as fh:
+        return string.Template(fh.read()).substitute(**values)
+
+
+class Bmc:
+    """One ipmi_sim BMC on 127.0.0.1; a context manager that always stops it."""
+
+    def __init__(self, vendor: str = "supermicro", oem: bool = True, mode: str = "failover",
+                 generation: str = "x9", user: str = "admin", password: str = "nmbmc-S3cret-pw",
+                 start_timeout: float = 10.0):
+        if vendor not in VENDORS:
+            raise ValueError("vendor must be one of %s" % ", ".join(VENDORS))
+        if mode not in MODES:
+            raise ValueError("mode must be one of %s" % ", ".join(MODES))
+        if generation not in ("x9", "x8"):
+            raise ValueError("generation must be x9 or x8")
+        self.vendor, self.oem, self.mode, self.generation = vendor, oem, mode, generation
+        self.user, self.password = user, password
+        self.start_timeout = start_timeout
+        self.host = "127.0.0.1"
+        self.port: Optional[int] = None
+        self.dir: Optional[str] = None
+        self.proc: Optional[subprocess.Popen] = None
+        self.paused = False
+
+    # ------------------------------------------------------------ lifecycle
+    def __enter__(self) -> "Bmc":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def pid(self) -> Optional[int]:
+        return self.proc.pid if self.proc else None
+
+    @property
+    def oem_log(self) -> str:
+        return os.path.join(self.dir or "", "oem.log")
+
+    def start(self) -> "Bmc":
+        ipmi_sim = _need("ipmi_sim", "openipmi")
+        _need("ipmitool", "ipmitool")
+        so = build_module() if self.oem else None
+        self.dir = tempfile.mkdtemp(prefix=PREFIX)
+        os.chmod(self.dir, 0o700)
+        os.makedirs(os.path.join(self.dir, "state"))
+        manufacturer, product = VENDORS[self.vendor]
+        last_error = ""
+        try:
+            for _attempt in range(3):  # a free port can be taken between probe and bind
+                self.port = free_udp_port()
+                loadlib = ('loadlib "%s" "mode=%d gen=%s log=%s"' % (so, MODES[self.mode], self.generation,
+                                                                    self.oem_log)) if so else ""
+                with open(os.path.join(self.dir, "lan.conf"), "w", encoding="utf-8") as fh:
+                    fh.write(_fill("lan.conf.in", port=self.port, loadlib=loadlib, user=self.user,
+                                   password=self.password))
+                with open(os.path.join(self.dir, "bmc.emu"), "w", encoding="utf-8") as fh:
+                    fh.write(_fill("bmc.emu.in", manufacturer="0x%04x" % manufacturer, product="0x%04x" % product))
+                log = open(os.path.join(self.dir, "ipmi_sim.log"), "w")
+                try:
+                    self.proc = subprocess.Popen(
+                        [ipmi_sim, "-n", "-p", "-c", "lan.conf", "-f", "bmc.emu", "-s", "state"],
+                        cwd=self.dir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                        start_new_session=True)
+                finally:
+                    log.close()
+                if self._wait_answering():
+                    return self
+                last_error = self.log()
+                self._kill()
+            raise BmcError("ipmi_sim did not answer 'mc info' on 127.0.0.1 within %g s:\n%s"
+                           % (self.start_timeout, last_error))
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_answering(self) -> bool:
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                if self.ipmitool("mc", "info", timeout=3).returncode == 0:
+                    return True
+            except subprocess.TimeoutExpired:
+                pass
+            time.sleep(0.1)
+        return False
+
+    def _kill(self) -> None:
+        if not self.proc:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGCONT)
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=5)
+        self.proc = None
+        self.paused = False
+
+    def stop(self) -> None:
+        """Stop ipmi_sim (also a paused one) and remove its directory.  Idempotent."""
+        try:
+            self._kill()
+        finally:
+            if self.dir and os.path.isdir(self.dir):
+                shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
+
+    def pause(self) -> None:
+        """SIGSTOP ipmi_sim: the BMC stops answering (a hung BMC)."""
+        os.killpg(self.proc.pid, signal.SIGSTOP)
+        self.paused = True
+
+    def resume(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGCONT)
+        self.paused = False
+
+    # ------------------------------------------------------------ poking
+    def env(self) -> Dict[str, str]:
+        env = dict(os.environ)
+        env["IPMI_PASSWORD"] = self.password
+        return env
+
+    def ipmitool_argv(self, *args: str) -> List[str]:
+        return ["ipmitool", "-I", "lanplus", "-C", str(CIPHER_SUITE), "-H", self.host, "-p", str(self.port),
+                "-U", self.user, "-E"] + list(args)
+
+    def ipmitool(self, *args: str, timeout: float = 10) -> subprocess.CompletedProcess:
+        return subprocess.run(self.ipmitool_argv(*args), env=self.env(), stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                              timeout=timeout)
+
+    def read_mode(self) -> str:
+        """The mode as the OEM module holds it, read with plain ipmitool (X9 or X8 form)."""
+        req = ["0x0c", "0"] if self.generation == "x9" else ["0x0c", "0", "0", "0"]
+        res = self.ipmitool("raw", "0x30", "0x70", *req)
+        if res.returncode != 0:
+            raise BmcError("reading the LAN mode failed: %s" % res.stderr.strip())
+        data = [int(b, 16) for b in res.stdout.split()]
+        if self.generation == "x9":
+            return {v: k for k, v in MODES.items()}[data[0]]
+        return {(0, 0): "failover", (1, 0): "dedicated", (1, 1): "shared"}[tuple(data)]
+
+    def set_calls(self) -> List[str]:
+        """Modes set through the OEM command so far (``["dedicated"]``), from the module's log."""
+        names = {str(v): k for k, v in MODES.items()}
+        try:
+            with open(self.oem_log, encoding="utf-8") as fh:
+                return [names.get(line.split()[1], line.strip()) for line in fh if line.startswith("set ")]
+        except FileNotFoundError:
+            return []
+
+    def log(self) -> str:
+        try:
+            with open(os.path.join(self.dir or "", "ipmi_sim.log"), encoding="utf-8", errors="replace") as fh:
+                return fh.read()
+        except OSError:
+            return ""
+
+    def module_params(self, **extra) -> Dict[str, object]:
+        """Parameters of netmedic.network.ipmi_lan_mode that reach this BMC over lanplus."""
+        params = dict(interface="lanplus", host=self.host, port=self.port, user=self.user,
+                      password=self.password, cipher_suite=CIPHER_SUITE)
+        params.update(extra)
+        return params
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--vendor", choices=sorted(VENDORS), default="supermicro")
+    ap.add_argument("--mode", choices=sorted(MODES), default="failover")
+    ap.add_argument("--no-oem", action="store_true")
+    ap.add_argument("--x8", action="store_true")
+    args = ap.parse_args(argv)
+    with Bmc(vendor=args.vendor, mode=args.mode, oem=not args.no_oem, generation="x8" if args.x8 else "x9") as b:
+        print("ipmi_sim pid %d on 127.0.0.1:%d (user %s, password in IPMI_PASSWORD=%s)"
+              % (b.pid, b.port, b.user, b.password))
+        print("  " + " ".join(b.ipmitool_argv("mc", "info")))
+        try:
+            while b.proc.poll() is None:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
