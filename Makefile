@@ -74,15 +74,17 @@ preflight: install
 
 # ---------------------------------------------------------------- tests
 .PHONY: test test-setup unit integration molecule sanity lint bench
+TEST_STAGES := unit sanity lint integration molecule
+
+# Setup must succeed; then every stage runs (a red stage does not hide the others),
+# each printing its wall time, and the exit code is non-zero if any stage failed.
 test:
-	@rm -f build/stage-times.txt
+	@mkdir -p build && rm -f build/stage-times.txt
 	@$(STAGE) setup $(MAKE) -s test-setup
-	@$(STAGE) unit $(MAKE) -s unit
-	@$(STAGE) sanity $(MAKE) -s sanity
-	@$(STAGE) lint $(MAKE) -s lint
-	@$(STAGE) integration $(MAKE) -s integration
-	@$(STAGE) molecule $(MAKE) -s molecule
-	@echo; echo "stage times:"; cat build/stage-times.txt
+	@failed=0; for s in $(TEST_STAGES); do $(STAGE) $$s $(MAKE) -s $$s || failed=$$((failed+1)); done; \
+	echo; echo "stage times:"; cat build/stage-times.txt; \
+	echo "stages: $$(( $(words $(TEST_STAGES)) - failed )) passed, $$failed failed"; \
+	[ $$failed -eq 0 ]
 
 test-setup: system-packages venv-test dev-link
 
