@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, Dict, List, Mapping, Optional
+from xml.sax.saxutils import escape, quoteattr
 
 from ansible_collections.netmedic.network.plugins.module_utils.findings import (
     SCHEMA_VERSION, SEVERITIES, Finding, at_least, count_by_severity, severity_rank, sort_findings, worst_severity)
@@ -113,3 +114,42 @@ def summary_line(report: Mapping[str, Any]) -> str:
     if s["hosts_without_result"]:
         line += "; no result from %s" % ", ".join(s["hosts_without_result"])
     return line
+
+
+def to_junit(report: Mapping[str, Any], fail_on: str = "warning") -> str:
+    """JUnit XML: a test suite per host, a test case per finding.
+
+    Findings at ``fail_on`` or worse are failures; milder ones are passing
+    cases carrying the summary; a host without result is an error.  CI systems
+    (GitLab, Jenkins, GitHub test reporters) then show findings as test results.
+    """
+    suites = []
+    total = failures = errors = 0
+    for host, data in sorted(report["hosts"].items()):
+        cases = []
+        h_fail = h_err = 0
+        if data["status"] == NO_RESULT:
+            h_err = 1
+            cases.append('    <testcase classname=%s name="preflight"><error message=%s/></testcase>'
+                         % (quoteattr(host), quoteattr(str(data["error"]))))
+        elif not data["findings"]:
+            cases.append('    <testcase classname=%s name="preflight"/>' % quoteattr(host))
+        for f in data["findings"]:
+            name = f["id"] + ((" " + f["subject"]) if f["subject"] else "")
+            body = escape(json.dumps({"evidence": f["evidence"], "fix": f["fix"], "incident": f["incident"]},
+                                     sort_keys=True))
+            if fail_on != "never" and at_least(f["severity"], fail_on):
+                h_fail += 1
+                cases.append('    <testcase classname=%s name=%s><failure type=%s message=%s>%s</failure></testcase>'
+                             % (quoteattr(host), quoteattr(name), quoteattr(f["severity"]),
+                                quoteattr(f["summary"]), body))
+            else:
+                cases.append('    <testcase classname=%s name=%s><system-out>%s: %s</system-out></testcase>'
+                             % (quoteattr(host), quoteattr(name), escape(f["severity"]), escape(f["summary"])))
+        total += len(cases)
+        failures += h_fail
+        errors += h_err
+        suites.append('  <testsuite name=%s tests="%d" failures="%d" errors="%d">\n%s\n  </testsuite>'
+                      % (quoteattr(host), len(cases), h_fail, h_err, "\n".join(cases)))
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="netmedic preflight" tests="%d" '
+            'failures="%d" errors="%d">\n%s\n</testsuites>\n' % (total, failures, errors, "\n".join(suites)))

@@ -35,6 +35,12 @@ options:
     description: Where to write the Markdown report. Parent directories are created.
     type: path
     required: true
+  junit_path:
+    description:
+      - Where to write a JUnit XML report (a test suite per host, a test case per
+        finding; findings at or above O(fail_on) are failures), for CI systems.
+      - Not written when unset.
+    type: path
   fail_on:
     description:
       - Fail when any host has a finding of this severity or worse.
@@ -91,6 +97,10 @@ markdown_path:
   description: Path of the Markdown report.
   returned: always
   type: str
+junit_path:
+  description: Path of the JUnit XML report, when written.
+  returned: when O(junit_path) is set
+  type: str
 """
 
 import datetime
@@ -100,7 +110,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils.fileops import FileOpError, write_atomic
 from ansible_collections.netmedic.network.plugins.module_utils.findings import FindingError, at_least
 from ansible_collections.netmedic.network.plugins.module_utils.report import (
-    build_report, hosts_at_or_above, summary_line, to_json, to_markdown)
+    build_report, hosts_at_or_above, summary_line, to_json, to_junit, to_markdown)
 
 
 def main():
@@ -109,6 +119,7 @@ def main():
             results=dict(type="dict", required=True),
             json_path=dict(type="path", required=True),
             markdown_path=dict(type="path", required=True),
+            junit_path=dict(type="path"),
             fail_on=dict(type="str", choices=["critical", "warning", "info", "never"], default="critical"),
             fail_on_no_result=dict(type="bool", default=True),
         ),
@@ -123,7 +134,10 @@ def main():
 
     changed = False
     if not module.check_mode:
-        for path, text in ((p["json_path"], to_json(report)), (p["markdown_path"], to_markdown(report))):
+        outputs = [(p["json_path"], to_json(report)), (p["markdown_path"], to_markdown(report))]
+        if p["junit_path"]:
+            outputs.append((p["junit_path"], to_junit(report, fail_on=p["fail_on"])))
+        for path, text in outputs:
             try:
                 os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
                 write_atomic(path, text, backup=False)
@@ -136,6 +150,8 @@ def main():
         failing = sorted(set(failing) | set(report["summary"]["hosts_without_result"]))
     result = dict(changed=changed, summary=report["summary"], summary_line=summary_line(report),
                   failing_hosts=failing, json_path=p["json_path"], markdown_path=p["markdown_path"])
+    if p["junit_path"]:
+        result["junit_path"] = p["junit_path"]
     if failing:
         worst = ["%s (%s)" % (h, ", ".join(sorted({f["id"] for f in report["hosts"][h]["findings"]
                                                    if p["fail_on"] != "never" and at_least(f["severity"], p["fail_on"])}))

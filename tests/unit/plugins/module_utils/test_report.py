@@ -42,3 +42,18 @@ def test_empty_fleet():
     rep = R.build_report({}, generated="now")
     assert "No hosts were audited." in R.to_markdown(rep)
     assert R.summary_line(rep) == "0 host(s): 0 critical, 0 warning, 0 info"
+
+
+def test_junit_is_valid_xml_with_failures_and_errors():
+    import xml.etree.ElementTree as ET
+    rep = R.build_report(RESULTS, generated="now")
+    root = ET.fromstring(R.to_junit(rep, fail_on="warning"))
+    assert root.get("failures") == "2" and root.get("errors") == "2"
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert set(suites) == {"r1", "r2", "r3", "r4", "r5"}
+    r2 = suites["r2"].findall("testcase")
+    assert [c.get("name") for c in r2] == ["NM-BGP-001 peer 192.0.2.1", "NM-BGP-004"]
+    assert r2[0].find("failure").get("type") == "critical" and r2[1].find("failure") is None
+    assert suites["r1"].find("testcase").get("name") == "preflight"
+    assert suites["r4"].find("testcase/error").get("message") == "Failed to connect to the host via ssh"
+    assert ET.fromstring(R.to_junit(rep, fail_on="never")).get("failures") == "0"

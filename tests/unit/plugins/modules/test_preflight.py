@@ -55,3 +55,14 @@ def test_report_rejects_garbage(run_module, tmp_path):
     res = run_module("preflight_report", {"results": {"h": {"findings": [{"id": "bad"}]}},
                                           "json_path": str(tmp_path / "j"), "markdown_path": str(tmp_path / "m")})
     assert res.failed and "do not look like netmedic.network.preflight output" in res["msg"]
+
+
+def test_report_module_writes_junit(run_module, tmp_path):
+    import xml.etree.ElementTree as ET
+    results = {"r1": {"findings": [{"id": "NM-BGP-001", "severity": "warning", "summary": "flapping"}]}}
+    jx = tmp_path / "r.junit.xml"
+    res = run_module("preflight_report", {"results": results, "json_path": str(tmp_path / "r.json"),
+                                          "markdown_path": str(tmp_path / "r.md"), "junit_path": str(jx),
+                                          "fail_on": "warning"})
+    assert res.failed and res["junit_path"] == str(jx)
+    assert ET.parse(str(jx)).getroot().get("failures") == "1"
