@@ -1,7 +1,8 @@
 #!/bin/bash
 # Install the containers.podman collection (podman connection plugin, Molecule's
-# podman driver) into build/collections without Ansible Galaxy, which is not
-# reachable here: it is taken from PyPI's `ansible` community package wheel.
+# podman driver) and ansible.posix (the `json` stdout callback lab.py reads
+# results with) into build/collections without Ansible Galaxy, which is not
+# reachable here: both are taken from PyPI's `ansible` community package wheel.
 # Idempotent; a no-op when the same version is already in place.
 set -euo pipefail
 
@@ -9,14 +10,15 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 ANSIBLE_VERSION=${NETMEDIC_ANSIBLE_WHEEL_VERSION:-12.3.0}
 DEST=$REPO/build/collections
-STAMP=$DEST/ansible_collections/containers/podman/.netmedic-from-ansible-$ANSIBLE_VERSION
+COLLS="containers/podman ansible/posix"
+STAMP=$DEST/ansible_collections/.netmedic-from-ansible-$ANSIBLE_VERSION
 PIP=${PIP:-$REPO/.venv/bin/pip}
 PY=${PY:-$REPO/.venv/bin/python}
 [ -x "$PIP" ] || PIP="python3 -m pip"
 [ -x "$PY" ] || PY=python3
 
 if [ -e "$STAMP" ]; then
-    echo "containers.podman from ansible $ANSIBLE_VERSION already in $DEST"
+    echo "containers.podman, ansible.posix from ansible $ANSIBLE_VERSION already in $DEST"
     exit 0
 fi
 
@@ -28,23 +30,25 @@ if [ -z "$wheel" ]; then
     wheel=$(ls "$wheels"/ansible-"$ANSIBLE_VERSION"-*.whl | head -1)
 fi
 
-"$PY" - "$wheel" "$DEST" <<'PY'
-import os, shutil, sys, tempfile, zipfile
-wheel, dest = sys.argv[1], sys.argv[2]
-prefix = "ansible_collections/containers/podman/"
-target = os.path.join(dest, prefix)
-tmp = tempfile.mkdtemp(dir=dest, prefix=".podman-")
-with zipfile.ZipFile(wheel) as zf:
-    members = [n for n in zf.namelist() if n.startswith(prefix)]
-    if not members:
-        sys.exit("%s holds no %s" % (wheel, prefix))
-    zf.extractall(tmp, members)
-shutil.rmtree(target, ignore_errors=True)
-os.makedirs(os.path.dirname(target.rstrip("/")), exist_ok=True)
-os.rename(os.path.join(tmp, prefix), target)
-shutil.rmtree(tmp)
+"$PY" - "$wheel" "$DEST" $COLLS <<'PY'
+import json, os, shutil, sys, tempfile, zipfile
+wheel, dest, colls = sys.argv[1], sys.argv[2], sys.argv[3:]
+os.makedirs(dest, exist_ok=True)
+for coll in colls:
+    prefix = "ansible_collections/%s/" % coll
+    target = os.path.join(dest, prefix)
+    tmp = tempfile.mkdtemp(dir=dest, prefix=".extract-")
+    with zipfile.ZipFile(wheel) as zf:
+        members = [n for n in zf.namelist() if n.startswith(prefix)]
+        if not members:
+            sys.exit("%s holds no %s" % (wheel, prefix))
+        zf.extractall(tmp, members)
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(os.path.dirname(target.rstrip("/")), exist_ok=True)
+    os.rename(os.path.join(tmp, prefix), target)
+    shutil.rmtree(tmp)
+    with open(os.path.join(target, "MANIFEST.json")) as fh:
+        version = json.load(fh)["collection_info"]["version"]
+    print("%s %s (from %s) installed in %s" % (coll.replace("/", "."), version, os.path.basename(wheel), dest))
 PY
 touch "$STAMP"
-version=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["collection_info"]["version"])' \
-    "$DEST/ansible_collections/containers/podman/MANIFEST.json" 2>/dev/null || echo "?")
-echo "containers.podman $version (from ansible $ANSIBLE_VERSION) installed in $DEST"

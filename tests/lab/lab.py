@@ -105,6 +105,7 @@ def _ansible_env() -> Dict[str, str]:
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
+        "LC_ALL": "C.UTF-8",        # the runner's default C locale makes Ansible refuse to start
         "PATH": path,
     }
 
@@ -120,6 +121,12 @@ def ensure_image() -> str:
     """Build the lab image when missing or out of date (a no-op in well under a second otherwise)."""
     runner.run([os.path.join(HERE, "build-image.sh")], timeout=1800, check=True)
     return IMAGE
+
+
+def ensure_podman_collection() -> str:
+    """Install containers.podman into build/collections when missing (a no-op otherwise)."""
+    runner.run([os.path.join(HERE, "install-podman-collection.sh")], timeout=600, check=True)
+    return COLLECTIONS
 
 
 def ensure_derived_image(name: str, packages: Iterable[str]) -> str:
@@ -217,13 +224,15 @@ class Host:
         Raises CommandError only when Ansible itself produced no result (bad
         module name, connection failure...); a failed module is returned.
         """
-        argv = self._ansible_base("ansible") + ["all", "-m", module, "-a", json.dumps(args or {})]
+        argv = self._ansible_base("ansible") + ["all", "-m", module]
+        if args:   # a JSON dict; an empty one would be taken for "raw params"
+            argv += ["-a", json.dumps(args)]
         if check:
             argv.append("--check")
         if diff:
             argv.append("--diff")
         env = _ansible_env()
-        env.update({"ANSIBLE_STDOUT_CALLBACK": "json", "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
+        env.update({"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
                     "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"})
         res = runner.run(argv, timeout=timeout, env=env, cwd=REPO)
         try:
