@@ -75,6 +75,13 @@ def _registered() -> List[Audit]:
     # Each area appends its AUDIT here, e.g.:
     #   from ansible_collections.netmedic.network.plugins.module_utils import audit_bond
     #   audits.append(audit_bond.AUDIT)
+    from ansible_collections.netmedic.network.plugins.module_utils import audit_bmc
+    audits.append(audit_bmc.AUDIT)
+    from ansible_collections.netmedic.network.plugins.module_utils import audit_bgp
+    from ansible_collections.netmedic.network.plugins.module_utils import audit_frr_settings
+    from ansible_collections.netmedic.network.plugins.module_utils import audit_ipv6_cache
+    from ansible_collections.netmedic.network.plugins.module_utils import audit_link_flaps
+    audits.extend([audit_bgp.AUDIT, audit_frr_settings.AUDIT, audit_ipv6_cache.AUDIT, audit_link_flaps.AUDIT])
     return audits
 
 
