@@ -66,6 +66,12 @@ build: venv
 install: build
 	$(BIN)/ansible-galaxy collection install --force -p build/installed build/netmedic-network-*.tar.gz
 
+# A build context for an AWX / AAP execution environment (ansible-builder).
+.PHONY: ee-context
+ee-context: build venv-test
+	@mkdir -p build/ee && cp $$(ls -t build/netmedic-network-*.tar.gz | head -n1) build/ee/netmedic-network.tar.gz
+	$(BIN)/ansible-builder create -f execution-environment.yml -c build/ee/context --output-filename Containerfile
+
 # ---------------------------------------------------------------- the main job
 .PHONY: preflight
 preflight: install
