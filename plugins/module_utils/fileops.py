@@ -42,24 +42,32 @@ def read_text(path: str, missing_ok: bool = False) -> Optional[str]:
         raise FileOpError("%s: cannot read: %s" % (path, exc.strerror)) from None
 
 
-def backup_path(path: str, now: Optional[float] = None) -> str:
-    """``PATH.YYYYmmddTHHMMSS.netmedic.bak`` (a new name if that one exists)."""
+def backup_path(path: str, now: Optional[float] = None, directory: Optional[str] = None) -> str:
+    """``PATH.YYYYmmddTHHMMSS.netmedic.bak`` (a new name if that one exists).
+
+    With ``directory`` the backup goes there instead of next to the file (for
+    files in directories a program reads with a glob, such as ifupdown's
+    ``source interfaces.d/*``, where a backup would be read as configuration).
+    """
     stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now if now is not None else time.time()))
-    candidate = "%s.%s.netmedic.bak" % (path, stamp)
+    base = os.path.join(directory, os.path.basename(path)) if directory else path
+    candidate = "%s.%s.netmedic.bak" % (base, stamp)
     n = 1
     while os.path.exists(candidate):
-        candidate = "%s.%s-%d.netmedic.bak" % (path, stamp, n)
+        candidate = "%s.%s-%d.netmedic.bak" % (base, stamp, n)
         n += 1
     return candidate
 
 
 def write_atomic(path: str, content: str, backup: bool = True, mode: Optional[int] = None,
-                 owner: Optional[int] = None, group: Optional[int] = None) -> Optional[str]:
+                 owner: Optional[int] = None, group: Optional[int] = None,
+                 backup_dir: Optional[str] = None) -> Optional[str]:
     """Replace ``path`` with ``content`` atomically.  Returns the backup path (or None).
 
     An existing file keeps its owner, group and permission bits (unless given);
     a new file gets ``mode`` (default 0644) and the caller's owner.  The backup
-    is a copy with the same metadata, made before the rename.
+    is a copy with the same metadata, made before the rename, next to the file
+    or in ``backup_dir`` (created mode 0700 when missing).
     """
     directory = os.path.dirname(os.path.abspath(path)) or "."
     try:
@@ -73,12 +81,14 @@ def write_atomic(path: str, content: str, backup: bool = True, mode: Optional[in
 
     saved = None
     if backup and st is not None:
-        saved = backup_path(path)
         try:
+            if backup_dir:
+                os.makedirs(backup_dir, mode=0o700, exist_ok=True)
+            saved = backup_path(path, directory=backup_dir)
             shutil.copy2(path, saved)
             os.chown(saved, st.st_uid, st.st_gid)
         except OSError as exc:
-            raise FileOpError("%s: cannot write backup %s: %s" % (path, saved, exc.strerror)) from None
+            raise FileOpError("%s: cannot write backup %s: %s" % (path, saved or backup_dir, exc.strerror)) from None
 
     fd, tmp = None, None
     try:

@@ -1,0 +1,273 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: netmedic.network contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: bond_arp_validate
+short_description: Set a Linux bond's arp_validate in the running kernel and in its configuration
+version_added: 0.1.0
+description:
+  - Sets the bonding driver's C(arp_validate) option of one, several or all
+    bonds, in the running kernel (sysfs) and persistently in the configuration
+    that owns the bond: ifupdown (C(bond-arp-validate) in
+    C(/etc/network/interfaces) and the files it sources), NetworkManager
+    keyfiles (C(arp_validate) in C([bond])), systemd-networkd C(.netdev)
+    (C(ARPValidate=)), netplan (C(parameters.arp-validate)) or RHEL ifcfg
+    (C(BONDING_OPTS)).
+  - Written for incident 004. An active-backup bond with C(arp_ip_target) but
+    C(arp_validate=none) treats B(any) frame a slave receives as proof that the
+    slave is alive. A port on a dead switch that still receives broadcasts
+    (there, DHCP requests from a BMC in failover LAN mode) was made active
+    again and again, and the bond flapped.
+  - The default value is C(all). With it the active slave counts only ARP
+    replies from an C(arp_ip_target) and a backup only the ARP probes the
+    active slave sends through the switches, so no stray broadcast, DHCP or
+    gratuitous ARP keeps a dead port alive. The C(filter) values (Linux 3.15
+    and newer) only drop non-ARP frames and accept ARP from anyone, which a BMC
+    that also sends ARP would still defeat; systemd-networkd and netplan cannot
+    persist them either. Use C(filter_backup) or C(active) when backup slaves
+    cannot see each other's probes (switches that do not flood ARP between
+    them): with C(all) such backups stay down.
+  - Every requested bond is checked before anything is written. An unknown
+    bond, a bond in 802.3ad, balance-tlb or balance-alb mode (the kernel has no
+    ARP monitoring there), a value the owning backend cannot store, or an
+    unreadable or unparsable configuration file fails the task and changes
+    nothing.
+  - Configuration files keep every other line and comment, their owner and
+    mode; they are replaced atomically and the old version is kept as a
+    timestamped C(.netmedic.bak) copy next to them.
+author:
+  - netmedic.network contributors
+options:
+  bonds:
+    description:
+      - Names of the bonds to change. Each must exist.
+      - Empty means every bond that uses ARP monitoring (C(arp_interval) above
+        0) in a mode that supports it; the others are returned in C(skipped).
+    type: list
+    elements: str
+    default: []
+  value:
+    description:
+      - The C(arp_validate) value to set. See the description for why C(all) is
+        the default.
+      - C(none) turns validation off, which is refused on an active-backup bond
+        that is up unless O(force=true).
+    type: str
+    default: all
+    choices: [none, active, backup, all, filter, filter_active, filter_backup]
+  force:
+    description:
+      - Allow turning validation off (O(value=none)) on an active-backup bond
+        that is up. Kernels before Linux 5.2 (commit a9b8a2b39ce6, May 2019)
+        then mark every slave down, which is a full outage of the bond.
+    type: bool
+    default: false
+  runtime:
+    description: Change the running kernel's value (sysfs).
+    type: bool
+    default: true
+  persist:
+    description:
+      - Change the configuration that owns the bond, so the value survives a
+        reboot or a restart of the network stack.
+      - The task fails when no configuration for the bond is found (for bonds
+        built by scripts set this to false).
+    type: bool
+    default: true
+  backend:
+    description:
+      - Which configuration owns the bonds. C(auto) looks in every known place
+        and fails when none or several configure a bond.
+    type: str
+    default: auto
+    choices: [auto, ifupdown, networkmanager, networkd, netplan, ifcfg]
+  backup:
+    description: Keep a timestamped copy of each configuration file before changing it.
+    type: bool
+    default: true
+  reload:
+    description:
+      - After changing a file, make its owner read it again where that is
+        harmless on a live host, so an unrelated later reload does not revert
+        the running value. NetworkManager - C(nmcli connection load FILE)
+        (when NetworkManager runs); netplan - C(netplan generate). Nothing is
+        restarted or re-applied: the running value is set through sysfs.
+      - Only when O(root) is C(/).
+    type: bool
+    default: true
+  root:
+    description:
+      - Filesystem root under which C(/sys) and C(/etc) are read and written.
+        Only tests and chroots need anything but C(/).
+    type: path
+    default: /
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change in the kernel and in which files, and writes nothing.
+  diff_mode:
+    support: full
+    description: Shows the sysfs value before and after and a diff of each configuration file.
+notes:
+  - Managed hosts need only Python 3.8+ and the standard library.
+  - The netmedic.network.preflight audit C(bonding) reports bonds that need
+    this module (check ids C(NM-BOND-001) to C(NM-BOND-005)).
+seealso:
+  - name: Linux bonding driver documentation (arp_validate)
+    description: What each value validates or filters.
+    link: https://www.kernel.org/doc/html/latest/networking/bonding.html
+"""
+
+EXAMPLES = r"""
+- name: Validate ARP on every bond that uses ARP monitoring (incident 004)
+  netmedic.network.bond_arp_validate:
+
+- name: One bond, persisted through its netplan file, showing what changes
+  netmedic.network.bond_arp_validate:
+    bonds: [bond0]
+    value: all
+    backend: netplan
+  check_mode: true
+  diff: true
+
+- name: Only the running kernel, for a bond built by a script
+  netmedic.network.bond_arp_validate:
+    bonds: [bond1]
+    value: filter_backup
+    persist: false
+"""
+
+RETURN = r"""
+bonds:
+  description: One entry per bond worked on.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name: {description: Bond name., type: str}
+    mode: {description: Bonding mode., type: str}
+    arp_interval: {description: ARP monitoring interval in ms (0 is off)., type: int}
+    arp_ip_target: {description: ARP targets., type: list, elements: str}
+    before: {description: Runtime arp_validate before the task., type: str}
+    after: {description: Runtime arp_validate after the task (or after it would run, in check mode)., type: str}
+    runtime_changed: {description: Whether the kernel value changed (would change)., type: bool}
+    backend: {description: The configuration that owns the bond (null when O(persist=false))., type: str}
+    persisted_before: {description: The value the configuration applied before (C(none) when unset)., type: str}
+    files:
+      description: Files changed (or that would change), with their backup and a unified diff.
+      type: list
+      elements: dict
+    changed: {description: Whether anything changed for this bond., type: bool}
+  sample:
+    - name: bond0
+      mode: active-backup
+      arp_interval: 1000
+      arp_ip_target: [192.0.2.1]
+      before: none
+      after: all
+      runtime_changed: true
+      backend: ifupdown
+      persisted_before: none
+      files:
+        - path: /etc/network/interfaces
+          changed: true
+          backup: /etc/network/interfaces.20260101T120000.netmedic.bak
+          diff: "--- /etc/network/interfaces (before)\n+++ ..."
+      changed: true
+skipped:
+  description: Bonds left alone when O(bonds) is empty, with the reason.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {name: bond2, reason: mode 802.3ad has no ARP monitoring}
+reloaded:
+  description: Commands run after persisting (O(reload)).
+  returned: always
+  type: list
+  elements: str
+  sample: ["nmcli connection load /etc/NetworkManager/system-connections/bond0.nmconnection"]
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netmedic.network.plugins.module_utils.bond_fix import (
+    FixError, apply_plan, plan_bond, select_bonds)
+from ansible_collections.netmedic.network.plugins.module_utils.bond_persist import BACKEND_NAMES
+from ansible_collections.netmedic.network.plugins.module_utils.bond_sysfs import ARP_VALIDATE_VALUES
+from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
+from ansible_collections.netmedic.network.plugins.module_utils.sysfs import Sysfs
+
+
+def _reload(plans, runner):
+    """Let NetworkManager / netplan read the files we changed; returns the commands run."""
+    done = []
+    for plan in plans:
+        changed = [f.path for f in plan.files if f.changed]
+        if not changed:
+            continue
+        if plan.backend == "networkmanager" and os.path.exists("/run/NetworkManager") and runner.available("nmcli"):
+            for path in changed:
+                argv = ["nmcli", "connection", "load", path]
+                runner(argv, check=True)
+                done.append(" ".join(argv))
+        elif plan.backend == "netplan" and runner.available("netplan") and ["netplan generate"] != done[-1:]:
+            runner(["netplan", "generate"], check=True)
+            done.append("netplan generate")
+    return done
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            bonds=dict(type="list", elements="str", default=[]),
+            value=dict(type="str", default="all", choices=list(ARP_VALIDATE_VALUES)),
+            force=dict(type="bool", default=False),
+            runtime=dict(type="bool", default=True),
+            persist=dict(type="bool", default=True),
+            backend=dict(type="str", default="auto", choices=["auto"] + list(BACKEND_NAMES)),
+            backup=dict(type="bool", default=True),
+            reload=dict(type="bool", default=True),
+            root=dict(type="path", default="/"),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    if not p["runtime"] and not p["persist"]:
+        module.fail_json(msg="runtime and persist are both false: there is nothing to do")
+    sysfs = Sysfs(p["root"])
+    try:
+        bonds, skipped = select_bonds(sysfs, list(dict.fromkeys(p["bonds"])))
+        plans = [plan_bond(sysfs, p["root"], b, p["value"], force=p["force"], runtime=p["runtime"],
+                           persist=p["persist"], backend=p["backend"]) for b in bonds]
+    except FixError as exc:
+        module.fail_json(msg="%s. Nothing was changed." % str(exc).rstrip("."))
+
+    changed = any(pl.changed for pl in plans)
+    reloaded = []
+    if changed and not module.check_mode:
+        for pl in plans:
+            try:
+                apply_plan(sysfs, pl, backup=p["backup"])
+            except FixError as exc:
+                module.fail_json(msg=str(exc), bonds=[x.to_result() for x in plans])
+        if p["reload"] and os.path.realpath(p["root"]) == "/":
+            try:
+                reloaded = _reload(plans, Runner(timeout=60))
+            except CommandError as exc:
+                module.fail_json(msg="the files were written, but reloading them failed: %s" % exc,
+                                 bonds=[x.to_result() for x in plans])
+    result = dict(changed=changed, bonds=[pl.to_result() for pl in plans], skipped=skipped, reloaded=reloaded)
+    if module._diff:
+        result["diff"] = [d for pl in plans for d in pl.diffs()]
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
