@@ -92,7 +92,7 @@ test:
 	echo "stages: $$(( $(words $(TEST_STAGES)) - failed )) passed, $$failed failed"; \
 	[ $$failed -eq 0 ]
 
-test-setup: system-packages venv-test dev-link
+test-setup: system-packages venv-test dev-link lab-image
 
 unit: venv-test dev-link
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
@@ -100,8 +100,14 @@ unit: venv-test dev-link
 integration: venv-test dev-link
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/integration
 
-molecule: venv-test dev-link
-	@echo "no molecule scenario yet"
+# Every scenario under molecule/*/ (one per role), stopping at the first failure.
+molecule: venv-test dev-link lab-image
+	@for m in molecule/*/molecule.yml; do \
+	  [ -e "$$m" ] || continue; s=$$(basename $$(dirname $$m)); t0=$$(date +%s); \
+	  echo "== molecule scenario $$s"; \
+	  if $(BIN)/molecule test -s $$s; then echo "== molecule scenario $$s passed in $$(( $$(date +%s) - t0 )) s"; \
+	  else echo "== molecule scenario $$s FAILED after $$(( $$(date +%s) - t0 )) s"; exit 1; fi; \
+	done
 
 sanity: venv-test
 	tests/sanity/run
@@ -111,3 +117,19 @@ lint: venv-test dev-link
 
 bench: venv-test dev-link
 	@for b in tests/bench/*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# ---------------------------------------------------------------- the lab (tests/lab/)
+.PHONY: lab-image lab-up lab-down
+# The lab image (rebuilt only when tests/lab/image-packages.txt or the script change)
+# and containers.podman/ansible.posix from the ansible wheel (no Galaxy here).
+lab-image: venv-test dev-link
+	@tests/lab/build-image.sh
+	@tests/lab/install-podman-collection.sh
+
+# A lab that stays up: nmlab-dev-h1, nmlab-dev-h2 on nmlab-dev-net (LAB_HOSTS=N for more).
+lab-up: lab-image
+	@$(BIN)/python tests/lab/lab.py up --hosts $(or $(LAB_HOSTS),2)
+
+# Remove every container and network labelled netmedic-lab (any run, any area).
+lab-down:
+	@$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) tests/lab/lab.py down

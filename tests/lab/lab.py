@@ -455,8 +455,8 @@ def _cmd_up(hosts: int) -> None:
     print()
     print("Reach it with Ansible (from %s):" % REPO)
     print("  export ANSIBLE_COLLECTIONS_PATH=%s:%s" % (DEV, COLLECTIONS))
-    print("  ansible all -i %s -c containers.podman.podman -m ping" % names)
-    print("  ansible-playbook -i %s -c containers.podman.podman playbooks/preflight.yml" % names)
+    print("  .venv/bin/ansible all -i %s -c containers.podman.podman -m ping" % names)
+    print("  .venv/bin/ansible-playbook -i %s -c containers.podman.podman playbooks/preflight.yml" % names)
     print("A shell: podman exec -it %s bash        Remove it: make lab-down" % started[0].name)
 
 
