@@ -145,20 +145,24 @@ def main():
                 module.fail_json(msg="cannot write the report to %s: %s" % (path, exc))
             changed = True
 
-    failing = [] if p["fail_on"] == "never" else hosts_at_or_above(report, p["fail_on"])
-    if p["fail_on_no_result"]:
-        failing = sorted(set(failing) | set(report["summary"]["hosts_without_result"]))
+    severe = [] if p["fail_on"] == "never" else hosts_at_or_above(report, p["fail_on"])
+    silent = report["summary"]["hosts_without_result"] if p["fail_on_no_result"] else []
+    failing = sorted(set(severe) | set(silent))
     result = dict(changed=changed, summary=report["summary"], summary_line=summary_line(report),
                   failing_hosts=failing, json_path=p["json_path"], markdown_path=p["markdown_path"])
     if p["junit_path"]:
         result["junit_path"] = p["junit_path"]
     if failing:
-        worst = ["%s (%s)" % (h, ", ".join(sorted({f["id"] for f in report["hosts"][h]["findings"]
-                                                   if p["fail_on"] != "never" and at_least(f["severity"], p["fail_on"])}))
-                              or "no result")
-                 for h in failing]
-        module.fail_json(msg="do not start maintenance: %d host(s) at or above '%s': %s. Details: %s"
-                         % (len(failing), p["fail_on"], "; ".join(worst), p["markdown_path"]), **result)
+        reasons = []
+        if severe:
+            reasons.append("%d host(s) with findings at or above '%s': %s" % (len(severe), p["fail_on"], "; ".join(
+                "%s (%s)" % (h, ", ".join(sorted({f["id"] for f in report["hosts"][h]["findings"]
+                                                  if at_least(f["severity"], p["fail_on"])})))
+                for h in severe)))
+        if silent:
+            reasons.append("%d host(s) gave no result: %s" % (len(silent), ", ".join(silent)))
+        module.fail_json(msg="do not start maintenance: %s. Details: %s" % ("; and ".join(reasons), p["markdown_path"]),
+                         **result)
     module.exit_json(**result)
 
 

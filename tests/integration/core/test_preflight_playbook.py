@@ -48,7 +48,7 @@ def test_unreachable_host_is_reported_and_fails_the_run(tmp_path):
     assert proc.returncode != 0
     assert report["summary"]["hosts_without_result"] == ["gone"]
     assert report["hosts"]["local"]["status"] == "ok"
-    assert "do not start maintenance" in proc.stdout and "gone (no result)" in proc.stdout
+    assert "do not start maintenance: 1 host(s) gave no result: gone" in proc.stdout
 
 
 def test_bad_audit_name_is_a_clear_no_result(tmp_path):
@@ -56,3 +56,11 @@ def test_bad_audit_name_is_a_clear_no_result(tmp_path):
     assert proc.returncode != 0
     assert "unknown audit name(s): no-such-audit" in report["hosts"]["localhost"]["error"]
     assert "Traceback" not in proc.stdout
+
+
+def test_limit_is_honoured_by_the_report(tmp_path):
+    inventory = ("[fleet]\none ansible_connection=local ansible_python_interpreter=%s\n"
+                 "two ansible_connection=local ansible_python_interpreter=%s\n" % (sys.executable, sys.executable))
+    proc, report = playbook(tmp_path, "--limit", "one", "-e", "preflight_fail_on=never", inventory=inventory)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert list(report["hosts"]) == ["one"]

@@ -35,7 +35,7 @@ def test_report_module_writes_and_gates(run_module, tmp_path):
     jp, mp = tmp_path / "out" / "r.json", tmp_path / "out" / "r.md"
     res = run_module("preflight_report", {"results": results, "json_path": str(jp), "markdown_path": str(mp)})
     assert res.failed and res["failing_hosts"] == ["r1"]
-    assert "do not start maintenance: 1 host(s) at or above 'critical': r1 (NM-BGP-001)" in res["msg"]
+    assert "do not start maintenance: 1 host(s) with findings at or above 'critical': r1 (NM-BGP-001)" in res["msg"]
     assert json.loads(jp.read_text())["summary"]["critical"] == 1
     assert "## r1: 1 critical" in mp.read_text()
 
