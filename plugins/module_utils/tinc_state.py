@@ -1,0 +1,355 @@
+# -*- coding: utf-8 -*-
+# Copyright: netmedic.network contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Where a tinc network stands on this host: config, interface, bridge, daemon.
+
+:func:`discover` answers, for one tinc network name (``NET``):
+
+- its configuration directory (``/etc/tinc/NET``) and what ``tinc.conf`` says
+  (``Interface``, ``Mode``, ``DeviceType``, ``ConnectTo``);
+- its interface (``Interface =``, else the network name) and the bridge that
+  interface is enslaved to (``ip -j -d link``);
+- the daemon's pid (pidfile ``/run/tinc.NET.pid`` or ``/var/run/...``, or the
+  systemd unit's ``MainPID``), whether it runs, its command line and log file;
+- how it is managed: the systemd unit ``tinc@NET`` when that unit is active,
+  else a plain ``tincd``.
+
+Every path (config directory, pidfile) and the ``tincd`` command can be given
+explicitly, so tests can run real tinc daemons in network namespaces.
+
+Standard library only: this file runs on managed hosts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from typing import Any, Dict, List, Optional
+
+from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
+from ansible_collections.netmedic.network.plugins.module_utils.sysfs import Sysfs
+
+NETNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+IFNAME_RE = re.compile(r"^[^\s/:]{1,15}$")
+PIDFILE_DIRS = ("run", "var/run")
+
+
+class TincStateError(Exception):
+    """The tinc network cannot be inspected as asked; ``str()`` is for operators."""
+
+
+def parse_tinc_conf(text: str) -> Dict[str, List[str]]:
+    """``tinc.conf`` / host file as ``{lower-case key: [values...]}``.
+
+    tinc keys are case-insensitive, ``Key = Value`` (``=`` optional), ``#``
+    starts a comment.  A host file's PEM key block is skipped.
+    """
+    conf: Dict[str, List[str]] = {}
+    in_pem = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("-----BEGIN"):
+            in_pem = True
+            continue
+        if line.startswith("-----END"):
+            in_pem = False
+            continue
+        if in_pem or not line or line.startswith("#"):
+            continue
+        m = re.match(r"^([A-Za-z0-9_]+)\s*(?:=\s*|\s+)(.*?)\s*$", line)
+        if not m or not m.group(2):
+            continue
+        conf.setdefault(m.group(1).lower(), []).append(m.group(2))
+    return conf
+
+
+def conf_value(conf: Dict[str, List[str]], key: str, default: Optional[str] = None) -> Optional[str]:
+    values = conf.get(key.lower())
+    return values[0] if values else default
+
+
+@dataclasses.dataclass
+class TincState:
+    """One tinc network as found on the host (plain data, JSON-friendly)."""
+
+    netname: str
+    config_dir: str
+    config_found: bool = False
+    interface: str = ""
+    interface_exists: bool = False
+    interface_up: bool = False
+    bridge: Optional[str] = None          # the bridge the interface is enslaved to now
+    bridge_stp: Optional[bool] = None
+    mode: str = "router"
+    device_type: str = ""
+    connect_to: List[str] = dataclasses.field(default_factory=list)
+    pidfile: str = ""
+    pid: Optional[int] = None
+    running: bool = False
+    management: str = "plain"             # systemd | plain
+    unit: str = ""
+    cmdline: List[str] = dataclasses.field(default_factory=list)
+    logfile: Optional[str] = None
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def describe(self) -> str:
+        """``tincd (pid 123, plain) running; nmtinc-ta in br-int`` for messages."""
+        daemon = ("tincd running (pid %s, %s)" % (self.pid, self.management)) if self.running else "tincd NOT running"
+        if not self.interface_exists:
+            port = "interface %s absent" % self.interface
+        elif self.bridge:
+            port = "%s attached to bridge %s" % (self.interface, self.bridge)
+        else:
+            port = "%s detached (in no bridge)" % self.interface
+        return "%s; %s" % (daemon, port)
+
+
+# ---------------------------------------------------------------- processes
+
+def process_alive(pid: Optional[int], root: str = "/") -> bool:
+    """True when ``pid`` exists and is not a zombie.
+
+    A dead daemon can linger as a zombie until its parent (often PID 1)
+    reaps it; ``kill(pid, 0)`` still succeeds then, so /proc is read instead.
+    """
+    if not pid or pid <= 0:
+        return False
+    try:
+        with open(os.path.join(root, "proc", str(pid), "stat"), "r") as fh:
+            state = fh.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X", "x")
+
+
+def read_pidfile(path: str) -> Optional[int]:
+    """The pid in a tinc pidfile (1.0: ``PID``; 1.1: ``PID COOKIE HOST port PORT``)."""
+    try:
+        with open(path, "r") as fh:
+            first = fh.read().split()
+    except OSError:
+        return None
+    try:
+        pid = int(first[0])
+    except (IndexError, ValueError):
+        return None
+    return pid if pid > 0 else None
+
+
+def proc_cmdline(pid: Optional[int], root: str = "/") -> List[str]:
+    if not pid:
+        return []
+    try:
+        with open(os.path.join(root, "proc", str(pid), "cmdline"), "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return []
+    return [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
+
+
+def cmdline_option(argv: List[str], long: str, short: Optional[str] = None) -> Optional[str]:
+    """Value of ``--long=V`` / ``--long V`` / ``-sV`` / ``-s V`` in a tincd command line."""
+    for i, arg in enumerate(argv):
+        if arg.startswith("--%s=" % long):
+            return arg.split("=", 1)[1]
+        if arg == "--" + long or (short and arg == "-" + short):
+            return argv[i + 1] if i + 1 < len(argv) else None
+        if short and arg.startswith("-" + short) and not arg.startswith("--") and len(arg) > 2:
+            return arg[2:]
+    return None
+
+
+def _same_path(a: Optional[str], b: Optional[str]) -> bool:
+    return bool(a and b) and os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(b))
+
+
+def find_tincd(netname: str, config_dir: Optional[str] = None, root: str = "/") -> List[int]:
+    """Pids of live ``tincd`` processes serving ``netname`` (or ``config_dir``), found in /proc.
+
+    A daemon started with another pidfile than the one we look at is still
+    found, so we never start a second tincd next to a running one.
+    """
+    found = []
+    proc = os.path.join(root, "proc")
+    try:
+        entries = os.listdir(proc)
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(os.path.join(proc, entry, "comm"), "r") as fh:
+                if fh.read().strip() != "tincd":
+                    continue
+        except OSError:
+            continue
+        pid = int(entry)
+        argv = proc_cmdline(pid, root)
+        if not process_alive(pid, root) or any(a in ("-k", "--kill") or a.startswith("--kill=") for a in argv):
+            continue
+        conf = cmdline_option(argv, "config", "c")
+        net = cmdline_option(argv, "net", "n")
+        if config_dir and conf:
+            if _same_path(conf, config_dir):
+                found.append(pid)
+        elif net == netname:
+            found.append(pid)
+    return sorted(found)
+
+
+def default_pidfile(netname: str, root: str = "/") -> str:
+    """``/run/tinc.NET.pid`` (or ``/var/run/...`` when only that one exists)."""
+    candidates = [os.path.join(root, d, "tinc.%s.pid" % netname) for d in PIDFILE_DIRS]
+    for c in candidates:
+        if os.path.exists(c):
+            return c
+    return candidates[0]
+
+
+# ---------------------------------------------------------------- links
+
+def ip_links(runner: Runner) -> Dict[str, Dict[str, Any]]:
+    """``ip -j -d link show`` as ``{ifname: link}``."""
+    result = runner(["ip", "-j", "-d", "link", "show"], check=True)
+    try:
+        links = json.loads(result.stdout or "[]")
+    except ValueError as exc:
+        raise TincStateError("cannot parse 'ip -j -d link show' output: %s" % exc) from None
+    return {link.get("ifname"): link for link in links if link.get("ifname")}
+
+
+def link_master(link: Optional[Dict[str, Any]]) -> Optional[str]:
+    """The bridge a link is enslaved to (None when none, or a non-bridge master)."""
+    if not link or not link.get("master"):
+        return None
+    slave_kind = (link.get("linkinfo") or {}).get("info_slave_kind")
+    if slave_kind not in (None, "bridge"):
+        return None
+    return link["master"]
+
+
+def link_is_up(link: Optional[Dict[str, Any]]) -> bool:
+    return bool(link) and "UP" in (link.get("flags") or [])
+
+
+def bridge_stp(sysfs: Sysfs, bridge: str) -> Optional[bool]:
+    value = sysfs.read_int("sys", "class", "net", bridge, "bridge", "stp_state")
+    return None if value is None else value != 0
+
+
+def bridge_ports(sysfs: Sysfs, bridge: str) -> List[str]:
+    return sysfs.listdir("sys", "class", "net", bridge, "brif")
+
+
+# ---------------------------------------------------------------- systemd
+
+def systemd_running(root: str = "/") -> bool:
+    return os.path.isdir(os.path.join(root, "run", "systemd", "system"))
+
+
+def systemd_main_pid(runner: Runner, unit: str) -> Optional[int]:
+    """MainPID of an *active* unit, else None (systemctl absent or unit inactive)."""
+    try:
+        result = runner(["systemctl", "show", "-p", "ActiveState", "-p", "MainPID", unit], timeout=10)
+    except CommandError:
+        return None
+    props = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    if props.get("ActiveState") not in ("active", "reloading", "activating"):
+        return None
+    try:
+        pid = int(props.get("MainPID", "0"))
+    except ValueError:
+        return None
+    return pid or None
+
+
+# ---------------------------------------------------------------- discovery
+
+def validate_netname(netname: str) -> None:
+    if not isinstance(netname, str) or not NETNAME_RE.match(netname or ""):
+        raise TincStateError("netname %r is not a tinc network name (letters, digits and _ only)" % (netname,))
+
+
+def discover(netname: str, runner: Runner, config_dir: Optional[str] = None, pidfile: Optional[str] = None,
+             interface: Optional[str] = None, service: str = "auto", root: str = "/",
+             links: Optional[Dict[str, Dict[str, Any]]] = None) -> TincState:
+    """Find everything about tinc network ``netname`` (see the module docstring).
+
+    :param service: ``auto`` (systemd when ``tinc@NET`` is active, else plain),
+        ``systemd`` or ``plain``.
+    :param links: an ``ip_links()`` result to reuse (saves a command).
+    """
+    validate_netname(netname)
+    if service not in ("auto", "systemd", "plain"):
+        raise TincStateError("service must be auto, systemd or plain, not %r" % (service,))
+    config_dir = config_dir or os.path.join(root, "etc", "tinc", netname)
+    state = TincState(netname=netname, config_dir=config_dir, unit="tinc@%s.service" % netname)
+
+    conf: Dict[str, List[str]] = {}
+    conf_path = os.path.join(config_dir, "tinc.conf")
+    try:
+        with open(conf_path, "r", encoding="utf-8", errors="replace") as fh:
+            conf = parse_tinc_conf(fh.read())
+        state.config_found = True
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise TincStateError("%s: cannot read: %s" % (conf_path, exc.strerror)) from None
+    state.mode = (conf_value(conf, "Mode", "router") or "router").lower()
+    state.device_type = (conf_value(conf, "DeviceType", "") or "").lower()
+    state.connect_to = list(conf.get("connectto", []))
+    state.interface = interface or conf_value(conf, "Interface") or netname
+    if not IFNAME_RE.match(state.interface):
+        raise TincStateError("interface name %r is not a valid Linux interface name" % state.interface)
+
+    # The daemon: systemd's MainPID wins when the unit is active (service auto/systemd).
+    main_pid = None
+    if service in ("auto", "systemd") and (service == "systemd" or systemd_running(root)):
+        main_pid = systemd_main_pid(runner, state.unit)
+    if service == "systemd" or (service == "auto" and main_pid):
+        state.management = "systemd"
+    state.pidfile = pidfile or default_pidfile(netname, root)
+    pid = main_pid or read_pidfile(state.pidfile)
+    if not process_alive(pid, root):
+        pids = find_tincd(netname, config_dir, root)
+        if len(pids) > 1:
+            raise TincStateError("several tincd processes serve %s (pids %s): stop the extra ones first"
+                                 % (netname, ", ".join(map(str, pids))))
+        pid = pids[0] if pids else None
+    state.running = process_alive(pid, root)
+    state.pid = pid if state.running else None
+    if state.running:
+        state.cmdline = proc_cmdline(pid, root)
+        state.logfile = cmdline_option(state.cmdline, "logfile")
+        if not pidfile:
+            given = cmdline_option(state.cmdline, "pidfile")
+            if given:
+                state.pidfile = given
+
+    refresh_link(state, runner, links=links, root=root)
+    return state
+
+
+def refresh_link(state: TincState, runner: Runner, links: Optional[Dict[str, Dict[str, Any]]] = None,
+                 root: str = "/") -> TincState:
+    """Update the interface/bridge fields of ``state`` from the kernel."""
+    links = ip_links(runner) if links is None else links
+    link = links.get(state.interface)
+    state.interface_exists = link is not None
+    state.interface_up = link_is_up(link)
+    state.bridge = link_master(link)
+    state.bridge_stp = bridge_stp(Sysfs(root), state.bridge) if state.bridge else None
+    return state
+
+
+def refresh_daemon(state: TincState, runner: Runner, root: str = "/") -> TincState:
+    """Update pid/running of ``state`` (pidfile or systemd MainPID)."""
+    pid = systemd_main_pid(runner, state.unit) if state.management == "systemd" else read_pidfile(state.pidfile)
+    state.running = process_alive(pid, root)
+    state.pid = pid if state.running else None
+    return state

@@ -1,0 +1,310 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: netmedic.network contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: tinc_safe_restart
+short_description: Restart or reload a bridged tinc VPN without a bridge loop, with a storm watch
+version_added: 0.1.0
+description:
+  - Restarts (or reloads) one tinc network whose interface is a port of a Linux bridge (tinc C(Mode = switch)),
+    following the runbook of incident 001 (an ARP storm through a tinc port in C(br-int)).
+  - Finds the tinc interface (C(Interface =) in C(tinc.conf), else the network name), the bridge it is enslaved
+    to, the daemon's pid (pidfile, or the systemd unit's main pid) and how the daemon is managed (the systemd unit
+    C(tinc@NET) when it is active, else a plain C(tincd)).
+  - "In O(mode=restart): takes the port out of the bridge, stops tincd and starts it again the moment the old
+    process is gone (polled every few milliseconds, so the outage is the daemon's own stop and connect time),
+    waits (bounded by O(wait_timeout)) until tincd runs, its interface exists and the O(peers) are connected in
+    tinc's own view (its SIGUSR1 connection dump), then puts the port back into the bridge unless C(tinc-up)
+    already did."
+  - In O(mode=reload) only sends SIGHUP. The process and its interface stay, the port stays in the bridge and no
+    packet is lost.
+  - Then watches the port for O(storm_watch) seconds (ARP and packet rates from kernel counters, and the kernel's
+    C(received packet on PORT with own address as source address) message). On a storm the port is taken out of
+    the bridge again, tincd is left running outside the bridge, and the module fails with the evidence.
+  - Any failure after the port was taken out of the bridge ends with C(state_left), a sentence saying whether the
+    port is in the bridge and whether tincd runs, and C(msg) saying why.
+  - Optional diagnostics on a storm, written under O(diagnostics_dir) on the host (the C(netmedic.network.tinc)
+    role fetches them to the controller) are a bounded C(tcpdump) capture of the port and tinc's SIGUSR1/SIGUSR2
+    dumps.
+author:
+  - netmedic.network contributors
+options:
+  netname:
+    description: The tinc network name (the directory under C(/etc/tinc), the C(NET) of C(tinc@NET)).
+    type: str
+    required: true
+  mode:
+    description:
+      - C(restart) stops and starts tincd (new process, new interface, port detached meanwhile).
+      - C(reload) sends SIGHUP only (same process and interface, nothing detached).
+    type: str
+    choices: [restart, reload]
+    default: restart
+  config_dir:
+    description: The network's configuration directory. Default C(/etc/tinc/NETNAME).
+    type: path
+  pidfile:
+    description:
+      - The daemon's pidfile. Default the C(--pidfile) of the running daemon, else C(/run/tinc.NETNAME.pid)
+        (or C(/var/run/tinc.NETNAME.pid) when only that one exists).
+    type: path
+  interface:
+    description: The tinc interface. Default C(Interface) from C(tinc.conf), else the network name.
+    type: str
+  bridge:
+    description:
+      - The bridge the tinc interface belongs in. Default the bridge it is in now.
+      - When the interface is in another bridge the module refuses to run.
+      - Give it to put a port back that is currently in no bridge.
+    type: str
+  service:
+    description:
+      - How tincd is managed. C(auto) uses the systemd unit C(tinc@NETNAME) when it is active, else a plain
+        C(tincd) found through its pidfile.
+    type: str
+    choices: [auto, systemd, plain]
+    default: auto
+  tincd_command:
+    description:
+      - The command that starts a plain tincd (argv list). Default the running daemon's own command line, or
+        C(tincd -n NETNAME) (with C(-c) and C(--pidfile) when O(config_dir) and O(pidfile) are given).
+    type: list
+    elements: str
+    default: []
+  peers:
+    description:
+      - tinc node names that must have an active direct connection (SIGUSR1 dump) before the port goes back.
+      - Default the C(ConnectTo) names of C(tinc.conf). An empty list waits for none.
+    type: list
+    elements: str
+  tinc_dump:
+    description:
+      - After each of the O(peers) has a TCP connection to tincd (read from C(/proc), no signal), confirm with
+        tinc's own view, its SIGUSR1 connection dump (from its C(--logfile), else the journal), that the
+        connections are active.
+      - tinc 1.0 logs from inside its signal handlers, so signals are sent sparingly (never while it starts).
+    type: bool
+    default: true
+  probe_addresses:
+    description: Addresses that must answer one ping after the restart (checked after the port is back).
+    type: list
+    elements: str
+    default: []
+  wait_timeout:
+    description: Seconds to wait for tincd, its interface and its peers (and, separately, for the probes).
+    type: float
+    default: 30
+  stop_timeout:
+    description: Seconds to wait for the old tincd to exit after SIGTERM. If it still runs, the port goes back and the module fails.
+    type: float
+    default: 10
+  storm_watch:
+    description: Seconds to watch the port for a storm after it is back in the bridge. C(0) skips the watch.
+    type: float
+    default: 5
+  precheck:
+    description: Seconds to sample the port before touching it (recorded in C(storm_before)). C(0) skips it.
+    type: float
+    default: 0.5
+  storm_arp_rate:
+    description: ARP frames per second on the port that count as a storm. C(0) disables this sign.
+    type: float
+    default: 200
+  storm_packet_rate:
+    description: Packets per second (received plus sent) on the port that count as a storm. C(0) disables this sign.
+    type: float
+    default: 0
+  storm_kernel_messages:
+    description:
+      - Number of kernel "own address as source address" messages about the port that count as a storm.
+        C(0) disables this sign.
+    type: int
+    default: 1
+  diagnostics_dir:
+    description: Directory on the host for the capture and the tinc dumps taken on a storm. None means no diagnostics.
+    type: path
+  capture_seconds:
+    description: Seconds of C(tcpdump) capture on the port when a storm is seen (needs O(diagnostics_dir)). C(0) means no capture.
+    type: float
+    default: 0
+  capture_packets:
+    description: Most packets the capture keeps.
+    type: int
+    default: 20000
+attributes:
+  check_mode:
+    support: full
+    description: Inspects the host and returns the plan in C(plan); nothing is detached, signalled or restarted.
+  diff_mode:
+    support: full
+    description: Shows the daemon and port state before and after.
+notes:
+  - Managed hosts need Python 3.8+, iproute2 and tinc; C(tcpdump) only for O(capture_seconds).
+  - Like C(service state=restarted), every run restarts, so C(changed) is true whenever something was restarted,
+    reloaded or put back into the bridge.
+  - Reading the kernel log needs C(/dev/kmsg); inside containers that cannot read it, the kernel-message sign is
+    skipped and C(storm.notes) says so.
+  - A bridge with STP on puts the returning port through its listening and learning states (twice the bridge's
+    forward delay) before it forwards.
+seealso:
+  - module: netmedic.network.preflight
+    description: The C(tinc) audit finds tinc ports in bridges without STP, loop signs and missing ports.
+"""
+
+EXAMPLES = r"""
+- name: Restart tinc net t3o, bridged into br-int, with a 10 s storm watch
+  netmedic.network.tinc_safe_restart:
+    netname: t3o
+    storm_watch: 10
+    probe_addresses: [10.0.0.1]
+
+- name: Only reload the configuration (no packet lost)
+  netmedic.network.tinc_safe_restart:
+    netname: t3o
+    mode: reload
+
+- name: Restart and, on a storm, keep a capture and tinc's dumps for the controller
+  netmedic.network.tinc_safe_restart:
+    netname: t3o
+    diagnostics_dir: /var/tmp/netmedic-tinc
+    capture_seconds: 3
+  register: tinc_restart
+"""
+
+RETURN = r"""
+plan:
+  description: What the module does (check mode) or did, one sentence a step.
+  returned: always
+  type: list
+  elements: str
+  sample: ["take t3o out of bridge br-int", "systemctl restart tinc@t3o.service"]
+steps:
+  description: The steps taken, with the seconds since the start, success and a detail sentence.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{step: detach, t: 0.52, ok: true, detail: "took t3o out of br-int (before the restart)"}]
+before:
+  description: The tinc network as found (config_dir, interface, bridge, bridge_stp, pid, running, management, ...).
+  returned: always
+  type: dict
+after:
+  description: The tinc network as left, same keys as RV(before).
+  returned: always
+  type: dict
+state_left:
+  description: One sentence saying whether tincd runs and whether its port is in the bridge.
+  returned: always
+  type: str
+  sample: tincd running (pid 4242, systemd); t3o detached (in no bridge)
+outage_seconds:
+  description: Seconds from taking the port out (or stopping tincd) until tincd ran, its peers were connected and the port was back.
+  returned: when the port was detached or tincd restarted
+  type: float
+  sample: 0.1
+peers:
+  description: Peers required, peers connected, and where tinc's view came from.
+  returned: always
+  type: dict
+storm_before:
+  description: The sample of the port taken before anything was touched (see RV(storm)).
+  returned: when the port was in a bridge and O(precheck) is not 0
+  type: dict
+storm:
+  description: The storm watch (port, seconds, storm, reasons, max_arp_rate, max_packet_rate, kernel_messages, samples, notes).
+  returned: when the storm watch ran
+  type: dict
+diagnostics:
+  description: Files written under O(diagnostics_dir) on the host (capture, tinc dumps).
+  returned: always
+  type: list
+  elements: str
+warnings_list:
+  description: Things worth knowing that did not stop the run (also shown as Ansible warnings).
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netmedic.network.plugins.module_utils.tinc_restart import RestartOptions, SafeRestart
+from ansible_collections.netmedic.network.plugins.module_utils.tinc_state import TincStateError
+from ansible_collections.netmedic.network.plugins.module_utils.tinc_watch import StormThresholds
+
+
+def _state_text(state):
+    if not state:
+        return ""
+    keys = ("interface", "interface_exists", "bridge", "running", "pid", "management")
+    return "".join("%s: %s\n" % (k, state.get(k)) for k in keys)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            netname=dict(type="str", required=True),
+            mode=dict(type="str", choices=["restart", "reload"], default="restart"),
+            config_dir=dict(type="path"),
+            pidfile=dict(type="path"),
+            interface=dict(type="str"),
+            bridge=dict(type="str"),
+            service=dict(type="str", choices=["auto", "systemd", "plain"], default="auto"),
+            tincd_command=dict(type="list", elements="str", default=[]),
+            peers=dict(type="list", elements="str"),
+            probe_addresses=dict(type="list", elements="str", default=[]),
+            tinc_dump=dict(type="bool", default=True),
+            wait_timeout=dict(type="float", default=30.0),
+            stop_timeout=dict(type="float", default=10.0),
+            storm_watch=dict(type="float", default=5.0),
+            precheck=dict(type="float", default=0.5),
+            storm_arp_rate=dict(type="float", default=200.0),
+            storm_packet_rate=dict(type="float", default=0.0),
+            storm_kernel_messages=dict(type="int", default=1),
+            diagnostics_dir=dict(type="path"),
+            capture_seconds=dict(type="float", default=0.0),
+            capture_packets=dict(type="int", default=20000),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    for name in ("storm_arp_rate", "storm_packet_rate", "storm_kernel_messages"):
+        if p[name] < 0:
+            module.fail_json(msg="%s cannot be negative (0 disables that storm sign)" % name)
+    if p["capture_packets"] <= 0:
+        module.fail_json(msg="capture_packets must be a positive number of packets")
+    opts = RestartOptions(
+        netname=p["netname"], mode=p["mode"], config_dir=p["config_dir"], pidfile=p["pidfile"],
+        interface=p["interface"], bridge=p["bridge"], service=p["service"], tincd_command=p["tincd_command"],
+        peers=p["peers"], probe_addresses=p["probe_addresses"], tinc_dump=p["tinc_dump"], wait_timeout=p["wait_timeout"],
+        stop_timeout=p["stop_timeout"], storm_watch=p["storm_watch"], precheck=p["precheck"],
+        thresholds=StormThresholds(arp_rate=p["storm_arp_rate"], packet_rate=p["storm_packet_rate"],
+                                   kernel_messages=p["storm_kernel_messages"]),
+        diagnostics_dir=p["diagnostics_dir"], capture_seconds=p["capture_seconds"],
+        capture_packets=p["capture_packets"])
+    try:
+        report = SafeRestart(opts).run(check_mode=module.check_mode)
+    except TincStateError as exc:
+        module.fail_json(msg=str(exc))
+    result = report.to_dict()
+    for key in ("netname", "mode", "ok"):
+        result.pop(key)
+    msg = result.pop("msg")
+    warnings = result.pop("warnings")
+    result["warnings_list"] = warnings
+    for w in warnings:
+        module.warn(w)
+    if module._diff:
+        result["diff"] = {"before": _state_text(report.before), "after": _state_text(report.after),
+                          "before_header": "tinc %s" % p["netname"], "after_header": "tinc %s" % p["netname"]}
+    if not report.ok:
+        module.fail_json(msg=msg, **result)
+    module.exit_json(msg=msg, **result)
+
+
+if __name__ == "__main__":
+    main()
