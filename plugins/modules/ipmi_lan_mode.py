@@ -204,7 +204,7 @@ def main():
             port=dict(type="int", default=623),
             user=dict(type="str"),
             password=dict(type="str", no_log=True),
-            password_file=dict(type="path"),
+            password_file=dict(type="path", no_log=False),
             cipher_suite=dict(type="int", default=3),
             allow_remote_change=dict(type="bool", default=False),
             generation=dict(type="str", choices=["auto", "x9", "x8"], default="auto"),
