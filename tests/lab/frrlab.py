@@ -415,8 +415,16 @@ class Lab:
             raise
 
     def dummy(self, r: Router, ifname: str, addr: Optional[str] = None) -> None:
-        """A dummy interface (an OSPF/BGP-visible interface without a peer)."""
-        sh(["ip", "-n", r.name, "link", "add", ifname, "type", "dummy"])
+        """A local interface that is up and has no peer router.
+
+        The lab kernel may lack the ``dummy`` driver, so this is one end of a
+        veth pair whose other end (``<ifname>p``, at most 15 characters) stays
+        in the same namespace.
+        """
+        if len(ifname) > 14:
+            raise LabError("interface name %r is longer than 14 characters" % ifname)
+        sh(["ip", "-n", r.name, "link", "add", ifname, "type", "veth", "peer", "name", ifname + "p"])
+        sh(["ip", "-n", r.name, "link", "set", ifname + "p", "up"])
         if addr:
             sh(["ip", "-n", r.name, "addr", "add", addr, "dev", ifname])
         sh(["ip", "-n", r.name, "link", "set", ifname, "up"])

@@ -1,0 +1,281 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: netmedic.network contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: frr_reconcile
+short_description: Bring FRR's running configuration back to the intended one
+version_added: 0.1.0
+description:
+  - Compares FRR's running configuration (C(show running-config)) with the
+    intended one (a file, by default C(/etc/frr/frr.conf), or text you render)
+    and applies only the difference, in dependency order, with one C(vtysh -f).
+  - Made for incident 000, where watchfrr's C(restart all) killed C(vtysh -b)
+    half-way and the daemons ran with part of their configuration (route-maps,
+    prefix-lists and OSPF costs missing) while nothing said so.
+  - The intended config is first validated by FRR itself (C(vtysh -C -f)).
+    Before applying, the module refuses when a daemon enabled in the daemons
+    file is not running or the configuration is locked, and saves the running
+    config to a backup file. After applying it reads the running config again
+    and reports what still differs.
+  - Lines FRR prints differently from how they are written, or never prints
+    (C(frr version), C(hostname), C(service integrated-vtysh-config),
+    C(ip forwarding), list entries without C(seq), C(passive-interface) under
+    C(router ospf), empty address-families, default C(neighbor X activate)...)
+    are normalised so they are not re-applied forever.
+  - Deletes are ordered so that a route-map or list still used by a neighbour
+    is removed only after the neighbour line has changed; single-valued
+    settings (C(ip ospf cost), C(neighbor X remote-as), a list entry's C(seq))
+    are replaced, not deleted first.
+author:
+  - netmedic.network contributors
+options:
+  src:
+    description:
+      - Path of the intended configuration file on the managed host.
+      - Defaults to C(/etc/frr/frr.conf), or C(/etc/frr/PATHSPACE/frr.conf) with O(pathspace).
+      - Mutually exclusive with O(content).
+    type: path
+  content:
+    description:
+      - The intended configuration as text (for example from a template).
+      - Mutually exclusive with O(src).
+    type: str
+  pathspace:
+    description:
+      - FRR pathspace (C(vtysh -N NAME)) when several FRR instances run on the host.
+    type: str
+  vtysh:
+    description: Path or name of the vtysh binary.
+    type: str
+    default: vtysh
+  save:
+    description:
+      - Run C(write memory) after a successful reconcile, so that the running
+        config is also the startup config. Never done when lines still differ.
+    type: bool
+    default: false
+  backup:
+    description: Save the running configuration to a file before changing it.
+    type: bool
+    default: true
+  backup_dir:
+    description:
+      - Directory for the backup of the running configuration.
+      - Defaults to the FRR configuration directory.
+    type: path
+  require_daemons:
+    description:
+      - Refuse to apply when a daemon enabled in the daemons file is not
+        running. Set to false only when you know why a daemon is down.
+    type: bool
+    default: true
+  fail_on_remaining:
+    description:
+      - Fail when lines still differ after applying (FRR rejected some, or
+        they never converge). When false the remaining lines are only reported.
+    type: bool
+    default: true
+  command_timeout:
+    description: Timeout in seconds for each read-only vtysh call.
+    type: float
+    default: 60
+  apply_timeout:
+    description: Timeout in seconds for applying the plan (one C(vtysh -f)).
+    type: float
+    default: 600
+attributes:
+  check_mode:
+    support: full
+    description: Validates and plans; shows the plan as a unified diff and as vtysh commands; changes nothing.
+  diff_mode:
+    support: full
+    description: Shows the normalised running config (before) and the intended config (after).
+notes:
+  - Managed hosts need Python 3.8+, the standard library and FRR's vtysh.
+  - A second run reports C(changed=false) when nothing differs.
+  - The preflight's C(frr_drift) audit uses the same comparison, read-only.
+seealso:
+  - module: netmedic.network.preflight
+"""
+
+EXAMPLES = r"""
+- name: Reconcile FRR to /etc/frr/frr.conf
+  netmedic.network.frr_reconcile:
+
+- name: Show what would change, as a diff and as vtysh commands
+  netmedic.network.frr_reconcile:
+    src: /etc/frr/frr.conf
+  check_mode: true
+  diff: true
+  register: frr_plan
+
+- name: Reconcile a rendered config in pathspace r1 and save it
+  netmedic.network.frr_reconcile:
+    content: "{{ lookup('template', 'frr.conf.j2') }}"
+    pathspace: r1
+    save: true
+"""
+
+RETURN = r"""
+plan:
+  description: What differs and the commands that fix it.
+  returned: always
+  type: dict
+  contains:
+    delete:
+      description: Number of running lines that are not in the intended config.
+      type: int
+    add:
+      description: Number of intended lines missing from the running config.
+      type: int
+    commands:
+      description: The vtysh commands, each prefixed with its context (C(router bgp 65001 > no neighbor X ...)).
+      type: list
+      elements: str
+    script:
+      description: The exact file given to C(vtysh -f).
+      type: str
+  sample:
+    delete: 1
+    add: 2
+    commands: ["ip prefix-list PL seq 10 permit 10.1.0.0/16", "interface eth0 > ip ospf cost 100"]
+    script: "ip prefix-list PL seq 10 permit 10.1.0.0/16\ninterface eth0\n ip ospf cost 100\nexit\n"
+unified_diff:
+  description: The plan as a unified diff of the normalised running config and the intended config.
+  returned: always
+  type: str
+remaining:
+  description: Lines (with context) that still differ after applying; empty when FRR converged.
+  returned: when not in check mode
+  type: list
+  elements: str
+apply_errors:
+  description: Lines of the plan FRR rejected (C(line), C(command), C(error)).
+  returned: when changes were applied
+  type: list
+  elements: dict
+apply_seconds:
+  description: How long the one C(vtysh -f) took.
+  returned: when changes were applied
+  type: float
+backup_file:
+  description: Where the running configuration was saved before the change.
+  returned: when changes were applied and O(backup=true)
+  type: str
+saved:
+  description: Whether C(write memory) ran.
+  returned: when not in check mode
+  type: bool
+validation_errors:
+  description: FRR's complaints about the intended config (only on failure).
+  returned: on failure
+  type: list
+  elements: str
+intended:
+  description: Where the intended config came from (its path, or C(intended config) for O(content)).
+  returned: always
+  type: str
+pathspace:
+  description: The pathspace used (null for the default instance).
+  returned: always
+  type: str
+ansible_facts:
+  description: Facts about the FRR daemons.
+  returned: always
+  type: dict
+  contains:
+    netmedic_frr:
+      description: C(daemons) (name, enabled, running, pid, uptime_seconds, restarted_recently, why)
+        and C(restarted_recently) (any daemon up for less than an hour, evidence of a watchfrr restart).
+      type: dict
+  sample:
+    netmedic_frr:
+      pathspace: null
+      restarted_recently: true
+      daemons:
+        - {name: bgpd, enabled: true, running: true, pid: 1318, uptime_seconds: 65.2, restarted_recently: true, why: ""}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netmedic.network.plugins.module_utils import frr_reconcile as fr
+from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
+
+
+def _facts(result):
+    daemons = result.get("daemons") or []
+    return {"netmedic_frr": {
+        "pathspace": result.get("pathspace"),
+        "daemons": daemons,
+        "restarted_recently": any(d.get("restarted_recently") for d in daemons if d.get("enabled")),
+    }}
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            src=dict(type="path"),
+            content=dict(type="str"),
+            pathspace=dict(type="str"),
+            vtysh=dict(type="str", default="vtysh"),
+            save=dict(type="bool", default=False),
+            backup=dict(type="bool", default=True),
+            backup_dir=dict(type="path"),
+            require_daemons=dict(type="bool", default=True),
+            fail_on_remaining=dict(type="bool", default=True),
+            command_timeout=dict(type="float", default=60.0),
+            apply_timeout=dict(type="float", default=600.0),
+        ),
+        mutually_exclusive=[("src", "content")],
+        supports_check_mode=True,
+    )
+    p = module.params
+    for name in ("command_timeout", "apply_timeout"):
+        if p[name] <= 0:
+            module.fail_json(msg="%s must be a positive number of seconds" % name)
+    try:
+        target = fr.Target(pathspace=p["pathspace"], vtysh=p["vtysh"], runner=Runner(timeout=p["command_timeout"]),
+                           timeout=p["command_timeout"])
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    opts = fr.Options(src=p["src"], content=p["content"], check_mode=module.check_mode, save=p["save"],
+                      backup=p["backup"], backup_dir=p["backup_dir"], require_daemons=p["require_daemons"],
+                      apply_timeout=p["apply_timeout"])
+    try:
+        result = fr.reconcile(target, opts)
+    except fr.ReconcileError as exc:
+        data = dict(exc.data)
+        data.pop("before", None)
+        data.pop("after", None)
+        module.fail_json(msg=str(exc), ansible_facts=_facts(data), **{k: v for k, v in data.items() if k != "daemons"})
+    except CommandError as exc:
+        module.fail_json(msg="FRR did not answer: %s" % exc, changed=False)
+
+    before = result.pop("before", "")
+    after = result.pop("after", "")
+    facts = _facts(result)
+    result.pop("daemons", None)
+    result["unified_diff"] = _unified(before, after, p["pathspace"])
+    if module._diff:
+        result["diff"] = {"before": before, "after": after,
+                          "before_header": "running config", "after_header": result.get("intended", "intended")}
+    remaining = result.get("remaining") or []
+    if remaining and not module.check_mode and p["fail_on_remaining"]:
+        module.fail_json(msg="%d line(s) still differ after applying the plan; see remaining and apply_errors"
+                         % len(remaining), ansible_facts=facts, **result)
+    module.exit_json(ansible_facts=facts, **result)
+
+
+def _unified(before, after, name):
+    import difflib
+    return "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True),
+                                        fromfile="%s running" % (name or "frr"),
+                                        tofile="%s intended" % (name or "frr"), n=1))
+
+
+if __name__ == "__main__":
+    main()
