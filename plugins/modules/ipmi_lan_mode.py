@@ -27,7 +27,7 @@ description:
   - The password never appears on a command line, in the process table or in results. It is handed to
     ipmitool in its environment (C(-E)) or read by ipmitool from O(password_file).
 author:
-  - netmedic.network contributors
+  - netmedic.network contributors (@netmedic)
 options:
   mode:
     description:

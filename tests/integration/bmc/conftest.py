@@ -69,7 +69,7 @@ def ansible_module(ansible_env):
         env[PASSWORD_ENV] = bmc.password if password is None else password
         proc = subprocess.run(adhoc_argv(bmc, check=check, diff=diff, **args), env=env, cwd=REPO,
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              universal_newlines=True, timeout=timeout)
+                              universal_newlines=True, timeout=timeout, check=False)
         try:
             res = parse_adhoc(proc.stdout)
         except (ValueError, KeyError, IndexError):

@@ -216,5 +216,5 @@ def test_lab_bmc_leaves_nothing_behind_even_when_paused_and_failing():
             pid, state_dir = b.pid, b.dir
             b.pause()
             raise RuntimeError("boom")
-    assert not os.path.exists("/proc/%d" % pid) or open("/proc/%d/stat" % pid).read().split()[2] == "Z"
+    assert not os.path.exists("/proc/%s" % pid)
     assert not os.path.exists(state_dir)

@@ -72,7 +72,8 @@ def build_module() -> str:
     os.makedirs(outdir, exist_ok=True)
     tmp = so + ".%d.tmp" % os.getpid()
     proc = subprocess.run([gcc, "-Wall", "-Wextra", "-Werror", "-O2", "-shared", "-fPIC", "-o", tmp, SOURCE],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=120)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=120,
+                          check=False)
     if proc.returncode != 0:
         raise BmcError("building the ipmi_sim OEM module failed:\n" + proc.stdout)
     os.replace(tmp, so)
@@ -139,8 +140,10 @@ class Bmc:
         try:
             for _attempt in range(3):  # a free port can be taken between probe and bind
                 self.port = free_udp_port()
-                loadlib = ('loadlib "%s" "mode=%d gen=%s log=%s"' % (so, MODES[self.mode], self.generation,
-                                                                    self.oem_log)) if so else ""
+                loadlib = ""
+                if so:
+                    loadlib = 'loadlib "%s" "mode=%d gen=%s log=%s"' % (
+                        so, MODES[self.mode], self.generation, self.oem_log)
                 with open(os.path.join(self.dir, "lan.conf"), "w", encoding="utf-8") as fh:
                     fh.write(_fill("lan.conf.in", port=self.port, loadlib=loadlib, user=self.user,
                                    password=self.password))
@@ -227,7 +230,7 @@ class Bmc:
     def ipmitool(self, *args: str, timeout: float = 10) -> subprocess.CompletedProcess:
         return subprocess.run(self.ipmitool_argv(*args), env=self.env(), stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                              timeout=timeout)
+                              timeout=timeout, check=False)
 
     def read_mode(self) -> str:
         """The mode as the OEM module holds it, read with plain ipmitool (X9 or X8 form)."""
@@ -265,14 +268,14 @@ class Bmc:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     ap.add_argument("--vendor", choices=sorted(VENDORS), default="supermicro")
     ap.add_argument("--mode", choices=sorted(MODES), default="failover")
     ap.add_argument("--no-oem", action="store_true")
     ap.add_argument("--x8", action="store_true")
     args = ap.parse_args(argv)
     with Bmc(vendor=args.vendor, mode=args.mode, oem=not args.no_oem, generation="x8" if args.x8 else "x9") as b:
-        print("ipmi_sim pid %d on 127.0.0.1:%d (user %s, password in IPMI_PASSWORD=%s)"
+        print("ipmi_sim pid %s on 127.0.0.1:%s (user %s, password in IPMI_PASSWORD=%s)"
               % (b.pid, b.port, b.user, b.password))
         print("  " + " ".join(b.ipmitool_argv("mc", "info")))
         try:
