@@ -154,6 +154,7 @@ def ensure_derived_image(name: str, packages: Iterable[str]) -> str:
         "RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends %s"
         " && apt-get clean && rm -rf /var/lib/apt/lists/*" % " ".join(shlex.quote(p) for p in packages),
         "LABEL %s=%s" % (HASH_LABEL, digest),
+        "LABEL netmedic.lab.extra-packages=%s" % ",".join(packages),
         'CMD ["/sbin/init"]',
         "",
     ])

@@ -162,3 +162,13 @@ def test_start_failure_leaves_nothing(lab_image):
         net = lab.network("net")
     assert not nmlab.podman(["network", "exists", net], check=False).ok
     assert nmlab._labelled("container", "%s=%s" % (nmlab.LABEL, lab.run_id)) == {}
+
+
+def test_derived_image_adds_packages_and_is_cached(lab):
+    tag = nmlab.ensure_derived_image("selftest", ["ifupdown"])
+    image_id = nmlab.podman(["image", "inspect", "--format", "{{.Id}}", tag]).stdout.strip()
+    assert nmlab.ensure_derived_image("selftest", ["ifupdown"]) == tag      # cached: no rebuild
+    assert nmlab.podman(["image", "inspect", "--format", "{{.Id}}", tag]).stdout.strip() == image_id
+    host = lab.host("d", image=tag)
+    assert host.exec(["sh", "-c", "command -v ifup"]).stdout.strip() == "/usr/sbin/ifup"
+    assert host.exec(["sh", "-c", "ls /var/lib/apt/lists | wc -l"]).stdout.strip() == "0"
