@@ -69,6 +69,9 @@ CHECKS = {
     "NM-BGP-009": "BGP state could not be read",
 }
 
+# The pause between the two neighbor samples (a module attribute so tests can act during it).
+_sleep = time.sleep
+
 SUMMARY_CMD = "show bgp vrf all summary json"
 NEIGHBORS_CMD = "show bgp vrf all neighbors json"
 
@@ -234,7 +237,7 @@ def run(ctx: AuditContext) -> List[Finding]:
         interval = float(_opt(ctx, "sample_interval"))
         second = None
         if interval > 0:
-            time.sleep(interval)
+            _sleep(interval)
             second = parse_neighbors(read_vtysh_json(ctx, pathspace, NEIGHBORS_CMD))
     except (BgpOutputError, CommandError) as exc:
         return [_error(pathspace, str(exc), {"commands": commands})]

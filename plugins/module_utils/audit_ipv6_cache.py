@@ -266,3 +266,53 @@ AUDIT = Audit(
     description="IPv6 route cache: sticky unreachable/prohibit/blackhole entries shadowing valid routes, "
                 "babeld and old-kernel risk factors (incident 003)",
     run=run, applies=applies, checks=CHECKS)
+
+
+# ---------------------------------------------------------------- repair (used by ipv6_route_cache_flush)
+
+def parse_destinations(values: Sequence[str]) -> List[ipaddress.IPv6Network]:
+    """IPv6 addresses or prefixes; ValueError with the offending value otherwise."""
+    out = []
+    for v in values or []:
+        try:
+            net = ipaddress.ip_network(str(v).strip(), strict=False)
+        except ValueError:
+            raise ValueError("%r is not an IPv6 address or prefix" % (v,)) from None
+        if net.version != 6:
+            raise ValueError("%r is not an IPv6 address or prefix" % (v,))
+        out.append(net)
+    return out
+
+
+def select_sticky(sticky: Sequence[Dict[str, Any]], destinations: Sequence[ipaddress.IPv6Network]):
+    """(sticky entries inside ``destinations`` (all when empty), destinations that matched no sticky entry)."""
+    if not destinations:
+        return list(sticky), []
+    chosen, used = [], set()
+    for s in sticky:
+        net = route_network(s["cache_entry"])
+        hits = [d for d in destinations if net is not None and net.subnet_of(d)]
+        if hits:
+            chosen.append(s)
+            used.update(str(d) for d in hits)
+    unused = [str(d) for d in destinations if str(d) not in used]
+    return chosen, unused
+
+
+def flush_argv(entry: Dict[str, Any]) -> List[str]:
+    """``ip -6 route flush cache table T DST``: removes exactly the cache entries for DST in table T."""
+    net = route_network(entry)
+    dst = str(net) if net is not None else str(entry.get("dst"))
+    return ["ip", "-6", "route", "flush", "cache", "table", route_table(entry), dst]
+
+
+FLUSH_ALL_ARGV = ["ip", "-6", "route", "flush", "cache", "table", "all"]
+
+
+def describe_entry(entry: Dict[str, Any]) -> str:
+    """One line per cache entry for diffs: ``unreachable fd00::1 table main dev lo``."""
+    parts = [route_type(entry), str(entry.get("dst")), "table", route_table(entry)]
+    for key in ("gateway", "dev"):
+        if entry.get(key):
+            parts += ["via" if key == "gateway" else key, str(entry[key])]
+    return " ".join(parts)

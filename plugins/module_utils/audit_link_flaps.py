@@ -8,7 +8,8 @@ driver cycle a 40GE port.  Nobody noticed the flap until zebra fell over.
 This audit reads ``/sys/class/net/<if>/{carrier,carrier_changes,operstate,
 flags,ifindex}`` for every interface and:
 
-* reports interfaces that are administratively up without carrier (NM-LINK-001);
+* reports interfaces that are administratively up without carrier (NM-LINK-001;
+  bridges and tun/tap devices excepted: their carrier follows ports or a reader);
 * with ``phase: pre`` and a ``snapshot_path``, saves the counters to a
   snapshot file (the preflight);
 * with ``phase: post``, compares with the snapshot and reports every interface
@@ -110,6 +111,9 @@ def read_links(sysfs, include: List[str] = (), ignore: List[str] = ("lo",)) -> D
             "operstate": sysfs.read(*base, "operstate"),
             "admin_up": admin_up,
         }
+        # a bridge's carrier follows its ports, a tap's its reader: not a cable problem of their own
+        if sysfs.exists(*base, "bridge") or sysfs.exists(*base, "tun_flags"):
+            out[name]["virtual_carrier"] = True
     return out
 
 
@@ -220,7 +224,7 @@ def run(ctx: AuditContext) -> List[Finding]:
     links = read_links(ctx.sysfs, include, ignore)
     findings: List[Finding] = []
     for name, cur in sorted(links.items()):
-        if cur["admin_up"] and cur["carrier"] == 0:
+        if cur["admin_up"] and cur["carrier"] == 0 and not cur.get("virtual_carrier"):
             findings.append(Finding(
                 id="NM-LINK-001", severity=WARNING, incident=INCIDENT, subject=name,
                 summary="interface %s is administratively up but has no carrier" % name,

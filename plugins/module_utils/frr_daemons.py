@@ -331,3 +331,45 @@ def daemon_process(root: str, pathspace: Optional[str], name: str, uptime: Optio
         return Process(name, pid, False, argv, None,
                        "pid %d from %s is %s, not %s (stale pid file)" % (pid, pidfile, os.path.basename(argv[0]), base))
     return Process(name, pid, True, argv, process_age(root, pid, uptime))
+
+
+# ---------------------------------------------------------------- editing
+
+def plan_options(text: str, watchfrr_restart_timeout: Optional[int] = None,
+                 zebra_netlink_buffer: Optional[int] = None) -> Tuple[str, Dict[str, Dict[str, Optional[str]]]]:
+    """New content of a daemons file with ``-T`` / ``-s`` set, and what changed.
+
+    Returns ``(new_text, changes)`` where ``changes`` maps ``watchfrr_options`` /
+    ``zebra_options`` to ``{"before": old options, "after": new options}``
+    (only the ones that change).  Raises :class:`DaemonsFileError` when a value
+    to edit uses shell expansion.
+    """
+    assignments = parse_assignments(text)
+    changes: Dict[str, Dict[str, Optional[str]]] = {}
+    for daemon, opt, value in (("watchfrr", WATCHFRR_TIMEOUT_OPT, watchfrr_restart_timeout),
+                               ("zebra", ZEBRA_BUFSIZE_OPT, zebra_netlink_buffer)):
+        if value is None:
+            continue
+        current = checked_options(assignments, daemon)
+        if option_value(current, opt) == str(int(value)):
+            continue
+        var = daemon + "_options"
+        existed = var in assignments
+        new = set_option(current, opt, str(int(value)))
+        text = set_assignment(text, var, new)
+        assignments = parse_assignments(text)
+        changes[var] = {"before": current if existed else None, "after": new}
+    return text, changes
+
+
+VALIDATE_SCRIPT = ('set -e; . "$1" >/dev/null 2>&1; '
+                   'printf "%s\\n%s\\n" "${watchfrr_options-}" "${zebra_options-}"')
+
+
+def shell_values(runner, path: str) -> Tuple[str, str]:
+    """(watchfrr_options, zebra_options) as bash sees them after sourcing ``path`` (as frrcommon.sh does)."""
+    res = runner(["bash", "--norc", "--noprofile", "-c", VALIDATE_SCRIPT, "netmedic-validate", path], timeout=10)
+    if not res.ok:
+        raise DaemonsFileError("bash could not source the new daemons file: %s" % res.describe())
+    lines = res.stdout.split("\n")
+    return (lines[0] if lines else ""), (lines[1] if len(lines) > 1 else "")

@@ -66,7 +66,7 @@ def test_flapped_session_counts_drops():
 
 def test_dropped_growing_between_samples(monkeypatch):
     sleeps = []
-    monkeypatch.setattr(B.time, "sleep", sleeps.append)
+    monkeypatch.setattr(B, "_sleep", sleeps.append)
     first, second = fixture("bgp_nbr_down.json"), fixture("bgp_nbr_flap.json")
     c = ctx({"summary json": fixture("bgp_sum_down.json"), "neighbors json": [first, second]}, sample_interval=4)
     f = by_id(B.run(c))
@@ -78,7 +78,7 @@ def test_dropped_growing_between_samples(monkeypatch):
 
 
 def test_no_second_sample_when_interval_is_zero(monkeypatch):
-    monkeypatch.setattr(B.time, "sleep", lambda s: pytest.fail("slept"))
+    monkeypatch.setattr(B, "_sleep", lambda s: pytest.fail("slept"))
     c = ctx(answers("est"))
     B.run(c)
     assert sum("neighbors json" in call for call in c.runner.calls) == 1

@@ -45,6 +45,9 @@ def test_pre_without_path_reads_only(root):
     assert (f.id, f.subject) == ("NM-LINK-001", "eth1")
     iface(root, "eth1", 3, 0, 5, up=False)
     assert run(root) == []
+    iface(root, "br0", 4, 0, 1)
+    os.makedirs(os.path.join(root, "sys/class/net/br0/bridge"))
+    assert run(root) == []
 
 
 def test_pre_then_post(root, tmp_path):

@@ -1,0 +1,194 @@
+# -*- coding: utf-8 -*-
+"""BGP session and FRR process audits against a real FRR pair (two netns + pathspaces, one veth).
+
+One lab per test (setup costs about 10 s); each test walks the session through
+several states and checks the audit's findings in each.
+"""
+
+import json
+import os
+import time
+
+import pytest
+
+import frrlab
+from conftest import ansible_module
+
+from ansible_collections.netmedic.network.plugins.module_utils import audit_bgp, audit_frr_settings
+from ansible_collections.netmedic.network.plugins.module_utils.audits import AuditContext
+from ansible_collections.netmedic.network.plugins.module_utils.runner import Runner
+
+CONF = """frr defaults traditional
+hostname {name}
+router bgp {asn}
+ bgp router-id {me}
+ no bgp ebgp-requires-policy
+ timers bgp 3 9
+ neighbor {peer} remote-as {peer_asn}
+ neighbor {peer} timers connect 1
+ address-family l2vpn evpn
+  neighbor {peer} activate
+ exit-address-family
+exit
+"""
+A, B = "10.99.0.1", "10.99.0.2"
+
+
+def pair(lab):
+    r1 = lab.router("r1", CONF.format(name="r1", asn=65001, me=A, peer=B, peer_asn=65002))
+    r2 = lab.router("r2", CONF.format(name="r2", asn=65002, me=B, peer=A, peer_asn=65001))
+    lab.link(r1, "eth-r2", A + "/30", r2, "eth-r1", B + "/30")
+    lab.start()
+    r1.wait_bgp_established(B, timeout=90)
+    return r1, r2
+
+
+def bgp(router, **opts):
+    opts.setdefault("pathspace", router.name)
+    opts.setdefault("sample_interval", 0)
+    ctx = AuditContext(runner=Runner(timeout=30), options={"bgp": opts})
+    assert audit_bgp.applies(ctx)
+    return audit_bgp.run(ctx)
+
+
+def ids(findings, peer=B):
+    return sorted({f.id for f in findings if peer in f.subject or "vrf default" in f.subject})
+
+
+def state(router, peer=B):
+    data = json.loads(router.vtysh("show bgp neighbors %s json" % peer))
+    return data[peer]["bgpState"], data[peer]["connectionsDropped"]
+
+
+def wait(pred, timeout=60, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for %s" % what)
+
+
+def cycle(r1, r2):
+    """Take r2's side of the link down until r1 drops the session, then bring it back up."""
+    dropped = state(r1)[1]
+    r2.exec("ip", "link", "set", "eth-r1", "down")
+    wait(lambda: state(r1)[1] > dropped, 30, "r1 to drop the session")
+    r2.exec("ip", "link", "set", "eth-r1", "up")
+
+
+def test_bgp_established_flapping_flapped_and_down(lab, monkeypatch):
+    r1, r2 = pair(lab)
+
+    # Established and steady (uptime threshold below the session's age): nothing to report,
+    # even with a real second sample.
+    wait(lambda: json.loads(r1.vtysh("show bgp neighbors %s json" % B))[B].get("bgpTimerUpMsec", 0) >= 3000,
+         30, "the session to be 3 s old")
+    f = bgp(r1, min_established_seconds=2, sample_interval=1)
+    assert f == [], [x.to_dict() for x in f]
+    evpn = json.loads(r1.vtysh("show bgp vrf all summary json"))["default"]
+    assert {"ipv4Unicast", "l2VpnEvpn"} <= set(evpn)
+
+    # Flapping now: the link cycles while the audit waits between its two samples.
+    monkeypatch.setattr(audit_bgp, "_sleep", lambda s: cycle(r1, r2))
+    f = bgp(r1, min_established_seconds=1, sample_interval=5)
+    monkeypatch.undo()
+    now = [x for x in f if x.id == "NM-BGP-004"]
+    assert len(now) == 1 and now[0].severity == "critical" and now[0].subject == "peer %s (pathspace %s)" % (B, r1.name)
+    assert now[0].evidence["connectionsDropped_second"] > now[0].evidence["connectionsDropped_first"]
+
+    # Flapped a few times, back up: recent flap + drop count.
+    r1.wait_bgp_established(B, timeout=60)
+    for _ in range(2):
+        cycle(r1, r2)
+        r1.wait_bgp_established(B, timeout=60)
+    f = bgp(r1, max_connections_dropped=3)
+    assert ids(f) == ["NM-BGP-002", "NM-BGP-003"]
+    dropped = [x for x in f if x.id == "NM-BGP-003"][0]
+    assert dropped.evidence["connectionsDropped"] == state(r1)[1] >= 3
+    assert dropped.evidence["families"] == ["ipv4Unicast", "l2VpnEvpn"]
+
+    # Link down and left down: not Established, every family has lost its only peer.
+    r2.exec("ip", "link", "set", "eth-r1", "down")
+    wait(lambda: state(r1)[0] != "Established", 30, "the session to go down")
+    f = bgp(r1, max_connections_dropped=100)
+    assert ids(f) == ["NM-BGP-001", "NM-BGP-007"]
+    down = [x for x in f if x.id == "NM-BGP-001"][0]
+    assert down.severity == "critical" and down.evidence["states"] != ["Established"]
+    assert sorted(x.subject for x in f if x.id == "NM-BGP-007") == [
+        "vrf default ipv4Unicast (pathspace %s)" % r1.name, "vrf default l2VpnEvpn (pathspace %s)" % r1.name]
+
+    # The same through the preflight module, run by ansible inside r1's namespace.
+    res = ansible_module(r1.name, "preflight", {"checks": ["bgp", "frr_settings"], "options": {
+        "bgp": {"pathspace": r1.name, "sample_interval": 0}, "frr_settings": {"pathspace": r1.name}}})
+    assert res["changed"] is False and res.get("failed") is not True, res
+    runs = {a["name"]: a["status"] for a in res["audits"]}
+    assert runs["bgp"] == "ran" and runs["frr_settings"] == "ran"
+    got = {(x["id"], x["subject"]) for x in res["findings"]}
+    assert ("NM-BGP-001", "peer %s (pathspace %s)" % (B, r1.name)) in got
+    assert res["summary"]["critical"] >= 1
+
+
+def test_frr_daemon_restarted_and_down(lab):
+    r1, r2 = pair(lab)
+    ctx = AuditContext(runner=Runner(), options={"frr_settings": {"pathspace": r1.name}})
+    assert audit_frr_settings.applies(ctx)
+    start = [x for x in audit_frr_settings.run(ctx)]
+    assert {x.id for x in start} == {"NM-FRR-016"}  # just started: info only
+    # watchfrr has run for > 10 s before bgpd is killed, so bgpd's restart is told apart from the start
+    wf_age = lambda: audit_frr_settings.fd.daemon_process("/", r1.name, "watchfrr").age_seconds  # noqa: E731
+    wait(lambda: wf_age() > 12, 30, "watchfrr to be 12 s old")
+    old = r1.kill("bgpd")
+    r1.wait_restarted("bgpd", old, timeout=60)
+    f = {x.id: x for x in audit_frr_settings.run(ctx)}
+    assert set(f) == {"NM-FRR-015"} and f["NM-FRR-015"].subject == "bgpd (pathspace %s)" % r1.name
+    assert f["NM-FRR-015"].evidence["watchfrr_age_seconds"] > f["NM-FRR-015"].evidence["age_seconds"] + 10
+    # watchfrr gone, then bgpd gone: both are "enabled but not running"
+    r1.kill("watchfrr")
+    wait(lambda: not r1.running("watchfrr"), 10, "watchfrr to die")
+    r1.kill("bgpd")
+    wait(lambda: not r1.running("bgpd"), 10, "bgpd to die")
+    f = audit_frr_settings.run(ctx)
+    down = sorted(x.subject for x in f if x.id == "NM-FRR-014")
+    assert down == ["bgpd (pathspace %s)" % r1.name, "watchfrr (pathspace %s)" % r1.name]
+    assert all(x.severity == "critical" for x in f if x.id == "NM-FRR-014")
+
+
+def _big_conf(lines):
+    body = ["frr defaults traditional", "hostname big", "!"]
+    i = 0
+    while len(body) < lines - 4:
+        body.append("ip prefix-list PL%d seq %d permit 10.%d.%d.0/24" % (i // 1000, (i % 1000) * 5 + 5,
+                                                                          (i // 250) % 250, i % 250))
+        i += 1
+    body += ["!", "router bgp 65100", " bgp router-id 10.0.0.1", "exit"]
+    return "\n".join(body) + "\n"
+
+
+def test_restart_timeout_too_short_for_20000_lines_and_the_fix(lab):
+    r = lab.router("big", _big_conf(20000), watchfrr_options="-T 20")
+    ctx = AuditContext(runner=Runner(), options={"frr_settings": {"pathspace": r.name}})
+    f = {x.id: x for x in audit_frr_settings.run(ctx)}
+    timeout = f["NM-FRR-010"]
+    assert timeout.severity == "critical" and timeout.incident == "000"
+    assert len(open(r.conf_path).read().splitlines()) == 20000
+    assert timeout.evidence["config_lines"] == 19998 and timeout.evidence["restart_timeout_in_daemons_file"] == 20
+    assert "lines per second" in timeout.evidence["model"] and timeout.evidence["estimated_load_seconds"] == 80.0
+    assert timeout.fix.params == {"pathspace": r.name, "watchfrr_restart_timeout": 160}
+    assert "NM-FRR-014" in f  # not started in this test: every enabled daemon is down
+
+    # The fix module, as the finding says, through ansible (check, apply, again)
+    args = dict(timeout.fix.params)
+    before = open(r.daemons_path).read()
+    res = ansible_module(r.name, "frr_daemons_options", args, check=True)
+    assert res["changed"] is True and open(r.daemons_path).read() == before
+    res = ansible_module(r.name, "frr_daemons_options", args)
+    assert res["changed"] is True and res["restarted"] is False and os.path.exists(res["backup_file"])
+    assert open(res["backup_file"]).read() == before
+    st = os.stat(r.daemons_path)
+    assert oct(st.st_mode & 0o777) == "0o640" and st.st_uid == frrlab._frr_ids()[0]
+    assert ansible_module(r.name, "frr_daemons_options", args)["changed"] is False
+    # what frrinit.sh (bash) reads from the edited file
+    out = frrlab.sh(["bash", "-c", '. "$1"; echo "$watchfrr_options|$zebra_options"', "x", r.daemons_path])
+    assert out.strip() == "-T 160|-A 127.0.0.1 -s 90000000"
+    assert "NM-FRR-010" not in {x.id for x in audit_frr_settings.run(ctx)}
