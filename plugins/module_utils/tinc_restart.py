@@ -34,10 +34,10 @@ from typing import Any, Callable, Dict, List, Optional
 from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
 from ansible_collections.netmedic.network.plugins.module_utils.sysfs import Sysfs
 from ansible_collections.netmedic.network.plugins.module_utils.tinc_state import (
-    TincState, TincStateError, cmdline_option, discover, parse_tinc_conf, proc_cmdline, process_alive, read_pidfile, refresh_daemon,
+    TincState, TincStateError, cmdline_option, discover, find_tincd, parse_tinc_conf, proc_cmdline, process_alive, read_pidfile, refresh_daemon,
     refresh_link, systemd_main_pid)
 from ansible_collections.netmedic.network.plugins.module_utils.tinc_watch import (
-    KernelLog, StormThresholds, TincLog, connection_view, established_peers, parse_connections, parse_nodes,
+    KernelLog, StormThresholds, TincLog, connection_view, established_peers, log_tail, parse_connections, parse_nodes,
     resolve_addresses, send_signal, watch_storm)
 
 MODES = ("restart", "reload")
@@ -126,6 +126,7 @@ class SafeRestart:
         self.bridge: Optional[str] = None
         self.detached_at: Optional[float] = None
         self.kernel_log: Optional[KernelLog] = None
+        self.start_log: Optional[TincLog] = None
 
     # ------------------------------------------------------------ helpers
     def step(self, name: str, detail: str = "", ok: bool = True, **extra: Any) -> None:
@@ -261,6 +262,8 @@ class SafeRestart:
             st = self.refresh()
             r.after = st.to_dict()
             left = st.describe()
+            if self.bridge and st.bridge != self.bridge:
+                left += " (it belongs in bridge %s)" % self.bridge
         except (CommandError, TincStateError, OSError) as exc:
             left = "state unknown: %s" % exc
         r.state_left = left
@@ -322,10 +325,11 @@ class SafeRestart:
             if st.running:
                 self.stop_plain()
             self.detached_at = self.detached_at or self.clock()
+            self.start_log = TincLog(self.runner, cmdline_option(command, "logfile"), ident="tinc.%s" % o.netname)
             res = self.runner(command, timeout=o.wait_timeout)
             self.report.changed = True
             if res.rc != 0:
-                raise RestartFailed("tincd failed to start (%s)" % res.describe())
+                raise RestartFailed("tincd failed to start (%s)%s" % (res.describe(), self.why_tail()))
             self.step("start", " ".join(command))
         self.wait_daemon()
 
@@ -350,6 +354,16 @@ class SafeRestart:
         self.report.changed = True
         self.step("stop", "tincd pid %d exited" % pid)
 
+    def why_tail(self) -> str:
+        """``; tinc logged: ...`` with the last lines tincd logged since it was started (or '')."""
+        if self.start_log is None:
+            return ""
+        tail = log_tail(self.start_log.new_lines())
+        if tail:
+            return "; tinc logged: %s" % tail
+        return "; tinc's log was not readable (%s)" % (self.start_log.error or "no --logfile and nothing in the "
+                                                       "journal: look in syslog")
+
     def journal_tail(self) -> str:
         try:
             res = self.runner(["journalctl", "--no-pager", "-n", "5", "-o", "cat", "-u", self.state.unit], timeout=10)
@@ -363,12 +377,22 @@ class SafeRestart:
         """Tight poll until tincd runs and its interface exists (bounded by wait_timeout)."""
         st, o = self.state, self.o
         deadline = self.clock() + o.wait_timeout
+        next_scan = 0.0
         while True:
             if st.management == "systemd":
                 pid = systemd_main_pid(self.runner, st.unit)
             else:
                 pid = read_pidfile(st.pidfile)
             alive = process_alive(pid, o.root)
+            if not alive and st.management == "plain" and self.clock() >= next_scan:
+                # The start command has returned: its daemon child exists unless it already died.
+                pids = find_tincd(o.netname, st.config_dir, o.root)
+                if pids:
+                    pid, alive = pids[0], True  # forked, pidfile maybe not written yet
+                else:
+                    st.running = False
+                    raise RestartFailed("tincd started but exited at once%s" % self.why_tail())
+                next_scan = self.clock() + 0.05
             if expect_pid and pid != expect_pid and alive:
                 raise RestartFailed("tincd changed pid on SIGHUP (%s -> %s): it restarted instead of reloading"
                                     % (expect_pid, pid))
@@ -379,9 +403,9 @@ class SafeRestart:
                 break
             if self.clock() > deadline:
                 st.running = alive
-                raise RestartFailed("tincd %s within %.0f s" % (
-                    "runs but its interface %s did not appear" % st.interface if alive else "is not running",
-                    o.wait_timeout))
+                raise RestartFailed("tincd %s within %.0f s%s" % (
+                    "runs but its interface %s did not appear" % st.interface if alive else "did not come up",
+                    o.wait_timeout, self.why_tail() if st.management == "plain" else self.journal_tail()))
             self.sleep(POLL)
         self.step("daemon", "tincd pid %s runs, %s exists" % (st.pid, st.interface))
         self.wait_peers(deadline)
@@ -529,7 +553,7 @@ class SafeRestart:
         lines: List[str] = []
         for sig, parse in ((signal.SIGUSR1, parse_connections), (signal.SIGUSR2, parse_nodes)):
             send_signal(st.pid, sig)
-            for _ in range(10):
+            for _ in range(60):  # a busy tincd (a storm just ended) can take a while
                 self.sleep(0.05)
                 lines = log.new_lines(st.pid)
                 if parse(lines) is not None:
@@ -539,7 +563,10 @@ class SafeRestart:
         if self.report.storm:
             kernel = self.report.storm.get("kernel_messages") or []
         with open(path, "w", encoding="utf-8") as fh:
-            fh.write("# tincd pid %s SIGUSR1/SIGUSR2 dump (%s)\n" % (st.pid, log.error or "ok"))
+            found = parse_connections(lines) is not None or parse_nodes(lines) is not None
+            fh.write("# tincd pid %s SIGUSR1/SIGUSR2 dump from %s: %s\n" % (
+                st.pid, ("log file %s" % st.logfile) if st.logfile else "the journal",
+                "ok" if found else "NOT FOUND (%s)" % (log.error or "tincd logs elsewhere, e.g. syslog")))
             fh.write("\n".join(lines) + "\n")
             fh.write("# kernel loop messages\n" + "\n".join(kernel) + "\n")
         self.report.diagnostics.append(path)

@@ -164,7 +164,7 @@ def cmdline_option(argv: List[str], long: str, short: Optional[str] = None) -> O
 
 
 def _same_path(a: Optional[str], b: Optional[str]) -> bool:
-    return bool(a and b) and os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(b))
+    return bool(a and b) and os.path.realpath(a) == os.path.realpath(b)
 
 
 def find_tincd(netname: str, config_dir: Optional[str] = None, root: str = "/") -> List[int]:

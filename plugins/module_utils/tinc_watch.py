@@ -452,9 +452,10 @@ def resolve_addresses(values: List[str]) -> List[str]:
 class TincLog:
     """New lines of a tinc daemon's log: its ``--logfile``, else the journal for its pid."""
 
-    def __init__(self, runner: Runner, logfile: Optional[str] = None):
+    def __init__(self, runner: Runner, logfile: Optional[str] = None, ident: Optional[str] = None):
         self.runner = runner
         self.logfile = logfile
+        self.ident = ident            # syslog identifier (tinc 1.0: ``tinc.NETNAME``) when the pid is unknown
         self.offset = 0
         self.since = time.time()
         self.error: Optional[str] = None
@@ -482,10 +483,14 @@ class TincLog:
             except OSError as exc:
                 self.error = "%s: %s" % (self.logfile, exc.strerror)
                 return []
-        if not pid:
+        if pid:
+            match = "_PID=%d" % pid
+        elif self.ident:
+            match = "SYSLOG_IDENTIFIER=%s" % self.ident
+        else:
             return []
         try:
-            result = self.runner(["journalctl", "--no-pager", "-o", "cat", "_PID=%d" % pid,
+            result = self.runner(["journalctl", "--no-pager", "-o", "cat", match,
                                   "--since", "@%d" % int(self.since - 1)], timeout=10)
         except CommandError as exc:
             self.error = "journal unavailable: %s" % exc
@@ -494,6 +499,12 @@ class TincLog:
             self.error = "journal unavailable: %s" % result.describe()
             return []
         return result.stdout.splitlines()
+
+
+def log_tail(lines: List[str], count: int = 3) -> str:
+    """The last ``count`` log messages, without timestamps, joined for an error message."""
+    msgs = [_strip_log_prefix(ln).strip() for ln in lines if ln.strip()]
+    return " | ".join(msgs[-count:])
 
 
 def send_signal(pid: int, sig: int) -> Optional[str]:
