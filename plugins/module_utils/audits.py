@@ -82,6 +82,8 @@ def _registered() -> List[Audit]:
     from ansible_collections.netmedic.network.plugins.module_utils import audit_ipv6_cache
     from ansible_collections.netmedic.network.plugins.module_utils import audit_link_flaps
     audits.extend([audit_bgp.AUDIT, audit_frr_settings.AUDIT, audit_ipv6_cache.AUDIT, audit_link_flaps.AUDIT])
+    from ansible_collections.netmedic.network.plugins.module_utils import audit_tinc
+    audits.append(audit_tinc.AUDIT)
     return audits
 
 
