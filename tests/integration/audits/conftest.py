@@ -82,17 +82,20 @@ def ansible_module(ns, module, args, check=False):
                ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
     argv = ["ip", "netns", "exec", ns, os.path.join(os.path.dirname(sys.executable), "ansible"), "localhost",
             "-c", "local", "-e", "ansible_python_interpreter=%s" % sys.executable,
-            "-m", "netmedic.network.%s" % module, "-a", json.dumps(args)]
+            "-m", "netmedic.network.%s" % module] + (["-a", json.dumps(args)] if args else [])
     if check:
         argv.append("--check")
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=180, check=False)
     # default callback: "localhost | CHANGED => {...json...}"
     head, sep, body = proc.stdout.partition(" => ")
     try:
-        return json.loads(body)
+        result = json.loads(body)
     except ValueError:
         raise AssertionError("ansible printed no result (rc %d): %s %s" % (proc.returncode, proc.stdout[-2000:],
                                                                             proc.stderr[-2000:])) from None
+    if "FAILED!" in head:
+        result["failed"] = True
+    return result
 
 
 def audits_in(ns, checks, options):
