@@ -19,15 +19,19 @@ command"; ``mode`` the start mode (failover, Supermicro's factory default);
 Each instance gets a free UDP port and a private state directory (prefix
 ``nmbmc-``).  The password reaches ipmitool only through ``IPMI_PASSWORD``.
 
-As a command (manual poking; Ctrl-C stops it)::
+As a command::
 
-    python3 tests/lab/ipmi/bmc.py [--vendor dell] [--mode failover] [--no-oem] [--x8]
+    python3 tests/lab/ipmi/bmc.py [serve] [--vendor dell] [--mode failover] [--no-oem] [--x8]
+                                        # foreground; Ctrl-C or SIGTERM stops it
+    python3 tests/lab/ipmi/bmc.py up --state FILE [options]   # leave it running (Molecule prepare)
+    python3 tests/lab/ipmi/bmc.py down --state FILE           # stop it (Molecule cleanup)
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -267,14 +271,74 @@ class Bmc:
         return params
 
 
+def _detach(b: Bmc) -> Dict[str, object]:
+    """Leave ``b`` running after this process exits; the state ``down`` needs."""
+    state = {"pid": b.pid, "port": b.port, "host": b.host, "dir": b.dir, "user": b.user,
+             "password": b.password, "vendor": b.vendor, "mode": b.mode, "generation": b.generation}
+    b.proc = None  # stop() must not kill it now
+    b.dir = None
+    return state
+
+
+def down(state: Dict[str, object]) -> None:
+    """Stop a BMC started by ``up`` (checks the pid still is that ipmi_sim)."""
+    pid, workdir = int(state["pid"]), str(state["dir"])
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as fh:
+            ours = fh.read().split(b"\0")[0].endswith(b"ipmi_sim") and \
+                os.path.realpath("/proc/%d/cwd" % pid) == os.path.realpath(workdir)
+    except OSError:
+        ours = False
+    if ours:
+        for sig in (signal.SIGCONT, signal.SIGTERM):
+            try:
+                os.killpg(pid, sig)
+            except ProcessLookupError:
+                break
+        deadline = time.monotonic() + 5
+        while os.path.exists("/proc/%d" % pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if os.path.exists("/proc/%d" % pid):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    if os.path.basename(workdir).startswith(PREFIX):
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    ap.add_argument("action", nargs="?", choices=["serve", "up", "down"], default="serve",
+                    help="serve: run in the foreground until Ctrl-C/SIGTERM; up: start, write --state, "
+                         "leave running; down: stop what --state describes")
+    ap.add_argument("--state", help="JSON state file (up/down)")
     ap.add_argument("--vendor", choices=sorted(VENDORS), default="supermicro")
     ap.add_argument("--mode", choices=sorted(MODES), default="failover")
     ap.add_argument("--no-oem", action="store_true")
     ap.add_argument("--x8", action="store_true")
     args = ap.parse_args(argv)
-    with Bmc(vendor=args.vendor, mode=args.mode, oem=not args.no_oem, generation="x8" if args.x8 else "x9") as b:
+    if args.action in ("up", "down") and not args.state:
+        ap.error("%s needs --state FILE" % args.action)
+    if args.action == "down":
+        try:
+            with open(args.state, encoding="utf-8") as fh:
+                down(json.load(fh))
+        except FileNotFoundError:
+            return 0
+        os.unlink(args.state)
+        return 0
+    b = Bmc(vendor=args.vendor, mode=args.mode, oem=not args.no_oem, generation="x8" if args.x8 else "x9")
+    if args.action == "up":
+        b.start()
+        state = _detach(b)
+        fd = os.open(args.state, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(state, fh)
+        print(json.dumps({k: v for k, v in state.items() if k != "password"}))
+        return 0
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # SIGTERM stops ipmi_sim too
+    with b:
         print("ipmi_sim pid %s on 127.0.0.1:%s (user %s, password in IPMI_PASSWORD=%s)"
               % (b.pid, b.port, b.user, b.password))
         print("  " + " ".join(b.ipmitool_argv("mc", "info")))
