@@ -33,7 +33,11 @@ Checks (options under ``options.frr_settings``):
 * NM-FRR-016: the whole FRR stack started recently (info).
 * NM-FRR-017: the running watchfrr/zebra options differ from the daemons file
   (a change waits for an FRR restart).
-* NM-FRR-019: the daemons file is missing or cannot be read.
+* NM-FRR-018: the running config differs from frr.conf (``check_drift``,
+  default true; the reconcile engine's parser and normaliser, read-only).
+  Critical when a daemon also restarted recently: the signature of incident
+  000, daemons back with part of their config.  Warning otherwise.
+* NM-FRR-019: the daemons file or frr.conf is missing or cannot be read.
 
 Standard library only: this file runs on managed hosts.
 """
@@ -44,8 +48,11 @@ import os
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.netmedic.network.plugins.module_utils import frr_daemons as fd
+from ansible_collections.netmedic.network.plugins.module_utils import frr_plan, frr_reconcile
+from ansible_collections.netmedic.network.plugins.module_utils.frr_config import FrrConfigError
 from ansible_collections.netmedic.network.plugins.module_utils.audits import Audit, AuditContext
 from ansible_collections.netmedic.network.plugins.module_utils.findings import CRITICAL, INFO, WARNING, Finding, Fix
+from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError
 
 NAME = "frr_settings"
 INCIDENT = "000"
@@ -59,6 +66,8 @@ DEFAULTS = {
     "recent_restart_seconds": 3600,
     # When a finding recommends a new -T, at least this many seconds.
     "recommended_min_timeout": 120,
+    # Compare the running config with frr.conf (the FRR reconcile engine's parser, read-only).
+    "check_drift": True,
 }
 
 CHECKS = {
@@ -70,6 +79,7 @@ CHECKS = {
     "NM-FRR-015": "FRR daemon restarted recently",
     "NM-FRR-016": "FRR started recently",
     "NM-FRR-017": "running watchfrr/zebra options differ from the daemons file",
+    "NM-FRR-018": "running config differs from frr.conf (critical after a recent restart)",
     "NM-FRR-019": "FRR daemons file missing or unreadable",
 }
 
@@ -154,7 +164,47 @@ def run(ctx: AuditContext) -> List[Finding]:
     findings += _restart_timeout(ctx, pathspace, etc, daemons_path, assignments, procs, fix_target)
     findings += _netlink_buffer(ctx, pathspace, daemons_path, assignments, procs, fix_target)
     findings += _processes(ctx, pathspace, daemons_path, enabled, procs)
+    if _opt(ctx, "check_drift") and procs.get("zebra") is not None and procs["zebra"].running:
+        restarted = [f.evidence.get("daemon") for f in findings if f.id == "NM-FRR-015"]
+        findings += _drift(ctx, pathspace, etc, restarted, fix_target)
     return findings
+
+
+def _drift(ctx, pathspace, etc, restarted, fix_target) -> List[Finding]:
+    conf_path = os.path.join(etc, "frr.conf")
+    subject = _subject(pathspace, "frr.conf")
+    try:
+        with open(conf_path, "r", encoding="utf-8") as fh:
+            intended = fh.read()
+    except (OSError, UnicodeDecodeError):
+        return []  # reported by the restart-timeout check
+    target = frr_reconcile.Target(pathspace=pathspace, root=ctx.root, runner=ctx.runner)
+    try:
+        running = frr_reconcile.running_config(target)
+        d = frr_reconcile.drift(intended, running, source=conf_path)
+    except (frr_reconcile.ReconcileError, FrrConfigError, CommandError) as exc:
+        return [Finding(
+            id="NM-FRR-018", severity=WARNING, incident=INCIDENT, subject=subject,
+            summary="cannot compare the running FRR config with %s: %s" % (conf_path, str(exc).splitlines()[0]),
+            evidence={"frr_conf": conf_path, "error": str(exc)},
+            fix=Fix(manual="Run vtysh%s -c 'show running-config' by hand."
+                           % (" -N " + pathspace if pathspace else "")))]
+    if d.empty:
+        return []
+    counts = d.summary()
+    severity = CRITICAL if restarted else WARNING
+    summary = ("running FRR config differs from %s (%d line(s) missing, %d extra)%s"
+               % (conf_path, counts["add"], counts["delete"],
+                  ": %s restarted recently and came back with partial config" % ", ".join(restarted)
+                  if restarted else ""))
+    return [Finding(
+        id="NM-FRR-018", severity=severity, incident=INCIDENT, subject=subject, summary=summary,
+        evidence={"frr_conf": conf_path, "missing_from_running": counts["add"], "extra_in_running": counts["delete"],
+                  "by_area": frr_plan.counts_by_area(d), "first_differences": frr_plan.describe(d, 10),
+                  "restarted_recently": restarted},
+        fix=Fix(module="netmedic.network.frr_reconcile", params=dict(fix_target),
+                manual="Bring the running config back to %s (netmedic.network.frr_reconcile, check mode first), "
+                       "or save the running config if it is the one you want." % conf_path))]
 
 
 # ---------------------------------------------------------------- -T

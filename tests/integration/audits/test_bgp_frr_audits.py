@@ -143,6 +143,12 @@ def test_frr_daemon_restarted_and_down(lab):
     f = {x.id: x for x in audit_frr_settings.run(ctx)}
     assert set(f) == {"NM-FRR-015"} and f["NM-FRR-015"].subject == "bgpd (pathspace %s)" % r1.name
     assert f["NM-FRR-015"].evidence["watchfrr_age_seconds"] > f["NM-FRR-015"].evidence["age_seconds"] + 10
+    # frr.conf holds a line the running FRR lacks, after a restart: incident 000's signature (critical)
+    r1.write_conf(open(r1.conf_path).read() + "ip prefix-list NMAUD seq 5 permit 192.0.2.0/24\n")
+    f = {x.id: x for x in audit_frr_settings.run(ctx)}
+    assert set(f) == {"NM-FRR-015", "NM-FRR-018"}
+    assert f["NM-FRR-018"].severity == "critical" and f["NM-FRR-018"].evidence["missing_from_running"] == 1
+    assert f["NM-FRR-018"].evidence["first_differences"] == ["+ ip prefix-list NMAUD seq 5 permit 192.0.2.0/24"]
     # watchfrr gone, then bgpd gone: both are "enabled but not running"
     r1.kill("watchfrr")
     wait(lambda: not r1.running("watchfrr"), 10, "watchfrr to die")

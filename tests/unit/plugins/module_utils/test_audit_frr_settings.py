@@ -64,8 +64,9 @@ def healthy(root, pathspace="", daemons=None, conf_lines=100, watchfrr_age=86400
     proc(root, 103, ["/usr/lib/frr/staticd"] + ns + ["-d"], watchfrr_age - 0.1, pathspace=pathspace)
 
 
-def run(root, **opts):
-    return S.run(AuditContext(root=root, runner=FakeRunner({}), options={"frr_settings": opts}))
+def run(root, answers=None, **opts):
+    opts.setdefault("check_drift", answers is not None)
+    return S.run(AuditContext(root=root, runner=FakeRunner(answers or {}), options={"frr_settings": opts}))
 
 
 def ids(findings):
@@ -183,3 +184,39 @@ def test_applies(root):
 
 def test_count_config_lines():
     assert S.count_config_lines("frr version 8.4\n!\n\n# c\nrouter bgp 1\n neighbor x remote-as 2\n!\n") == 3
+
+
+RUNNING = """Building configuration...
+
+Current configuration:
+!
+frr version 8.4.4
+frr defaults traditional
+hostname r1
+!
+ip prefix-list PL seq 5 permit 10.0.0.0/24
+!
+end
+"""
+
+
+def test_drift_from_the_reconcile_engine(root):
+    healthy(root, conf_lines=2)
+    # frr.conf has two prefix-list lines, the running config one: one line missing
+    assert [f.id for f in run(root, {"show running-config": RUNNING})] == ["NM-FRR-018"]
+    [f] = run(root, {"show running-config": RUNNING})
+    assert f.severity == "warning" and f.evidence["missing_from_running"] == 1
+    assert f.evidence["first_differences"] == ["+ ip prefix-list PL seq 6 permit 10.0.1.0/24"]
+    assert f.fix.module == "netmedic.network.frr_reconcile"
+    # the same after a recent bgpd restart: incident 000's signature
+    proc(root, 102, ["/usr/lib/frr/bgpd", "-d"], 120)
+    f = {x.id: x for x in run(root, {"show running-config": RUNNING})}
+    assert f["NM-FRR-018"].severity == "critical" and f["NM-FRR-018"].evidence["restarted_recently"] == ["bgpd"]
+    assert "bgpd restarted recently and came back with partial config" in f["NM-FRR-018"].summary
+
+
+def test_drift_unreadable_running_config(root):
+    healthy(root, conf_lines=2)
+    [f] = run(root, {"show running-config": (1, "", "zebra is not running")})
+    assert f.id == "NM-FRR-018" and "cannot compare" in f.summary
+    assert run(root, {"show running-config": RUNNING}, check_drift=False) == []
