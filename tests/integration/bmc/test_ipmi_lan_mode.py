@@ -4,6 +4,7 @@
 
 import os
 import subprocess
+import threading
 import time
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from ansible_collections.netmedic.network.plugins.module_utils import audit_bmc
 from ansible_collections.netmedic.network.plugins.module_utils.audits import AuditContext, run_audits
 from ansible_collections.netmedic.network.plugins.module_utils.ipmi_lan import (
-    LanModeRefused, ensure_lan_mode, read_lan_mode)
+    LanModeError, LanModeRefused, ensure_lan_mode, read_lan_mode)
 from ansible_collections.netmedic.network.plugins.module_utils.ipmi_tool import (
     IpmiAuthError, IpmiTimeout, Ipmitool, Target)
 
@@ -83,6 +84,42 @@ def test_hung_bmc_gives_a_bounded_timeout(bmc_factory):
     assert time.monotonic() - start < 30  # bounded (generous: no timing assertion intended)
     bmc.resume()
     assert read_lan_mode(tool_for(bmc)).mode == "failover"
+
+
+def _silence_after_set(bmc, seconds):
+    """Like a BMC switching ports: stop answering as soon as the set arrives, for ``seconds``."""
+    def watch():
+        deadline = time.monotonic() + 30
+        while not bmc.set_calls() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        bmc.pause()
+        if seconds is not None:
+            time.sleep(seconds)
+            bmc.resume()
+    t = threading.Thread(target=watch, daemon=True)
+    t.start()
+    return t
+
+
+def test_remote_change_waits_for_the_bmc_to_come_back(bmc_factory):
+    bmc = bmc_factory(mode="failover")
+    watcher = _silence_after_set(bmc, 3)
+    out = ensure_lan_mode(tool_for(bmc, timeout=2), "dedicated", allow_remote_change=True,
+                          reconnect_timeout=30, poll_interval=0.5)
+    watcher.join(10)
+    assert out.after.mode == "dedicated" and bmc.read_mode() == "dedicated"
+    assert out.reconnect_seconds is not None
+
+
+def test_remote_change_gives_up_after_the_reconnect_timeout(bmc_factory):
+    bmc = bmc_factory(mode="failover")
+    watcher = _silence_after_set(bmc, None)
+    with pytest.raises(LanModeError, match="did not answer again within 4 s after the LAN mode change"):
+        ensure_lan_mode(tool_for(bmc, timeout=2), "dedicated", allow_remote_change=True,
+                        reconnect_timeout=4, poll_interval=0.5)
+    watcher.join(10)
+    bmc.resume()
+    assert bmc.read_mode() == "dedicated"  # it did take the change; it just went quiet
 
 
 def test_audit_finds_failover_over_lanplus_with_a_password_file(bmc_factory, tmp_path):
