@@ -276,8 +276,8 @@ def evaluate(ctx: AuditContext, pathspace: Optional[str], summary, first, second
         if admin:
             findings.append(Finding(
                 id="NM-BGP-008", severity=INFO, incident=INCIDENT, subject=subject,
-                summary="BGP peer %s%s is administratively shut down" % (peer, "" if vrf == "default" else
-                                                                          " (vrf %s)" % vrf),
+                summary="BGP peer %s%s is administratively shut down"
+                        % (peer, "" if vrf == "default" else " (vrf %s)" % vrf),
                 evidence=dict(base, states=states),
                 fix=Fix(manual="If the shutdown is left over from earlier work, 'no neighbor %s shutdown' "
                                "(router bgp%s)." % (peer, "" if vrf == "default" else " ... vrf " + vrf))))

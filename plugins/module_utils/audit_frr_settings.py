@@ -354,6 +354,8 @@ def _netlink_buffer(ctx, pathspace, daemons_path, assignments, procs, fix_target
     subject = _subject(pathspace, "zebra")
 
     small = [v for v in (configured, running_value) if v is not None and v < minimum]
+    manual_s = "Set -s in zebra_options in %s (Debian ships 90000000); restart FRR to apply." % daemons_path
+    params_s = dict(fix_target, zebra_netlink_buffer=max(minimum, 90000000))
     if small:
         findings.append(Finding(
             id="NM-FRR-011", severity=WARNING, incident=INCIDENT, subject=subject,
@@ -362,9 +364,7 @@ def _netlink_buffer(ctx, pathspace, daemons_path, assignments, procs, fix_target
             evidence={"nl_bufsize_in_daemons_file": file_value, "nl_bufsize_of_running_zebra": running_value,
                       "binary_default": fd.ZEBRA_NL_BUFSIZE_DEFAULT, "minimum": minimum,
                       "daemons_file": daemons_path, "net.core.rmem_max": rmem_max},
-            fix=Fix(module=FIX_MODULE, params=dict(fix_target, zebra_netlink_buffer=max(minimum, 90000000)),
-                    manual="Set -s in zebra_options in %s (Debian ships 90000000); restart FRR to apply."
-                           % daemons_path)))
+            fix=Fix(module=FIX_MODULE, params=params_s, manual=manual_s)))
 
     if zebra is not None and zebra.running and zebra.pid is not None:
         caps = _cap_prm(ctx.root, zebra.pid)

@@ -210,7 +210,7 @@ def set_assignment(text: str, name: str, value: str) -> str:
     if current is not None:
         old = lines[current.line]
         indent = _ASSIGN_RE.match(old.rstrip("\r\n")).group("indent")
-        _, tail = _split_tail(old)
+        tail = _split_tail(old)[1]
         eol = old[len(old.rstrip("\r\n")):] or "\n"
         lines[current.line] = indent + new_line + tail + eol
         return "".join(lines)

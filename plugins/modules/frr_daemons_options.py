@@ -25,7 +25,7 @@ description:
   - An option value that uses shell expansion (C($VAR), backticks) is refused with an explanation
     instead of being guessed at.
 author:
-  - netmedic.network contributors
+  - netmedic.network contributors (@netmedic)
 options:
   watchfrr_restart_timeout:
     description:

@@ -24,7 +24,7 @@ description:
   - Kernels from 4.2 on no longer clone reject routes into the cache, so on them O(scope=sticky) normally
     finds nothing to do.
 author:
-  - netmedic.network contributors
+  - netmedic.network contributors (@netmedic)
 options:
   scope:
     description:
