@@ -125,8 +125,8 @@ def plan_bond(sysfs: Sysfs, root: str, bond: Bond, value: str, force: bool = Fal
         raise FixError("%r is not an arp_validate value (expected one of %s)"
                        % (value, ", ".join(ARP_VALIDATE_VALUES)))
     if not bond.supports_arp_validate:
-        raise FixError("%s runs in %s mode, where the kernel has no ARP monitoring and refuses arp_validate; "
-                       "nothing was changed (such bonds rely on miimon, currently %d ms)"
+        raise FixError("%s runs in %s mode, where the kernel has no ARP monitoring and refuses arp_validate "
+                       "(such bonds rely on miimon, currently %d ms)"
                        % (bond.name, bond.mode, bond.miimon))
     if bond.arp_validate is None:
         raise FixError("%s has no readable arp_validate attribute in sysfs (%s)"

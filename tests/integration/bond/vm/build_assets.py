@@ -19,6 +19,7 @@ milliseconds.  Run: ``python3 tests/integration/bond/vm/build_assets.py``.
 
 import glob
 import gzip
+import hashlib
 import lzma
 import os
 import shutil
@@ -119,13 +120,13 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in virtio_pci 9pnet_virtio 9p bonding dummy veth bridge; do modprobe $m || echo "modprobe $m failed"; done
 mkdir -p /newroot
-mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 rootfs /newroot || { echo "no rootfs"; poweroff -f; }
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose rootfs /newroot || { echo "no rootfs"; poweroff -f; }
 mount -t tmpfs tmpfs /newroot/tmp
 mount -t tmpfs tmpfs /newroot/run
 mount -t tmpfs tmpfs /newroot/var/tmp
 mount -t tmpfs tmpfs /newroot/var/lib
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 work /newroot/mnt/work || { echo "no work share"; poweroff -f; }
-mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 pylib /newroot/mnt/pylib || echo "no pylib share"
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose pylib /newroot/mnt/pylib || echo "no pylib share"
 mount --move /proc /newroot/proc
 mount --move /sys /newroot/sys
 mount --move /dev /newroot/dev
@@ -169,10 +170,18 @@ def newc_archive(top):
     return b"".join(out)
 
 
+def initramfs_path():
+    """The initramfs file name carries a hash of what goes into it: a changed /init rebuilds it."""
+    digest = hashlib.sha256((INIT + repr(MODULES)).encode()).hexdigest()[:12]
+    return os.path.join(CACHE, "initramfs-%s.cpio.gz" % digest)
+
+
 def build_initramfs(tree, version):
-    out = os.path.join(CACHE, "initramfs.cpio.gz")
+    out = initramfs_path()
     if os.path.exists(out):
         return out
+    for old in glob.glob(os.path.join(CACHE, "initramfs*.cpio.gz")):
+        os.unlink(old)
     moddir, mods = module_closure(tree, version)
     work = tempfile.mkdtemp(prefix="nmbond-initrd-", dir=CACHE)
     try:
