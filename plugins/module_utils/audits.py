@@ -75,6 +75,8 @@ def _registered() -> List[Audit]:
     # Each area appends its AUDIT here, e.g.:
     #   from ansible_collections.netmedic.network.plugins.module_utils import audit_bond
     #   audits.append(audit_bond.AUDIT)
+    from ansible_collections.netmedic.network.plugins.module_utils import audit_bond
+    audits.append(audit_bond.AUDIT)
     from ansible_collections.netmedic.network.plugins.module_utils import audit_bmc
     audits.append(audit_bmc.AUDIT)
     from ansible_collections.netmedic.network.plugins.module_utils import audit_bgp
