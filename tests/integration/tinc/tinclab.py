@@ -291,6 +291,27 @@ class TincLab:
         result["_status"] = text[:text.index("=>")].split("|")[-1].strip()  # SUCCESS, CHANGED, FAILED!
         return result
 
+    def run_playbook(self, extra_vars=None):
+        """playbooks/tinc_safe_restart.yml over hosts tinc-a and tinc-b (each a namespace); (rc, output)."""
+        hosts = {}
+        for h in HOSTS:
+            # Ansible's local connection, with a python that runs inside the host's namespace
+            wrapper = os.path.join(self.workdir, "python-" + h)
+            with open(wrapper, "w") as fh:
+                fh.write('#!/bin/sh\nexec ip netns exec %s %s "$@"\n' % (HOSTS[h]["ns"], sys.executable))
+            os.chmod(wrapper, 0o755)
+            hosts["tinc-" + h] = {"ansible_connection": "local", "ansible_python_interpreter": wrapper,
+                                  "tinc_config_dir": self.conf(h), "tinc_pidfile": self.pidfile(h)}
+        inventory = os.path.join(self.workdir, "inventory.json")
+        with open(inventory, "w") as fh:
+            json.dump({"all": {"hosts": hosts, "vars": dict({"tinc_netname": NET}, **(extra_vars or {}))}}, fh)
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=DEV, ANSIBLE_ROLES_PATH=os.path.join(REPO, "roles"),
+                   ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false")
+        out = sh([os.path.join(VENV_BIN, "ansible-playbook"), "-i", inventory,
+                  os.path.join(REPO, "playbooks", "tinc_safe_restart.yml")], check=False, timeout=300, env=env,
+                 cwd=self.workdir)
+        return out.returncode, out.stdout + out.stderr
+
     # ------------------------------------------------------------ teardown
     def teardown(self):
         for h in HOSTS:
