@@ -4,8 +4,9 @@
         net = lab.network("core")
         a = lab.host("a", networks=[net])
 
-``lab`` names everything ``nm<area>-<test name>-<name>`` where <area> is the
-test's directory under tests/integration (frr -> nmfrr-...).  ``lab_image``
+``lab`` names everything ``nm<area>-<test name>-<tag>-<name>`` where <area> is the
+test's directory under tests/integration (frr -> nmfrr-...) and <tag> is random,
+so that the same test can run twice side by side: use ``host.name``.  ``lab_image``
 builds the lab image and installs containers.podman when needed (no-ops when
 up to date); tests that use ``lab`` get it implicitly.  Other helpers are
 importable too: ``from lab import Lab, Host, ensure_derived_image``.
@@ -36,13 +37,13 @@ def lab_image():
 def _prefix(node) -> str:
     area = re.sub(r"[^a-z0-9]", "", node.path.parent.name.lower()) or "lab"
     test = re.sub(r"[^A-Za-z0-9]+", "-", node.name.replace("test_", "", 1)).strip("-").lower()
-    return ("nm%s-%s" % (area, test))[:40].rstrip("-")
+    return ("nm%s-%s" % (area, test))[:32].rstrip("-")
 
 
 @pytest.fixture
 def lab(request, lab_image):
     """A Lab for this test; every container and network is removed afterwards, pass or fail."""
-    instance = nmlab.Lab(_prefix(request.node))
+    instance = nmlab.Lab(_prefix(request.node), unique=True)
     _open_labs.append(instance)
     try:
         yield instance

@@ -19,8 +19,9 @@ Or as a context manager anywhere: ``with Lab("nmfrr-bgp") as lab: ...``.
 Every container and network a ``Lab`` creates carries the label
 ``netmedic-lab=<run id>``; ``Lab.close()`` removes them all (idempotent, also
 called at interpreter exit), and ``cleanup_all()`` removes everything any run
-left behind (``make lab-down``).  Names are ``<prefix>-<name>``: use your area
-prefix (``nmfrr-``, ``nmtinc-``...).
+left behind (``make lab-down``).  Names are ``<prefix>-<name>`` (with
+``unique=True``, as the ``lab`` fixture does: ``<prefix>-<tag>-<name>``; use
+``host.name``, never a spelled-out name): use your area prefix (``nmfrr-``, ``nmtinc-``...).
 
 As a command (used by ``make lab-image / lab-up / lab-down``)::
 
@@ -265,12 +266,17 @@ class Host:
 class Lab:
     """Containers and networks of one run; a context manager.  ``close()`` removes them all."""
 
-    def __init__(self, prefix: str):
+    def __init__(self, prefix: str, unique: bool = False):
+        """``prefix``: your area prefix plus a label (``nmfrr-bgp``).  With ``unique``
+        names get a short random tag (``nmfrr-bgp-3f2a-r1``) so that two runs of the
+        same test (a developer's and ``make test``) can run side by side."""
         prefix = prefix.strip("-")
         if not prefix or not all(c.isalnum() or c in "-_." for c in prefix):
             raise ValueError("lab prefix must be letters, digits, '-', '_' or '.': %r" % prefix)
         self.prefix = prefix
-        self.run_id = "%s.%d.%s" % (prefix, os.getpid(), secrets.token_hex(3))
+        tag = secrets.token_hex(2)
+        self.name_prefix = "%s-%s" % (prefix, tag) if unique else prefix
+        self.run_id = "%s.%d.%s" % (prefix, os.getpid(), tag)
         self.hosts: Dict[str, Host] = {}
         self.networks: List[str] = []
         self.closed = False
@@ -304,7 +310,7 @@ class Lab:
     def _name(self, name: str) -> str:
         if not name or not all(c.isalnum() or c in "-_" for c in name):
             raise ValueError("lab object names are letters, digits, '-' and '_': %r" % name)
-        return "%s-%s" % (self.prefix, name)
+        return "%s-%s" % (self.name_prefix, name)
 
     def network(self, name: str, subnet: Optional[str] = None, internal: bool = True) -> str:
         """Create a podman bridge network ``<prefix>-<name>``; return its name (pass it to host())."""
