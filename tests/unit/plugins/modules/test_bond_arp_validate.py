@@ -1,0 +1,96 @@
+"""The bond_arp_validate module end to end on fixture trees (sysfs + configuration)."""
+
+import os
+import shutil
+import stat
+
+import pytest
+import yaml
+
+FIX = os.path.join(os.path.dirname(os.path.dirname(__file__)), "module_utils", "fixtures", "nmbond")
+
+
+@pytest.fixture
+def host(tmp_path):
+    spec = yaml.safe_load(open(os.path.join(FIX, "sysfs.yml")))
+    for bond, attrs in spec.items():
+        d = tmp_path / "sys/class/net" / bond / "bonding"
+        d.mkdir(parents=True)
+        for key, value in attrs.items():
+            ((d.parent / key) if key == "operstate" else (d / key)).write_text("%s\n" % value)
+    shutil.copytree(os.path.join(FIX, "nm", "etc"), str(tmp_path / "etc"))
+    for f in (tmp_path / "etc/NetworkManager/system-connections").iterdir():
+        f.chmod(0o600)
+    return tmp_path
+
+
+def sysval(host, bond):
+    return (host / "sys/class/net" / bond / "bonding/arp_validate").read_text().strip()
+
+
+KEYFILE = "etc/NetworkManager/system-connections/bond0.nmconnection"
+
+
+def test_check_mode_then_apply_then_idempotent(run_module, host):
+    args = {"bonds": ["bond0"], "root": str(host)}
+    before = (host / KEYFILE).read_text()
+    res = run_module("bond_arp_validate", args, check_mode=True, diff=True)
+    assert not res.failed and res["changed"] is True
+    assert sysval(host, "bond0") == "none 0" and (host / KEYFILE).read_text() == before
+    (b,) = res["bonds"]
+    assert (b["before"], b["after"], b["backend"], b["persisted_before"]) == ("none", "all", "networkmanager", "none")
+    assert [d["before_header"] for d in res["diff"]] == ["/sys/class/net/bond0/bonding/arp_validate",
+                                                         str(host / KEYFILE)]
+    assert "+arp_validate=all" in b["files"][0]["diff"] and b["files"][0]["backup"] is None
+
+    res = run_module("bond_arp_validate", args, diff=True)
+    assert res["changed"] is True and sysval(host, "bond0") == "all"
+    assert "arp_validate=all\n" in (host / KEYFILE).read_text()
+    assert stat.S_IMODE(os.stat(str(host / KEYFILE)).st_mode) == 0o600
+    assert os.path.exists(res["bonds"][0]["files"][0]["backup"])
+    assert res["reloaded"] == []   # root is not /: nothing to reload
+
+    res = run_module("bond_arp_validate", args, diff=True)
+    assert res["changed"] is False and res["diff"] == [] and res["bonds"][0]["files"] == []
+
+
+def test_all_bonds_skips_lacp(run_module, host):
+    res = run_module("bond_arp_validate", {"root": str(host), "persist": False})
+    assert [b["name"] for b in res["bonds"]] == ["bond0", "bond1", "bond3"]
+    assert res["skipped"] == [{"name": "bond2", "reason": "mode 802.3ad has no ARP monitoring"}]
+    assert [sysval(host, b) for b in ("bond0", "bond1", "bond2", "bond3")] == ["all", "all", "none 0", "all 3"]
+
+
+@pytest.mark.parametrize("args,msg", [
+    ({"bonds": ["bond9"]}, "there is no bond named bond9"),
+    ({"bonds": ["bond2"]}, "bond2 runs in 802.3ad mode"),
+    ({"bonds": ["bond3"], "value": "none"}, "refusing to turn ARP validation off on bond3"),
+    ({"bonds": ["bond0"], "backend": "networkd"}, "no systemd-networkd .netdev files"),
+    ({"bonds": ["bond3"]}, "bond3 is not configured in any place netmedic knows"),
+    ({"bonds": ["bond0"], "value": "bogus"}, "value of value must be one of"),
+    ({"bonds": ["bond0"], "runtime": False, "persist": False}, "there is nothing to do"),
+])
+def test_bad_input_fails_and_writes_nothing(run_module, host, args, msg):
+    before = (host / KEYFILE).read_text()
+    res = run_module("bond_arp_validate", dict(args, root=str(host)))
+    assert res.failed and msg in res["msg"], res["msg"]
+    assert sysval(host, "bond0") == "none 0" and (host / KEYFILE).read_text() == before
+
+
+def test_one_bad_bond_stops_all(run_module, host):
+    res = run_module("bond_arp_validate", {"bonds": ["bond0", "bond3"], "root": str(host)})
+    assert res.failed and "Nothing was changed" in res["msg"]
+    assert sysval(host, "bond0") == "none 0"
+
+
+def test_unparsable_config_fails_cleanly(run_module, host):
+    (host / "etc/NetworkManager/system-connections/junk.nmconnection").write_text("interface-name=bond0\n")
+    res = run_module("bond_arp_validate", {"bonds": ["bond0"], "root": str(host)})
+    assert res.failed and "not a NetworkManager keyfile" in res["msg"] and "Traceback" not in res["msg"]
+    assert sysval(host, "bond0") == "none 0"
+
+
+def test_force_off_runtime_only(run_module, host):
+    res = run_module("bond_arp_validate", {"bonds": ["bond3"], "value": "none", "force": True, "persist": False,
+                                           "root": str(host)})
+    assert res["changed"] and sysval(host, "bond3") == "none"
