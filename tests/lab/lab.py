@@ -302,8 +302,8 @@ class Lab:
         for kind in ("container", "network"):
             for labels in _labelled(kind, "%s=%s" % (PREFIX_LABEL, self.prefix)).values():
                 pid = labels.get(PID_LABEL, "")
-                if not (pid.isdigit() and os.path.exists("/proc/%s" % pid)):
-                    stale.add(labels.get(LABEL))
+                if labels.get(LABEL) and not (pid.isdigit() and os.path.exists("/proc/%s" % pid)):
+                    stale.add(labels[LABEL])
         for run_id in stale:
             _remove_run(run_id)
 
@@ -416,8 +416,8 @@ def _labelled(kind: str, label_filter: str) -> Dict[str, Dict[str, str]]:
     return {n.get("name") or n.get("Name"): n.get("labels") or n.get("Labels") or {} for n in items}
 
 
-def _remove_run(run_id: Optional[str]) -> None:
-    label_filter = "%s=%s" % (LABEL, run_id) if run_id else LABEL
+def _remove_run(run_id: Optional[str], label_filter: Optional[str] = None) -> None:
+    label_filter = label_filter or ("%s=%s" % (LABEL, run_id) if run_id else LABEL)
     containers = list(_labelled("container", label_filter))
     if containers:
         podman(["rm", "-f", "-t", "0"] + containers, check=False, timeout=180)
@@ -429,10 +429,15 @@ def _remove_run(run_id: Optional[str]) -> None:
         raise CommandError("lab cleanup left behind: %s" % ", ".join(left))
 
 
-def cleanup_all() -> List[str]:
-    """Remove every container and network carrying the netmedic-lab label; return their names."""
-    names = list(_labelled("container", LABEL)) + list(_labelled("network", LABEL))
-    _remove_run(None)
+def cleanup_all(prefix: Optional[str] = None) -> List[str]:
+    """Remove every container and network carrying the netmedic-lab label; return their names.
+
+    Also other people's running labs and Molecule instances: for ``make lab-down``
+    and CI.  With ``prefix``, only the labs created with that ``Lab`` prefix.
+    """
+    label_filter = "%s=%s" % (PREFIX_LABEL, prefix.strip("-")) if prefix else LABEL
+    names = list(_labelled("container", label_filter)) + list(_labelled("network", label_filter))
+    _remove_run(None, label_filter)
     return names
 
 
@@ -443,10 +448,7 @@ DEV_PREFIX = "nmlab-dev"
 
 def _cmd_up(hosts: int) -> None:
     ensure_image()
-    for labels in _labelled("container", "%s=%s" % (PREFIX_LABEL, DEV_PREFIX)).values():
-        _remove_run(labels.get(LABEL))
-    for labels in _labelled("network", "%s=%s" % (PREFIX_LABEL, DEV_PREFIX)).values():
-        _remove_run(labels.get(LABEL))
+    cleanup_all(DEV_PREFIX)   # the previous `make lab-up`
     lab = Lab(DEV_PREFIX)
     try:
         net = lab.network("net")
