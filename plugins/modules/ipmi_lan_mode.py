@@ -105,6 +105,8 @@ attributes:
     description: Shows the mode before and after.
 notes:
   - Requires ipmitool on the host running the module. Managed hosts need only Python 3.8+.
+  - On Dell, O(mode=shared) sets C(shared with lom1) (iDRAC 7 and later) and O(mode=failover) sets
+    C(shared with failover all loms). The Dell path is tested against recorded ipmitool output only.
   - For out-of-band use run the module where ipmitool can reach the BMC, usually with
     C(delegate_to) a management host.
   - C(/proc/PID/environ), where the password lives while ipmitool runs, is readable only by the same

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Figures for the BMC path against ipmi_sim on loopback (prints, never asserts).
 
     .venv/bin/python tests/bench/bmc_ipmitool.py
@@ -26,7 +25,7 @@ from ansible_collections.netmedic.network.plugins.module_utils.ipmi_tool import 
 
 def timed(fn, n):
     out = []
-    for _ in range(n):
+    for _i in range(n):
         t = time.monotonic()
         fn()
         out.append(time.monotonic() - t)
@@ -41,7 +40,7 @@ def main():
     with nmbmc.Bmc(mode="failover") as b:
         pinned = timed(lambda: b.ipmitool("mc", "info"), 20)
         print("ipmitool lanplus mc info, -C 3:          " + fmt(pinned))
-        argv = [a for a in b.ipmitool_argv("mc", "info")]
+        argv = list(b.ipmitool_argv("mc", "info"))
         i = argv.index("-C")
         del argv[i:i + 2]
         unpinned = timed(lambda: subprocess.run(argv, env=b.env(), stdout=subprocess.DEVNULL,
