@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Build the lab image localhost/netmedic-lab:latest from the Debian mirror this
 # machine is configured with (no container registry is reachable here).
 #

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Install the containers.podman collection (podman connection plugin, Molecule's
 # podman driver) and ansible.posix (the `json` stdout callback lab.py reads
 # results with) into build/collections without Ansible Galaxy, which is not
