@@ -2,8 +2,10 @@
 127.0.0.1 over lanplus, with our OEM module answering Supermicro's LAN-mode command
 (tests/lab/ipmi).  Driven at the function level and through Ansible itself."""
 
+import json
 import os
 import subprocess
+import sys
 import threading
 import time
 
@@ -255,3 +257,52 @@ def test_lab_bmc_leaves_nothing_behind_even_when_paused_and_failing():
             raise RuntimeError("boom")
     assert not os.path.exists("/proc/%s" % pid)
     assert not os.path.exists(state_dir)
+
+
+def _playbook(ansible_env, varsfile, check=False):
+    argv = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "-i", "localhost,", "-c", "local",
+            "-e", "@" + str(varsfile), os.path.join(REPO, "playbooks", "ipmi.yml")]
+    if check:
+        argv += ["--check", "--diff"]
+    proc = subprocess.run(argv, env=ansible_env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True, timeout=180, check=False)
+    out = proc.stdout
+    try:
+        stats = json.loads(out[out.index("{"):])["stats"]["localhost"]
+    except (ValueError, KeyError):
+        raise AssertionError("no playbook result (rc %d):\n%s\n%s" % (proc.returncode, out[-3000:], proc.stderr[-2000:]))
+    return proc.returncode, stats, out + proc.stderr
+
+
+def test_role_through_the_playbook_check_then_apply_then_idempotent(bmc_factory, ansible_env, tmp_path):
+    bmc = bmc_factory(mode="failover")
+    varsfile = tmp_path / "bmc-vars.yml"
+    varsfile.write_text(
+        "ipmi_targets: localhost\nipmi_interface: lanplus\nipmi_host: %s\nipmi_port: %d\nipmi_user: %s\n"
+        "ipmi_password: %s\nipmi_allow_remote_change: true\nipmi_install: false\n"
+        "ansible_python_interpreter: %s\n" % (bmc.host, bmc.port, bmc.user, bmc.password, sys.executable))
+    varsfile.chmod(0o600)
+
+    rc, stats, out = _playbook(ansible_env, varsfile, check=True)
+    assert rc == 0 and stats["failures"] == 0 and stats["changed"] == 1, out
+    assert bmc.set_calls() == [] and bmc.read_mode() == "failover"
+
+    rc, stats, out = _playbook(ansible_env, varsfile)
+    assert rc == 0 and stats["changed"] == 1, out
+    assert bmc.set_calls() == ["dedicated"] and bmc.read_mode() == "dedicated"
+
+    rc, stats, out = _playbook(ansible_env, varsfile)
+    assert rc == 0 and stats["changed"] == 0, out
+    assert bmc.set_calls() == ["dedicated"]
+    assert bmc.password not in out
+
+
+def test_role_refuses_lanplus_without_credentials(bmc_factory, ansible_env, tmp_path):
+    bmc = bmc_factory(mode="failover")
+    varsfile = tmp_path / "bmc-vars.yml"
+    varsfile.write_text("ipmi_targets: localhost\nipmi_interface: lanplus\nipmi_host: %s\nipmi_port: %d\n"
+                        "ipmi_install: false\nansible_python_interpreter: %s\n" % (bmc.host, bmc.port, sys.executable))
+    rc, stats, out = _playbook(ansible_env, varsfile)
+    assert rc != 0 and stats["failures"] == 1
+    assert "needs ipmi_host, ipmi_user and ipmi_password" in out
+    assert bmc.set_calls() == []
