@@ -179,8 +179,8 @@ def test_restart_timeout_too_short_for_20000_lines_and_the_fix(lab):
     assert timeout.severity == "critical" and timeout.incident == "000"
     assert len(open(r.conf_path).read().splitlines()) == 20000
     assert timeout.evidence["config_lines"] == 19998 and timeout.evidence["restart_timeout_in_daemons_file"] == 20
-    assert "lines per second" in timeout.evidence["model"] and timeout.evidence["estimated_load_seconds"] == 80.0
-    assert timeout.fix.params == {"pathspace": r.name, "watchfrr_restart_timeout": 160}
+    assert "lines per second" in timeout.evidence["model"] and timeout.evidence["estimated_load_seconds"] == 200.0
+    assert timeout.fix.params == {"pathspace": r.name, "watchfrr_restart_timeout": 400}
     assert "NM-FRR-014" in f  # not started in this test: every enabled daemon is down
 
     # The fix module, as the finding says, through ansible (check, apply, again)
@@ -196,5 +196,5 @@ def test_restart_timeout_too_short_for_20000_lines_and_the_fix(lab):
     assert ansible_module(r.name, "frr_daemons_options", args)["changed"] is False
     # what frrinit.sh (bash) reads from the edited file
     out = frrlab.sh(["bash", "-c", '. "$1"; echo "$watchfrr_options|$zebra_options"', "x", r.daemons_path])
-    assert out.strip() == "-T 160|-A 127.0.0.1 -s 90000000"
+    assert out.strip() == "-T 400|-A 127.0.0.1 -s 90000000"
     assert "NM-FRR-010" not in {x.id for x in audit_frr_settings.run(ctx)}

@@ -84,15 +84,15 @@ def test_20000_line_config_with_default_timeout_is_critical(root):
     assert (f.id, f.severity, f.incident) == ("NM-FRR-010", "critical", "000")
     e = f.evidence
     assert e["config_lines"] == 20001 and e["restart_timeout_seconds"] == 20
-    assert e["estimated_load_seconds"] == 80.0 and "20001 config lines / 250 lines per second = 80 s" in e["model"]
+    assert e["estimated_load_seconds"] == 200.0 and "20001 config lines / 100 lines per second = 200 s" in e["model"]
     assert f.fix.module == "netmedic.network.frr_daemons_options"
-    assert f.fix.params == {"watchfrr_restart_timeout": 160}
+    assert f.fix.params == {"watchfrr_restart_timeout": 400}
 
 
 def test_warning_when_headroom_is_thin_and_running_value_counts(root):
-    # 6,000 lines: 24 s at 250 lines/s; daemons file says -T 40 (margin < 2x), running watchfrr still -T 20
+    # 3,000 lines: 30 s at 100 lines/s; daemons file says -T 40 (margin < 2x), running watchfrr still -T 20
     daemons = fixture("daemons.debian") + 'bgpd=yes\nwatchfrr_options="-T 40"\n'
-    healthy(root, daemons=daemons, conf_lines=5998)
+    healthy(root, daemons=daemons, conf_lines=2999)
     f = {x.id: x for x in run(root)}
     assert f["NM-FRR-010"].severity == "critical"  # the running watchfrr (-T 20) is what bites tonight
     assert f["NM-FRR-010"].evidence["restart_timeout_in_daemons_file"] == 40
@@ -102,7 +102,7 @@ def test_warning_when_headroom_is_thin_and_running_value_counts(root):
 
 def test_warning_band(root):
     daemons = fixture("daemons.debian") + 'bgpd=yes\nwatchfrr_options="-T 40"\n'
-    healthy(root, daemons=daemons, conf_lines=5998, wf_opts=("-T", "40"))
+    healthy(root, daemons=daemons, conf_lines=2999, wf_opts=("-T", "40"))
     [f] = run(root)
     assert f.id == "NM-FRR-010" and f.severity == "warning" and "2x headroom" in f.summary
     assert [x.id for x in run(root, lines_per_second=1000)] == []
@@ -159,7 +159,7 @@ def test_pathspace(root):
     healthy(root, pathspace="nmaud-r1", conf_lines=20000)
     f = run(root, pathspace="nmaud-r1")
     assert ids(f) == [("NM-FRR-010", "watchfrr (pathspace nmaud-r1)")]
-    assert f[0].fix.params == {"pathspace": "nmaud-r1", "watchfrr_restart_timeout": 160}
+    assert f[0].fix.params == {"pathspace": "nmaud-r1", "watchfrr_restart_timeout": 400}
 
 
 def test_unreadable_daemons_file_is_a_finding(root):
