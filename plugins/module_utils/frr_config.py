@@ -326,7 +326,17 @@ NORMALISATIONS = (
     ("bgp-activate", "'neighbor X activate' in 'address-family ipv4 unicast' is the default (unless "
                      "'no bgp default ipv4-unicast') and is not printed"),
     ("ipv6-case", "IPv6 addresses and prefixes are printed in lower-case, compressed form"),
+    ("well-known-communities", "well-known community values in community-lists and 'set community' are "
+                               "printed by name (65535:666 is 'blackhole', 65535:65281 'no-export'...)"),
 )
+
+# RFC 1997/7999/8326/... names FRR 8.4 prints instead of the numbers.
+WELL_KNOWN_COMMUNITIES = {
+    "65535:0": "graceful-shutdown", "65535:1": "accept-own", "65535:2": "route-filter-translated-v4",
+    "65535:3": "route-filter-v4", "65535:4": "route-filter-translated-v6", "65535:5": "route-filter-v6",
+    "65535:6": "llgr-stale", "65535:7": "no-llgr", "65535:8": "accept-own-nexthop", "65535:666": "blackhole",
+    "65535:65281": "no-export", "65535:65282": "no-advertise", "65535:65283": "local-AS", "65535:65284": "no-peer",
+}
 
 _LIST_RE = re.compile(
     r"^(?P<head>(?:ip|ipv6) prefix-list \S+|access-list \S+|ipv6 access-list \S+|mac access-list \S+|"
@@ -430,6 +440,8 @@ def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] 
                 and (path[0],) not in no_default_v4 and len(line.split()) == 3:
             continue
         line = _canon_ipv6(line)
+        if "65535:" in line and "community" in line:
+            line = " ".join(WELL_KNOWN_COMMUNITIES.get(w, w) for w in line.split(" "))
         npath = rename(path)
         sub = path + (e.line,)
         if sub in kinds:

@@ -106,8 +106,14 @@ def daemon_states(target: Target) -> List[Dict[str, Any]]:
     try:
         with open(path, "r", encoding="utf-8", errors="replace") as fh:
             text = fh.read()
+    except FileNotFoundError:
+        if target.pathspace:
+            raise ReconcileError("FRR pathspace %r has no daemons file %s: is the pathspace name right?"
+                                 % (target.pathspace, path), pathspace=target.pathspace)
+        raise ReconcileError("FRR's daemons file %s does not exist: is FRR installed?" % path)
     except OSError as exc:
-        raise ReconcileError("cannot read the FRR daemons file %s: %s" % (path, exc.strerror))
+        raise ReconcileError("cannot read the FRR daemons file %s: %s" % (path, exc.strerror),
+                             pathspace=target.pathspace)
     try:
         enabled = frr_daemons.enabled_daemons(frr_daemons.parse_assignments(text))
     except frr_daemons.DaemonsFileError as exc:

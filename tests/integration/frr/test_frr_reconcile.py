@@ -1,0 +1,255 @@
+# -*- coding: utf-8 -*-
+"""frr_reconcile against real FRR 8.4 daemons in network namespaces.
+
+The oracle is FRR's own ``frr-reload.py --test``: after we reconcile, it must
+see nothing to add or delete except its documented never-converging noise
+(frr_incident.frr_reload_residue filters exactly that noise).
+"""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+import frr_incident as fi
+import frrlab
+from ansible_collections.netmedic.network.plugins.module_utils import frr_reconcile as fr
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+def _reconcile(router, **kw):
+    return fr.reconcile(fr.Target(pathspace=router.name), fr.Options(**kw))
+
+
+def _assert_converged(router, intended_path):
+    assert fi.frr_reload_residue(router.name, intended_path) == []
+    again = _reconcile(router, src=intended_path)
+    assert again["changed"] is False and again["plan"]["commands"] == []
+
+
+def test_incident_replay_watchfrr_killed_the_push(lab):
+    """Incident 000 for real: watchfrr's restart timeout (-T 1) kills vtysh -b half-way.
+
+    8,000 lines keep this test short; the benchmark replays 20,000 lines with -T 3.
+    """
+    conf = fi.incident_config(8000, per_list=40)
+    r = lab.router("inc", conf, daemons=["bgpd", "ospfd"], watchfrr_options="-T 1")
+    r.start(timeout=60)
+    # wait until watchfrr has given up on the push (the running config stops growing)
+    prev = -1
+    for _ in range(60):
+        time.sleep(0.5)
+        n = len(r.running_config().splitlines())
+        if n == prev:
+            break
+        prev = n
+    running = r.running_config()
+    assert "\nroute-map TRANSIT-IN permit 10\n" not in running   # the tail never arrived
+    assert len(running.splitlines()) < len(conf.splitlines()) // 2
+
+    before = running
+    planned = _reconcile(r, check_mode=True)
+    assert planned["changed"] is True and planned["plan"]["add"] > 2000 and planned["plan"]["delete"] == 0
+    assert r.running_config() == before                  # check mode changed nothing
+    assert any(d["name"] == "bgpd" and d["restarted_recently"] for d in planned["daemons"])
+
+    done = _reconcile(r)
+    assert done["changed"] is True
+    assert done["apply_errors"] == [] and done["remaining"] == []
+    assert os.path.exists(done["backup_file"])
+    assert "route-map TRANSIT-IN permit 10" in r.running_config()
+    _assert_converged(r, r.conf_path)
+
+
+def test_missing_maps_changed_costs_and_running_only_lines(lab):
+    conf = fi.incident_config(1500, per_list=50, interfaces=("lo", "eth1"))
+    r = lab.router("drift", fi.truncate(conf, 0.6), daemons=["bgpd", "ospfd"])
+    lab.dummy(r, "eth1")
+    r.start()
+    r.write_file("intended.conf", conf)
+    # drift by hand after the partial load: a cost changed, lines only in running,
+    # a neighbour using a route-map and a prefix-list that the intended config does not have
+    r.configure("interface lo", "ip ospf cost 999", "exit",
+                "ip prefix-list JUNK seq 5 permit 192.0.2.0/24",
+                "route-map OLD permit 10", "match ip address prefix-list JUNK", "exit",
+                "router bgp 65001", "neighbor 203.0.113.9 remote-as 64999",
+                "address-family ipv4 unicast", "neighbor 203.0.113.9 route-map OLD in", "exit", "exit",
+                "bgp community-list standard CUSTOMER seq 10 deny 65001:100")
+    intended = os.path.join(r.confdir, "intended.conf")
+    planned = _reconcile(r, src=intended, check_mode=True)
+    script = planned["plan"]["script"]
+    # dependency order: the neighbour goes before the route-map it uses, the map before its list
+    assert script.index("no neighbor 203.0.113.9 route-map OLD in") < script.index("no route-map OLD permit 10") \
+        < script.index("no ip prefix-list JUNK")
+    assert " ip ospf cost 100\n" in script and "no ip ospf cost 999" not in script  # replaced, not deleted
+    # the community-list entry with a changed line at the same seq is replaced in place
+    assert "bgp community-list standard CUSTOMER seq 10 permit 65001:200" in script
+    assert "no bgp community-list standard CUSTOMER seq 10" not in script
+
+    done = _reconcile(r, src=intended, save=True)
+    assert done["remaining"] == [] and done["apply_errors"] == []
+    assert done["saved"] is True
+    with open(r.conf_path) as fh:
+        saved = fh.read()
+    assert "route-map TRANSIT-OUT permit 10" in saved and "JUNK" not in saved
+    _assert_converged(r, intended)
+
+
+def test_bgp_peer_groups_route_maps_and_lists_with_and_without_seq(lab):
+    r1_conf = """frr defaults traditional
+router bgp 65001
+ bgp router-id 10.255.0.1
+ neighbor CORE peer-group
+ neighbor CORE remote-as external
+ neighbor 192.0.2.2 peer-group CORE
+ address-family ipv4 unicast
+  network 10.1.0.0/16
+  neighbor CORE route-map OLD-OUT out
+  neighbor CORE route-map OLD-IN in
+ exit-address-family
+exit
+ip prefix-list OLD seq 5 permit 10.0.0.0/8 le 24
+bgp community-list standard OLDC seq 5 permit 65001:1
+route-map OLD-OUT permit 10
+ match ip address prefix-list OLD
+exit
+route-map OLD-IN permit 10
+exit
+"""
+    r2_conf = """frr defaults traditional
+router bgp 65002
+ bgp router-id 10.255.0.2
+ no bgp ebgp-requires-policy
+ neighbor 192.0.2.1 remote-as 65001
+ address-family ipv4 unicast
+  network 10.2.0.0/16
+ exit-address-family
+exit
+"""
+    intended = """frr defaults traditional
+router bgp 65001
+ bgp router-id 10.255.0.1
+ neighbor CORE peer-group
+ neighbor CORE remote-as external
+ neighbor 192.0.2.2 peer-group CORE
+ address-family ipv4 unicast
+  network 10.1.0.0/16
+  neighbor CORE route-map NEW-OUT out
+  neighbor CORE route-map NEW-IN in
+ exit-address-family
+exit
+ip prefix-list NEW permit 10.0.0.0/8 le 24
+ip prefix-list NEW permit 172.16.0.0/12 le 24
+ip prefix-list NEW seq 100 deny any
+bgp community-list standard CUST permit 65001:100
+bgp community-list standard CUST seq 20 permit 65001:200
+bgp community-list expanded PRIV permit ^6451[2-9]:
+route-map NEW-OUT permit 10
+ match ip address prefix-list NEW
+ set community 65001:100 additive
+exit
+route-map NEW-IN permit 10
+ match ip address prefix-list NEW
+ set local-preference 150
+exit
+route-map NEW-IN permit 20
+ match community CUST
+exit
+"""
+    r1 = lab.router("bgp1", r1_conf, daemons=["bgpd"])
+    r2 = lab.router("bgp2", r2_conf, daemons=["bgpd"])
+    lab.link(r1, "eth-bgp2", "192.0.2.1/30", r2, "eth-bgp1", "192.0.2.2/30")
+    lab.start()
+    r1.wait_bgp_established("192.0.2.2", timeout=90)
+    path = r1.write_file("intended.conf", intended)
+
+    done = _reconcile(r1, src=path)
+    assert done["remaining"] == [] and done["apply_errors"] == []
+    script = done["plan"]["script"]
+    assert script.index("route-map NEW-IN permit 10") < script.index("neighbor CORE route-map NEW-IN in") \
+        < script.index("no route-map OLD-IN permit 10")
+    assert "no neighbor CORE route-map OLD-IN in" not in script   # replaced in place
+    running = r1.running_config()
+    assert "ip prefix-list NEW seq 5 permit 10.0.0.0/8 le 24" in running
+    assert "ip prefix-list NEW seq 10 permit 172.16.0.0/12 le 24" in running
+    assert "bgp community-list standard CUST seq 5 permit 65001:100" in running
+    assert "OLD" not in running
+    r1.wait_bgp_established("192.0.2.2", timeout=90)
+    _assert_converged(r1, path)
+
+
+def test_refuses_invalid_config_and_dead_daemons(lab):
+    r = lab.router("refuse", "frr defaults traditional\nip prefix-list A seq 5 permit 10.0.0.0/8\n",
+                   daemons=["bgpd", "ospfd"])
+    r.start()
+    before = r.running_config()
+    with pytest.raises(fr.ReconcileError) as err:
+        _reconcile(r, content="ip prefix-list A seq 5 permit 10.0.0.0/8\nrouter bgp 65001\n neighbor 192.0.2.1 remote-ass 1\n")
+    assert "FRR rejects the intended config" in str(err.value)
+    assert err.value.data["validation_errors"]
+
+    # watchfrr gone, then ospfd: a half-dead FRR must not be reconciled
+    os.kill(r.pid("watchfrr"), signal.SIGKILL)
+    r.kill("ospfd")
+    time.sleep(0.3)
+    intended = "ip prefix-list A seq 5 permit 10.0.0.0/8\nip prefix-list B seq 5 permit 10.0.0.0/8\n"
+    planned = _reconcile(r, content=intended, check_mode=True)      # planning still works
+    assert planned["plan"]["commands"] == ["ip prefix-list B seq 5 permit 10.0.0.0/8"]
+    with pytest.raises(fr.ReconcileError) as err:
+        _reconcile(r, content=intended)
+    assert "ospfd" in str(err.value) and "not running" in str(err.value)
+    assert r.running_config() == before
+
+
+def _ansible(args, check=False, diff=False):
+    # ansible-core 2.19 ships no 'json' stdout callback (it moved to ansible.posix, not a
+    # controller dependency here): the ad-hoc callback prints 'localhost | STATUS => {json}'.
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "dev"),
+               ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_NOCOLOR="1",
+               ANSIBLE_PYTHON_INTERPRETER="/usr/bin/python3", ANSIBLE_LOCALHOST_WARNING="false",
+               ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+    argv = [os.path.join(REPO, ".venv", "bin", "ansible"), "localhost", "-c", "local",
+            "-m", "netmedic.network.frr_reconcile", "-a", json.dumps(args)]
+    if check:
+        argv.append("--check")
+    if diff:
+        argv.append("--diff")
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env, cwd=REPO)
+    start = proc.stdout.find("localhost | ")
+    assert start >= 0, proc.stdout + proc.stderr
+    status, _, body = proc.stdout[start:].partition(" => ")
+    result = json.loads(body)
+    result.setdefault("failed", "FAILED" in status)
+    result["_printed_diff"] = proc.stdout[:start]  # the diff callback prints diff mode output before
+    return result
+
+
+def test_ansible_module_check_diff_apply_idempotent(lab):
+    r = lab.router("ans", "frr defaults traditional\nip prefix-list A seq 5 permit 10.0.0.0/8\n"
+                   "route-map RM permit 10\n match ip address prefix-list A\nexit\n", daemons=["bgpd"])
+    r.start()
+    intended = ("ip prefix-list A permit 10.0.0.0/8\nip prefix-list A permit 10.1.0.0/16\n"
+                "route-map RM permit 10\n match ip address prefix-list A\n set local-preference 200\n")
+    args = {"pathspace": r.name, "content": intended}
+    res = _ansible(args, check=True, diff=True)
+    assert res["changed"] is True and not res.get("failed")
+    assert res["plan"]["commands"] == ["ip prefix-list A seq 10 permit 10.1.0.0/16",
+                                       "route-map RM permit 10 > set local-preference 200"]
+    assert "+ set local-preference 200" in res["unified_diff"]
+    assert "+ set local-preference 200" in res["_printed_diff"]
+    assert "local-preference" not in r.running_config()
+    assert res["ansible_facts"]["netmedic_frr"]["daemons"]
+
+    res = _ansible(args)
+    assert res["changed"] is True and res["remaining"] == [] and not res.get("failed")
+    res = _ansible(args)
+    assert res["changed"] is False and res["plan"]["commands"] == []
+
+    res = _ansible({"pathspace": r.name, "content": "route-map RM permit 10\n match ipx address prefix-list A\n"})
+    assert res["failed"] is True and "rejects the intended config" in res["msg"]
+    res = _ansible({"pathspace": "../etc", "content": ""})
+    assert res["failed"] is True and "pathspace" in res["msg"]
