@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
@@ -109,7 +108,7 @@ def test_close_leaves_nothing_even_when_the_body_raises(lab_image, error):
             objs = _run_objects(lab)
             assert len(objs["containers"]) == 2 and len(objs["bridges"]) == 2
             assert all(os.path.exists(p) for p in objs["netns"])
-            assert all(_running(pid) for pid, _ in objs["pids"])
+            assert all(_running(pid) for pid, _what in objs["pids"])
             raise error("test body failed")
     assert lab.closed
     _assert_gone(lab.run_id, objs)
@@ -133,7 +132,7 @@ def test_ctrl_c_in_a_lab_process_leaves_nothing(lab_image):
     try:
         state = json.loads(proc.stdout.readline())
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        err = proc.communicate(timeout=60)[1]
     finally:
         if proc.poll() is None:
             proc.kill()
