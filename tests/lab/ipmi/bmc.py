@@ -30,6 +30,7 @@ As a command::
 from __future__ import annotations
 
 import argparse
+import atexit
 import hashlib
 import json
 import os
@@ -53,6 +54,15 @@ CIPHER_SUITE = 3
 
 class BmcError(RuntimeError):
     pass
+
+
+_RUNNING = set()  # started and not yet stopped: stopped at interpreter exit (Ctrl-C in a test)
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    for b in list(_RUNNING):
+        b.stop()
 
 
 def _need(tool: str, package: str) -> str:
@@ -161,6 +171,7 @@ class Bmc:
                         start_new_session=True)
                 finally:
                     log.close()
+                _RUNNING.add(self)
                 if self._wait_answering():
                     return self
                 last_error = self.log()
@@ -208,6 +219,7 @@ class Bmc:
         try:
             self._kill()
         finally:
+            _RUNNING.discard(self)
             if self.dir and os.path.isdir(self.dir):
                 shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
@@ -277,6 +289,7 @@ def _detach(b: Bmc) -> Dict[str, object]:
              "password": b.password, "vendor": b.vendor, "mode": b.mode, "generation": b.generation}
     b.proc = None  # stop() must not kill it now
     b.dir = None
+    _RUNNING.discard(b)
     return state
 
 
