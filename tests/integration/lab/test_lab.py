@@ -13,7 +13,7 @@ import pytest
 import lab as nmlab
 
 
-def test_two_hosts_ping_and_ansible(lab):
+def test_two_hosts_ping_and_ansible(lab, tmp_path):
     net = lab.network("net")
     a = lab.host("a", networks=[net])
     b = lab.host("b", networks=[net])
@@ -39,6 +39,13 @@ def test_two_hosts_ping_and_ansible(lab):
     assert not res.get("failed"), res
     assert res["changed"] is False
     assert isinstance(res["findings"], list)
+
+    # The preflight playbook against one lab host: report written on the controller.
+    run = a.playbook(os.path.join(nmlab.REPO, "playbooks", "preflight.yml"),
+                     extravars={"preflight_report_dir": str(tmp_path)})
+    assert run.rc == 0, run.stdout + run.stderr
+    report = json.loads((tmp_path / "preflight.json").read_text())
+    assert list(report["hosts"]) == [a.name] and report["hosts"][a.name]["status"] == "ok"
 
     # check + diff: reported, shown, not done.
     res = b.ansible("ansible.builtin.copy", {"content": "x\n", "dest": "/tmp/nmlab-x"}, check=True, diff=True)
