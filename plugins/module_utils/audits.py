@@ -86,6 +86,8 @@ def _registered() -> List[Audit]:
     audits.extend([audit_bgp.AUDIT, audit_frr_settings.AUDIT, audit_ipv6_cache.AUDIT, audit_link_flaps.AUDIT])
     from ansible_collections.netmedic.network.plugins.module_utils import audit_tinc
     audits.append(audit_tinc.AUDIT)
+    from ansible_collections.netmedic.network.plugins.module_utils import audit_frr_drift
+    audits.append(audit_frr_drift.AUDIT)
     return audits
 
 
