@@ -118,15 +118,22 @@ def _ansible_exe(name: str) -> str:
 
 # ---------------------------------------------------------------- images
 
+def _run_script(name: str, timeout: float) -> Result:
+    res = runner.run([os.path.join(HERE, name)], timeout=timeout)
+    if not res.ok:
+        raise CommandError("tests/lab/%s failed (rc %d):\n%s" % (name, res.rc, (res.stdout + res.stderr)[-3000:]), res)
+    return res
+
+
 def ensure_image() -> str:
     """Build the lab image when missing or out of date (a no-op in well under a second otherwise)."""
-    runner.run([os.path.join(HERE, "build-image.sh")], timeout=1800, check=True)
+    _run_script("build-image.sh", timeout=1800)
     return IMAGE
 
 
 def ensure_podman_collection() -> str:
-    """Install containers.podman into build/collections when missing (a no-op otherwise)."""
-    runner.run([os.path.join(HERE, "install-podman-collection.sh")], timeout=600, check=True)
+    """Install containers.podman and ansible.posix into build/collections when missing (a no-op otherwise)."""
+    _run_script("install-podman-collection.sh", timeout=600)
     return COLLECTIONS
 
 
