@@ -253,3 +253,28 @@ def test_ansible_module_check_diff_apply_idempotent(lab):
     assert res["failed"] is True and "rejects the intended config" in res["msg"]
     res = _ansible({"pathspace": "../etc", "content": ""})
     assert res["failed"] is True and "pathspace" in res["msg"]
+
+
+def test_playbook_role_check_then_apply(lab, tmp_path):
+    r = lab.router("play", "frr defaults traditional\ninterface lo\n ip ospf cost 5\nexit\n", daemons=["ospfd"])
+    r.start()
+    r.write_file("intended.conf", "interface lo\n ip ospf cost 50\n!\nrouter ospf\n network 10.0.0.0/8 area 0\n")
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("all:\n  hosts:\n    router1:\n      ansible_connection: local\n"
+                         "      ansible_python_interpreter: /usr/bin/python3\n")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "dev"), ANSIBLE_NOCOLOR="1")
+    base = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "-i", str(inventory),
+            os.path.join(REPO, "playbooks", "frr_reconcile.yml"),
+            "-e", json.dumps({"frr_pathspace": r.name, "frr_src": os.path.join(r.confdir, "intended.conf")})]
+    check = subprocess.run(base + ["--check", "--diff"], capture_output=True, text=True, timeout=300, env=env, cwd=REPO)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "would run 3 vtysh command(s): 1 running line(s) to remove or replace, 3 to add (check mode)" \
+        in check.stdout
+    assert "+ ip ospf cost 50" in check.stdout
+    assert "ip ospf cost 5\n" in r.running_config()
+    done = subprocess.run(base, capture_output=True, text=True, timeout=300, env=env, cwd=REPO)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "changed=1" in done.stdout and "ran 3 vtysh command(s)" in done.stdout
+    assert "ip ospf cost 50" in r.running_config()
+    again = subprocess.run(base, capture_output=True, text=True, timeout=300, env=env, cwd=REPO)
+    assert "FRR already runs the intended config" in again.stdout and "changed=0" in again.stdout
