@@ -114,6 +114,7 @@ sanity: venv-test
 
 lint: venv-test dev-link
 	$(BIN)/ansible-lint --profile production
+	$(BIN)/antsibull-changelog lint
 
 bench: venv-test dev-link
 	@for b in tests/bench/*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python $$b || exit 1; done
