@@ -13,7 +13,7 @@ version_added: 0.1.0
 description:
   - Sets the bonding driver's C(arp_validate) option of one, several or all
     bonds, in the running kernel (sysfs) and persistently in the configuration
-    that owns the bond: ifupdown (C(bond-arp-validate) in
+    that owns the bond, which is one of ifupdown (C(bond-arp-validate) in
     C(/etc/network/interfaces) and the files it sources), NetworkManager
     keyfiles (C(arp_validate) in C([bond])), systemd-networkd C(.netdev)
     (C(ARPValidate=)), netplan (C(parameters.arp-validate)) or RHEL ifcfg
@@ -29,9 +29,9 @@ description:
     gratuitous ARP keeps a dead port alive. The C(filter) values (Linux 3.15
     and newer) only drop non-ARP frames and accept ARP from anyone, which a BMC
     that also sends ARP would still defeat; systemd-networkd and netplan cannot
-    persist them either. Use C(filter_backup) or C(active) when backup slaves
-    cannot see each other's probes (switches that do not flood ARP between
-    them): with C(all) such backups stay down.
+    persist them either. Use C(active) or C(filter_active) when backup slaves
+    cannot see the active slave's probes (switches that do not flood ARP
+    between them), because with C(all) such backups stay down.
   - Every requested bond is checked before anything is written. An unknown
     bond, a bond in 802.3ad, balance-tlb or balance-alb mode (the kernel has no
     ARP monitoring there), a value the owning backend cannot store, or an
@@ -39,15 +39,17 @@ description:
     nothing.
   - Configuration files keep every other line and comment, their owner and
     mode; they are replaced atomically and the old version is kept as a
-    timestamped C(.netmedic.bak) copy next to them.
+    timestamped C(.netmedic.bak) copy next to them (ifupdown files - in
+    C(/var/backups/netmedic), because C(source interfaces.d/*) would read a
+    copy next to the file as configuration).
 author:
-  - netmedic.network contributors
+  - netmedic.network contributors (@netmedic)
 options:
   bonds:
     description:
       - Names of the bonds to change. Each must exist.
       - Empty means every bond that uses ARP monitoring (C(arp_interval) above
-        0) in a mode that supports it; the others are returned in C(skipped).
+        0) in a mode that supports it; the others are returned in C(left_alone).
     type: list
     elements: str
     default: []
@@ -96,7 +98,7 @@ options:
         harmless on a live host, so an unrelated later reload does not revert
         the running value. NetworkManager - C(nmcli connection load FILE)
         (when NetworkManager runs); netplan - C(netplan generate). Nothing is
-        restarted or re-applied: the running value is set through sysfs.
+        restarted or re-applied; the running value is set through sysfs.
       - Only when O(root) is C(/).
     type: bool
     default: true
@@ -151,13 +153,13 @@ bonds:
   contains:
     name: {description: Bond name., type: str}
     mode: {description: Bonding mode., type: str}
-    arp_interval: {description: ARP monitoring interval in ms (0 is off)., type: int}
+    arp_interval: {description: "ARP monitoring interval in ms (0 is off).", type: int}
     arp_ip_target: {description: ARP targets., type: list, elements: str}
     before: {description: Runtime arp_validate before the task., type: str}
-    after: {description: Runtime arp_validate after the task (or after it would run, in check mode)., type: str}
-    runtime_changed: {description: Whether the kernel value changed (would change)., type: bool}
-    backend: {description: The configuration that owns the bond (null when O(persist=false))., type: str}
-    persisted_before: {description: The value the configuration applied before (C(none) when unset)., type: str}
+    after: {description: "Runtime arp_validate after the task (in check mode, what it would be).", type: str}
+    runtime_changed: {description: "Whether the kernel value changed (or would change).", type: bool}
+    backend: {description: "The configuration that owns the bond (null when O(persist=false)).", type: str}
+    persisted_before: {description: "The value the configuration applied before (C(none) when unset).", type: str}
     files:
       description: Files changed (or that would change), with their backup and a unified diff.
       type: list
@@ -179,7 +181,7 @@ bonds:
           backup: /etc/network/interfaces.20260101T120000.netmedic.bak
           diff: "--- /etc/network/interfaces (before)\n+++ ..."
       changed: true
-skipped:
+left_alone:
   description: Bonds left alone when O(bonds) is empty, with the reason.
   returned: always
   type: list
@@ -263,7 +265,7 @@ def main():
             except CommandError as exc:
                 module.fail_json(msg="the files were written, but reloading them failed: %s" % exc,
                                  bonds=[x.to_result() for x in plans])
-    result = dict(changed=changed, bonds=[pl.to_result() for pl in plans], skipped=skipped, reloaded=reloaded)
+    result = dict(changed=changed, bonds=[pl.to_result() for pl in plans], left_alone=skipped, reloaded=reloaded)
     if module._diff:
         result["diff"] = [d for pl in plans for d in pl.diffs()]
     module.exit_json(**result)

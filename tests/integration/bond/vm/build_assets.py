@@ -43,12 +43,15 @@ def sh(argv, **kw):
 
 
 def kernel_package():
-    out = subprocess.run(["apt-cache", "depends", "linux-image-amd64"], check=True,
-                         capture_output=True, text=True, timeout=60).stdout
-    for line in out.splitlines():
-        line = line.strip()
-        if line.startswith("Depends:") and "linux-image-" in line:
-            return line.split()[1]
+    for attempt in (1, 2):
+        p = subprocess.run(["apt-cache", "depends", "linux-image-amd64"], capture_output=True, text=True,
+                           timeout=60)
+        for line in p.stdout.splitlines():
+            line = line.strip()
+            if line.startswith("Depends:") and "linux-image-" in line:
+                return line.split()[1]
+        if attempt == 1:  # a fresh machine may have no package lists yet
+            sh(["apt-get", "update", "-qq"])
     raise SystemExit("cannot find the kernel package linux-image-amd64 depends on")
 
 

@@ -57,7 +57,7 @@ def test_check_mode_then_apply_then_idempotent(run_module, host):
 def test_all_bonds_skips_lacp(run_module, host):
     res = run_module("bond_arp_validate", {"root": str(host), "persist": False})
     assert [b["name"] for b in res["bonds"]] == ["bond0", "bond1", "bond3"]
-    assert res["skipped"] == [{"name": "bond2", "reason": "mode 802.3ad has no ARP monitoring"}]
+    assert res["left_alone"] == [{"name": "bond2", "reason": "mode 802.3ad has no ARP monitoring"}]
     assert [sysval(host, b) for b in ("bond0", "bond1", "bond2", "bond3")] == ["all", "all", "none 0", "all 3"]
 
 
