@@ -26,7 +26,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
 sys.path.insert(0, os.path.join(REPO, "tests"))
-import conftest  # noqa: E402,F401  (makes the collection importable)
+# conftest makes the collection importable
+import conftest  # noqa: E402,F401  pylint: disable=unused-import
 import lab as labmod  # noqa: E402
 
 
@@ -70,21 +71,22 @@ def main():
         for label, extra in (("ansible -m setup", ["-m", "setup"]),
                              ("ansible -m netmedic.network.preflight", ["-m", "netmedic.network.preflight"])):
             timed(adhoc + extra, env)  # warm-up (page cache, podman)
-            runs = [timed(adhoc + extra, env)[0] for _ in range(args.repeat)]
+            runs = [timed(adhoc + extra, env)[0] for dummy in range(args.repeat)]
             results[label] = statistics.median(runs)
-            print("one host, %-38s median %.2f s  (runs: %s)" % (label, results[label],
-                                                               ", ".join("%.2f" % r for r in runs)))
+            shown = ", ".join("%.2f" % r for r in runs)
+            print("one host, %-38s median %.2f s  (runs: %s)" % (label, results[label], shown))
         ratio = results["ansible -m netmedic.network.preflight"] / results["ansible -m setup"]
         print("preflight / setup = %.2f  (goal: <= 1.0)" % ratio)
 
         # the preflight module's own time on a host (audit in-process, no Ansible overhead)
-        _, out = timed(adhoc[:-1] + ["-m", "netmedic.network.preflight"], dict(env, ANSIBLE_STDOUT_CALLBACK="json",
-                                                                            ANSIBLE_LOAD_CALLBACK_PLUGINS="1"))
+        json_env = dict(env, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
+        out = timed(adhoc[:-1] + ["-m", "netmedic.network.preflight"], json_env)[1]
         try:
             res = json.loads(out[out.index("{"):])["plays"][0]["tasks"][0]["hosts"][first]
             audit_time = sum(a["duration"] for a in res["audits"])
+            states = ", ".join("%s=%s" % (a["name"], a["status"]) for a in res["audits"])
             print("audits inside the module on one host: %.3f s over %d audits (%s)" % (
-                audit_time, len(res["audits"]), ", ".join("%s=%s" % (a["name"], a["status"]) for a in res["audits"])))
+                audit_time, len(res["audits"]), states))
         except (ValueError, KeyError, IndexError):
             pass
 
@@ -97,7 +99,7 @@ def main():
                     "--limit", ",".join(h.name for h in hosts[:n]),
                     "-e", "preflight_fail_on=never", "-e", "preflight_report_dir=%s" % tmp,
                     "-e", "preflight_targets=fleet", os.path.join(REPO, "playbooks", "preflight.yml")]
-            wall, _ = timed(argv, env)
+            wall = timed(argv, env)[0]
             rows.append((n, wall))
             print("%6d %6d %10.1f %14.3f" % (n, forks, wall, wall / n))
         if len(rows) > 1:
