@@ -90,7 +90,7 @@ def _subject(pathspace: Optional[str], what: str) -> str:
 
 def dangling_references(running: Config) -> Dict[str, List[str]]:
     """Policies used in the running config but not defined there: ``{kind: [names]}``."""
-    defined: Dict[str, Set[str]] = {kind: set() for kind, _ in _DEFINES}
+    defined: Dict[str, Set[str]] = {kind: set() for kind, _rx in _DEFINES}
     for e in running.entries:
         if not e.path:
             for kind, rx in _DEFINES:

@@ -98,6 +98,10 @@ _SUB = {
     "srv6-locators": [(re.compile(r"^locator \S+$"), "srv6-locator")],
 }
 
+_SUB_FIRST_WORDS = frozenset(("address-family", "vni", "link-params", "key", "peer", "profile", "traffic-eng",
+                              "segment-list", "locators", "locator", "policy", "vnc", "bmp", "segment-routing",
+                              "srv6", "interface"))
+
 _EXIT_WORDS = frozenset(("exit", "quit", "exit-address-family", "exit-vrf", "exit-vnc", "exit-link-params",
                          "exit-ldp-if", "exit-af"))
 
@@ -128,7 +132,7 @@ def context_kind(parent_kind: Optional[str], line: str) -> Optional[str]:
 
 def _sub_kinds_openable(line: str) -> List[str]:
     """Parent kinds under which ``line`` would open a sub-context (for error messages)."""
-    return [parent for parent, rules in _SUB.items() if any(rx.match(line) for rx, _ in rules)]
+    return [parent for parent, rules in _SUB.items() if any(rx.match(line) for rx, _kind in rules)]
 
 
 # ---------------------------------------------------------------- model
@@ -142,6 +146,15 @@ class Config:
         self.kinds: Dict[Path, str] = dict(kinds or {})
         for e in entries or ():
             self.add(e)
+
+    @classmethod
+    def from_unique(cls, entries: List[Entry], kinds: Dict[Path, str]) -> "Config":
+        """A Config from entries known to be unique (fast path for big configs)."""
+        cfg = cls()
+        cfg.entries = list(entries)
+        cfg._index = {e: i for i, e in enumerate(cfg.entries)}
+        cfg.kinds = kinds
+        return cfg
 
     def add(self, entry: Entry) -> bool:
         """Append ``entry`` unless already there (contexts merge, duplicates collapse)."""
@@ -231,6 +244,7 @@ def parse(text: str, source: str = "config") -> Config:
     if not isinstance(text, str):
         raise FrrConfigError("expected text, got %s" % type(text).__name__, source=source)
     cfg = Config()
+    index, entries = cfg._index, cfg.entries
     root = _Frame((), None, -1)
     stack = [root]
     header = True  # before "Current configuration:" in show running-config output
@@ -241,7 +255,7 @@ def parse(text: str, source: str = "config") -> Config:
         body = raw.rstrip()
         if not body:
             continue
-        if _CONTROL_RE.search(body):
+        if not body.isprintable() and _CONTROL_RE.search(body):
             bad = _CONTROL_RE.search(body).group(0)
             raise FrrConfigError("control character %r in line (binary data or a mangled file?)" % bad,
                                  lineno, source)
@@ -254,13 +268,37 @@ def parse(text: str, source: str = "config") -> Config:
             if indent == 0 and stripped == "!":
                 del stack[1:]
             continue
-        line = " ".join(stripped.split())
+        line = " ".join(stripped.split()) if ("  " in stripped or "\t" in stripped) else stripped
         if line == "end":
             del stack[1:]
             continue
         if line in _EXIT_WORDS:
             if len(stack) > 1:
                 stack.pop()
+            continue
+        if len(stack) == 1:
+            # fast path at top level (most lines of a big config: lists)
+            sp = line.find(" ")
+            first = line if sp < 0 else line[:sp]
+            kind = None
+            rules = _TOP.get(first)
+            if rules:
+                for rx, k in rules:
+                    if rx.match(line):
+                        kind = k
+                        break
+            if kind is None and first in _SUB_FIRST_WORDS and _sub_kinds_openable(line):
+                raise FrrConfigError("%r belongs inside a %s context, not at top level"
+                                     % (line, " or ".join(_sub_kinds_openable(line))), lineno, source)
+            entry = Entry((), line)
+            if entry not in index:
+                index[entry] = len(entries)
+                entries.append(entry)
+            if kind is not None:
+                path = (line,)
+                if path not in cfg.kinds:
+                    cfg.kinds[path] = kind
+                stack.append(_Frame(path, kind, indent))
             continue
 
         # Find the frame this line belongs to, closing the ones it cannot be in.
@@ -287,9 +325,7 @@ def parse(text: str, source: str = "config") -> Config:
                 top, kind = root, top_kind
         if kind is None and top is root:
             kind = context_kind(None, line)
-            if kind is None and _sub_kinds_openable(line) and line.split(" ", 1)[0] in (
-                    "address-family", "vni", "link-params", "key", "peer", "profile", "traffic-eng",
-                    "segment-list", "locators", "locator", "exit-address-family"):
+            if kind is None and line.split(" ", 1)[0] in _SUB_FIRST_WORDS and _sub_kinds_openable(line):
                 raise FrrConfigError("%r belongs inside a %s context, not at top level"
                                      % (line, " or ".join(_sub_kinds_openable(line))), lineno, source)
         if top is not root and top.child_indent is None:
@@ -397,6 +433,7 @@ def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] 
         the intended config does not mention are not compared.
     """
     out = Config()
+    index, entries = out._index, out.entries
     kinds = cfg.kinds
     next_seq: Dict[str, int] = {}
     # bgp instances that have 'no bgp default ipv4-unicast'
@@ -405,9 +442,23 @@ def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] 
     moved_passive: List[Tuple[str, str]] = []  # (interface, line) from router ospf
     new_kinds: Dict[Path, str] = {}
 
-    def rename(path: Path) -> Path:
-        return tuple(_canon_ipv6(p) for p in path)
+    renamed: Dict[Path, Path] = {}
 
+    def rename(path: Path) -> Path:
+        got = renamed.get(path)
+        if got is None:
+            got = tuple(_canon_ipv6(p) for p in path)
+            renamed[path] = got = path if got == path else got
+        return got
+
+    # Running configs (and most files) number every list entry: skip the seq work then.
+    seqless_heads = set()
+    if intended:
+        for e in cfg.entries:
+            if not e.path and " seq " not in e.line and e.line[:1] in "iabm":
+                le = list_entry(e.line)
+                if le is not None:
+                    seqless_heads.add(le.head)
     for e in cfg.entries:
         line = e.line
         path = e.path
@@ -420,7 +471,15 @@ def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] 
                 if line.startswith("no ") and (intended or fam in (forwarding or {})):
                     out.add(Entry((), line))
                 continue
-            le = list_entry(line)
+            le = None
+            if seqless_heads:
+                head, sep, tail = line.partition(" seq ")
+                if not sep:
+                    le = list_entry(line)
+                elif head in seqless_heads:
+                    num = tail.split(" ", 1)[0]
+                    if num.isdigit():
+                        next_seq[head] = max(next_seq.get(head, 0), int(num))
             if le is not None:
                 seq = le.seq
                 last = next_seq.get(le.head, 0)
@@ -439,14 +498,19 @@ def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] 
                 and path[1] == "address-family ipv4 unicast" and path[0].startswith("router bgp") \
                 and (path[0],) not in no_default_v4 and len(line.split()) == 3:
             continue
-        line = _canon_ipv6(line)
-        if "65535:" in line and "community" in line:
-            line = " ".join(WELL_KNOWN_COMMUNITIES.get(w, w) for w in line.split(" "))
-        npath = rename(path)
-        sub = path + (e.line,)
-        if sub in kinds:
-            new_kinds[npath + (line,)] = kinds[sub]
-        out.add(Entry(npath, line))
+        if ":" in line:
+            line = _canon_ipv6(line)
+            if "65535:" in line and "community" in line:
+                line = " ".join(WELL_KNOWN_COMMUNITIES.get(w, w) for w in line.split(" "))
+        npath = rename(path) if path else path
+        if kinds:
+            sub = path + (e.line,)
+            if sub in kinds:
+                new_kinds[npath + (line,)] = kinds[sub]
+        ne = e if (line is e.line and npath is path) else Entry(npath, line)
+        if ne not in index:
+            index[ne] = len(entries)
+            entries.append(ne)
     for ifname, line in moved_passive:
         ctx = ("interface %s" % ifname,)
         out.add(Entry((), ctx[0]))
@@ -479,19 +543,15 @@ def forwarding_lines(cfg: Config) -> Dict[str, str]:
 def _drop_empty_contexts(cfg: Config) -> Config:
     """Remove contexts of kinds FRR does not print when they hold no lines."""
     has_children = set()
-    for e in cfg.entries:
-        for i in range(1, len(e.path) + 1):
-            has_children.add(e.path[:i])
-    keep = []
-    for e in cfg.entries:
-        sub = e.path + (e.line,)
-        if sub in cfg.kinds and sub not in has_children and cfg.kinds[sub] in _EMPTY_DROPPED_KINDS:
-            continue
-        keep.append(e)
-    if len(keep) == len(cfg.entries):
+    for path in {e.path for e in cfg.entries if e.path}:
+        for i in range(1, len(path) + 1):
+            has_children.add(path[:i])
+    empty = {p for p, k in cfg.kinds.items() if k in _EMPTY_DROPPED_KINDS and p not in has_children}
+    if not empty:
         return cfg
-    kinds = {p: k for p, k in cfg.kinds.items() if p in has_children or k not in _EMPTY_DROPPED_KINDS}
-    return Config(keep, kinds)
+    keep = [e for e in cfg.entries if e.path + (e.line,) not in empty]
+    kinds = {p: k for p, k in cfg.kinds.items() if p not in empty}
+    return Config.from_unique(keep, kinds)
 
 
 def parse_normalised(intended_text: str, running_text: str, intended_source: str = "intended config",

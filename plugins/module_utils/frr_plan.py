@@ -226,12 +226,9 @@ def plan(d: Diff) -> Plan:
                                           and e.path + (e.line,) not in removed_ctx)]
 
     # Whole lists gone from the intended config: one "no <list>" instead of one per entry.
-    intended_heads = set()
-    for e in intended.entries:
-        if not e.path:
-            le = list_entry(e.line)
-            if le:
-                intended_heads.add(le.head)
+    # (normalised list entries always carry " seq ")
+    intended_heads = {e.line.partition(" seq ")[0] for e in intended.entries
+                      if not e.path and " seq " in e.line and e.line.startswith(_LIST_HEADS)}
     whole_lists: Dict[str, None] = {}
     list_deletes: List[Entry] = []
     for e in deletes:

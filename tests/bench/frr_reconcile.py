@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+# Copyright: netmedic.network contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark: netmedic frr_reconcile against FRR's own frr-reload.py, on real FRR.
+
+Prints figures; asserts nothing.  Each scenario starts both tools from the
+same running state (the state is captured once and re-loaded into a fresh
+router before each tool runs; the start is checked equal):
+
+  (a) incident replay: a 20,000-line frr.conf only partly loaded because
+      watchfrr's restart timeout (-T 3) killed ``vtysh -b``; reconcile to frr.conf
+      vs ``frr-reload.py --reload``;
+  (b) a drift of 1,000 running lines to delete (entries added by hand to lists
+      the intended config keeps, so no whole-list shortcut applies);
+  (c) the diff alone (parse, normalise, diff, plan; no FRR) on 20k- and
+      100k-line configs, vs ``frr-reload.py --test --input``.
+
+Goals (issue 6): >= 5x faster than frr-reload.py on (b), no slower on (a),
+diff of 100k lines < 1 s.
+
+    cd /work/main && .venv/bin/python tests/bench/frr_reconcile.py [--lines 20000] [--json out.json]
+
+Needs root, FRR 8.4 and frr-pythontools.  Namespaces are named nmfrrb-*.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
+sys.path.insert(0, os.path.join(REPO, "build", "dev"))
+
+import frr_incident as fi  # noqa: E402
+import frrlab  # noqa: E402
+
+try:
+    from ansible_collections.netmedic.network.plugins.module_utils import frr_plan  # noqa: E402
+    from ansible_collections.netmedic.network.plugins.module_utils import frr_reconcile as fr  # noqa: E402
+except ImportError:  # build/dev is made by tests/conftest.py; make it here too
+    sys.path.insert(0, os.path.join(REPO, "tests"))
+    import conftest  # noqa: F401,E402
+    from ansible_collections.netmedic.network.plugins.module_utils import frr_plan  # noqa: E402
+    from ansible_collections.netmedic.network.plugins.module_utils import frr_reconcile as fr  # noqa: E402
+
+PREFIX = "nmfrrb-"  # not nmfrr-: the integration tests clean up stale nmfrr-* routers
+
+
+def strip_header(running: str) -> str:
+    return "".join(l for l in running.splitlines(True)
+                   if l.strip() not in ("Building configuration...", "Current configuration:"))
+
+
+def wait_stable(r: frrlab.Router, timeout: float = 900) -> str:
+    """The running config once it stops growing (a vtysh -b in progress)."""
+    deadline = time.monotonic() + timeout
+    prev, same = None, 0
+    while time.monotonic() < deadline:
+        cur = r.running_config()
+        if cur == prev:
+            same += 1
+            if same >= 2:
+                return cur
+        else:
+            same = 0
+        prev = cur
+        time.sleep(1.0)
+    return prev or ""
+
+
+def router_in_state(lab: frrlab.Lab, name: str, state: str, intended: str) -> frrlab.Router:
+    """A fresh router whose running config is ``state``, with ``intended`` as its frr.conf."""
+    r = lab.router(name, strip_header(state), daemons=["bgpd", "ospfd"], watchfrr_options="-T 900")
+    r.start(timeout=120)
+    got = wait_stable(r)
+    d = fr.drift(strip_header(state), got)
+    if not d.empty:
+        raise SystemExit("could not reproduce the start state in %s: %s" % (name, frr_plan.describe(d, 5)))
+    r.write_conf(intended)
+    return r
+
+
+def run_ours(r: frrlab.Router) -> dict:
+    t = time.monotonic()
+    res = fr.reconcile(fr.Target(pathspace=r.name, timeout=600), fr.Options(src=r.conf_path, apply_timeout=3600))
+    took = time.monotonic() - t
+    return {"seconds": round(took, 2), "vtysh_commands": len(res["plan"]["commands"]),
+            "apply_seconds": res.get("apply_seconds"), "remaining": len(res.get("remaining") or []),
+            "frr_reload_residue": len(fi.frr_reload_residue(r.name, r.conf_path))}
+
+
+def run_frr_reload(r: frrlab.Router) -> dict:
+    t = time.monotonic()
+    proc = fi.frr_reload(r.name, r.conf_path, mode="--reload", timeout=7200)
+    took = time.monotonic() - t
+    left = fr.drift(open(r.conf_path).read(), r.running_config())
+    return {"seconds": round(took, 2), "rc": proc.returncode,
+            "remaining_by_our_diff": len(left.adds) + len(left.deletes)}
+
+
+def report(name: str, ours: dict, theirs: dict, goal: str) -> dict:
+    speedup = theirs["seconds"] / ours["seconds"] if ours["seconds"] else float("inf")
+    print("%-44s netmedic %8.2f s   frr-reload.py %8.2f s   x%.1f   (%s)"
+          % (name, ours["seconds"], theirs["seconds"], speedup, goal))
+    print("    netmedic: %s" % json.dumps(ours))
+    print("    frr-reload.py: %s" % json.dumps(theirs))
+    sys.stdout.flush()
+    return {"scenario": name, "netmedic": ours, "frr_reload": theirs, "speedup": round(speedup, 2)}
+
+
+def scenario_incident(lines: int) -> dict:
+    intended = fi.incident_config(lines, per_list=20)
+    with frrlab.Lab(PREFIX) as lab:
+        r = lab.router("binc", intended, daemons=["bgpd", "ospfd"], watchfrr_options="-T 3")
+        r.start(timeout=120)
+        state = wait_stable(r)
+        print("(a) incident: frr.conf %d lines; after watchfrr -T 3 killed vtysh -b the running config has %d lines"
+              % (len(intended.splitlines()), len(state.splitlines())))
+        r.teardown()
+        ours = run_ours(router_in_state(lab, "ba1", state, intended))
+        lab.teardown()
+        theirs = run_frr_reload(router_in_state(lab, "ba2", state, intended))
+    return report("(a) incident replay, %dk lines" % (lines // 1000), ours, theirs, "goal: no slower")
+
+
+def scenario_drift_delete(n: int = 1000) -> dict:
+    intended = fi.incident_config(3000, per_list=20)
+    base = fi.incident_config(3000, per_list=20)
+    extra = []
+    for i in range(n):  # seq 1000+ in lists PEER0..PEER49-IN, which stay in the intended config
+        extra.append("ip prefix-list PEER%d-IN seq %d permit 172.%d.%d.0/24" % (i % 50, 1000 + i, 16 + (i >> 8) % 16,
+                                                                               i & 255))
+    with frrlab.Lab(PREFIX) as lab:
+        r = lab.router("bdr", base, daemons=["bgpd", "ospfd"], watchfrr_options="-T 900")
+        r.start(timeout=120)
+        wait_stable(r)
+        path = r.write_file("drift.conf", "\n".join(extra) + "\n")
+        r.load_file(path)
+        state = wait_stable(r)
+        d = fr.drift(intended, state)
+        print("(b) drift: %d running lines to delete, %d to add" % (len(d.deletes), len(d.adds)))
+        r.teardown()
+        ours = run_ours(router_in_state(lab, "bb1", state, intended))
+        lab.teardown()
+        theirs = run_frr_reload(router_in_state(lab, "bb2", state, intended))
+    return report("(b) drift, %d lines to delete" % n, ours, theirs, "goal: >= 5x faster")
+
+
+def scenario_diff_only(lines: int) -> dict:
+    intended = fi.incident_config(lines, per_list=50, neighbors=32)
+    # the running side: FRR's rendering, with 1% of the list lines missing and 100 extra
+    running_lines = []
+    for i, l in enumerate(intended.splitlines()):
+        if l.startswith("ip prefix-list PEER") and i % 100 == 7:
+            continue
+        running_lines.append(l)
+    running_lines += ["ip prefix-list EXTRA seq %d permit 192.0.2.%d/32" % (5 * (i + 1), i) for i in range(100)]
+    running = "\n".join(running_lines) + "\n"
+    t = time.monotonic()
+    p = fr.compute(intended, running)
+    ours = time.monotonic() - t
+    with tempfile.TemporaryDirectory() as tmp:
+        ip, rp = os.path.join(tmp, "intended.conf"), os.path.join(tmp, "running.conf")
+        with open(ip, "w") as fh:
+            fh.write(intended)
+        with open(rp, "w") as fh:
+            fh.write(running)
+        t = time.monotonic()
+        import subprocess
+        proc = subprocess.run([sys.executable, fi.FRR_RELOAD, "--test", "--stdout", "--input", rp, ip],
+                              capture_output=True, text=True, timeout=3600)
+        theirs = time.monotonic() - t
+    return report("(c) diff alone, %dk lines" % (lines // 1000),
+                  {"seconds": round(ours, 3), "steps": len(p.steps), "delete": len(p.diff.deletes),
+                   "add": len(p.diff.adds)},
+                  {"seconds": round(theirs, 3), "rc": proc.returncode},
+                  "goal: 100k < 1 s" if lines >= 100000 else "read-only diff")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--lines", type=int, default=20000, help="size of the incident frr.conf (a)")
+    ap.add_argument("--skip", action="append", default=[], choices=["a", "b", "c"])
+    ap.add_argument("--json", help="also write the figures to this file")
+    args = ap.parse_args()
+    missing = frrlab.missing_components()
+    if missing or not os.path.exists(fi.FRR_RELOAD):
+        raise SystemExit("needs: %s" % ", ".join(missing + ([fi.FRR_RELOAD] if not os.path.exists(fi.FRR_RELOAD) else [])))
+    frrlab.cleanup_stale(PREFIX)
+    results = []
+    print("netmedic frr_reconcile vs frr-reload.py (FRR 8.4.4, %d cores, load %.1f)"
+          % (os.cpu_count() or 0, os.getloadavg()[0]))
+    if "c" not in args.skip:
+        for n in (20000, 100000):
+            results.append(scenario_diff_only(n))
+    if "b" not in args.skip:
+        results.append(scenario_drift_delete(1000))
+    if "a" not in args.skip:
+        results.append(scenario_incident(args.lines))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(results, fh, indent=2)
+
+
+if __name__ == "__main__":
+    main()
