@@ -252,6 +252,9 @@ class SafeRestart:
         except (RestartFailed, CommandError, TincStateError, OSError) as exc:
             r.ok = False
             r.msg = str(exc)
+        except Exception as exc:  # a bug must still end with the state report, never a bare traceback
+            r.ok = False
+            r.msg = "unexpected error (please report it as a netmedic bug): %s: %s" % (type(exc).__name__, exc)
         finally:
             self.finish()
         return r

@@ -252,13 +252,21 @@ def systemd_running(root: str = "/") -> bool:
     return os.path.isdir(os.path.join(root, "run", "systemd", "system"))
 
 
-def systemd_main_pid(runner: Runner, unit: str) -> Optional[int]:
-    """MainPID of an *active* unit, else None (systemctl absent or unit inactive)."""
+def systemd_props(runner: Runner, unit: str) -> Dict[str, str]:
+    """``systemctl show`` of a unit's state ({} when systemctl is absent or fails)."""
     try:
-        result = runner(["systemctl", "show", "-p", "ActiveState", "-p", "MainPID", unit], timeout=10)
+        result = runner(["systemctl", "show", "-p", "ActiveState", "-p", "MainPID", "-p", "LoadState", unit],
+                        timeout=10)
     except CommandError:
-        return None
-    props = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+        return {}
+    if result.rc != 0:
+        return {}
+    return dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+
+
+def systemd_main_pid(runner: Runner, unit: str, props: Optional[Dict[str, str]] = None) -> Optional[int]:
+    """MainPID of an *active* unit, else None (systemctl absent or unit inactive)."""
+    props = systemd_props(runner, unit) if props is None else props
     if props.get("ActiveState") not in ("active", "reloading", "activating"):
         return None
     try:
@@ -309,10 +317,10 @@ def discover(netname: str, runner: Runner, config_dir: Optional[str] = None, pid
 
     # The daemon: systemd's MainPID wins when the unit is active (service auto/systemd).
     main_pid = None
+    props: Dict[str, str] = {}
     if service in ("auto", "systemd") and (service == "systemd" or systemd_running(root)):
-        main_pid = systemd_main_pid(runner, state.unit)
-    if service == "systemd" or (service == "auto" and main_pid):
-        state.management = "systemd"
+        props = systemd_props(runner, state.unit)
+        main_pid = systemd_main_pid(runner, state.unit, props)
     state.pidfile = pidfile or default_pidfile(netname, root)
     pid = main_pid or read_pidfile(state.pidfile)
     if not process_alive(pid, root):
@@ -322,6 +330,11 @@ def discover(netname: str, runner: Runner, config_dir: Optional[str] = None, pid
                                  % (netname, ", ".join(map(str, pids))))
         pid = pids[0] if pids else None
     state.running = process_alive(pid, root)
+    # systemd manages it when its unit runs it, or when nothing runs and the unit exists
+    # (starting it through systemd is what a reboot would do).
+    if service == "systemd" or (service == "auto" and (
+            main_pid or (not state.running and props.get("LoadState") == "loaded"))):
+        state.management = "systemd"
     state.pid = pid if state.running else None
     if state.running:
         state.cmdline = proc_cmdline(pid, root)

@@ -32,7 +32,7 @@ description:
     role fetches them to the controller) are a bounded C(tcpdump) capture of the port and tinc's SIGUSR1/SIGUSR2
     dumps.
 author:
-  - netmedic.network contributors
+  - netmedic.network contributors (@netmedic)
 options:
   netname:
     description: The tinc network name (the directory under C(/etc/tinc), the C(NET) of C(tinc@NET)).

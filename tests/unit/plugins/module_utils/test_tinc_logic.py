@@ -282,3 +282,18 @@ def test_audit_attached_without_stp_and_missing_port(tmp_path):
 def test_audit_does_not_apply_without_tinc(tmp_path):
     assert audit_tinc.applies(AuditContext(root=str(tmp_path))) is False
     assert set(audit_tinc.AUDIT.checks) == {"NM-TINC-00%d" % i for i in range(1, 6)}
+
+
+@pytest.mark.parametrize("show,running,management,pid", [
+    ("ActiveState=active\nMainPID=4242\nLoadState=loaded\n", True, "systemd", 4242),
+    ("ActiveState=inactive\nMainPID=0\nLoadState=loaded\n", False, "systemd", None),   # start it via systemd
+    ("ActiveState=inactive\nMainPID=0\nLoadState=not-found\n", False, "plain", None),
+])
+def test_discover_systemd_management(tmp_path, show, running, management, pid):
+    runner = fake_host(tmp_path, running=running)
+    runner.systemctl = show
+    (tmp_path / "run" / "systemd" / "system").mkdir(parents=True)
+    st = S.discover("t3o", runner, root=str(tmp_path))
+    assert (st.management, st.pid, st.running) == (management, pid, running)
+    plan = SafeRestart(RestartOptions(netname="t3o", root=str(tmp_path)), runner=runner).run(check_mode=True).plan
+    assert ("systemctl restart tinc@t3o.service" in plan) is (management == "systemd")
