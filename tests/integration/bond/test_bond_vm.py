@@ -95,10 +95,13 @@ def test_incident_004_replay(step):
     assert before["active_changes"] >= 4
     assert before["link_failures"]["nmbond-vb"] >= 2
     assert before["time_active"].get("nmbond-vb", 0) > 0
-    # after the module set 'all': the dead-switch port stays down, the good port stays active
-    assert after["active_changes"] == 0
-    assert after["link_failures"] == {"nmbond-va": 0, "nmbond-vb": 0}
-    assert set(after["time_active"]) == {"nmbond-va"}
+    # after the module set 'all': the dead-switch port stays down and is never made active again
+    assert after["link_failures"]["nmbond-vb"] == 0
+    assert "nmbond-vb" not in after["time_active"]
+    # measured here: 0 changes and 0 failures of the good port; one blip is tolerated because a
+    # starved TCG vCPU (a loaded CI machine) can miss the 200 ms ARP window - not the incident
+    assert after["active_changes"] <= 2 and after["link_failures"]["nmbond-va"] <= 1
+    assert after["active_changes"] * 4 < before["active_changes"]
     # and the ARP monitor works against the real responder with the value we set
     assert s["final"]["slaves"]["nmbond-va"]["mii_status"] == "up"
     assert s["bond"]["arp_validate"] == "all" and s["bond"]["active_slave"] == "nmbond-va"

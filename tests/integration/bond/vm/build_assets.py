@@ -17,6 +17,7 @@ Every step is skipped when its output exists, so a second run takes
 milliseconds.  Run: ``python3 tests/integration/bond/vm/build_assets.py``.
 """
 
+import fcntl
 import glob
 import gzip
 import hashlib
@@ -36,6 +37,10 @@ ROOTFS_PACKAGES = "python3,iproute2,ifupdown,ifenslave,systemd"
 MODULES = ["bonding", "dummy", "veth", "bridge", "9p", "9pnet_virtio", "virtio_pci"]
 
 
+class BuildError(RuntimeError):
+    """An asset could not be built (``str()`` says which and why)."""
+
+
 def sh(argv, **kw):
     kw.setdefault("timeout", 900)
     print("+ " + " ".join(argv), file=sys.stderr)
@@ -52,7 +57,7 @@ def kernel_package():
                 return line.split()[1]
         if attempt == 1:  # a fresh machine may have no package lists yet
             sh(["apt-get", "update", "-qq"])
-    raise SystemExit("cannot find the kernel package linux-image-amd64 depends on")
+    raise BuildError("cannot find the kernel package linux-image-amd64 depends on")
 
 
 def fetch_kernel():
@@ -82,7 +87,7 @@ def extract_vmlinux(tree, version):
     data = open(os.path.join(tree, "boot", "vmlinuz-" + version), "rb").read()
     start = data.find(b"\xfd7zXZ\x00")
     if start < 0:
-        raise SystemExit("no xz stream in vmlinuz")
+        raise BuildError("no xz stream in vmlinuz")
     dec = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
     raw = dec.decompress(data[start:])
     tmp = out + ".tmp"
@@ -107,7 +112,7 @@ def module_closure(tree, version):
         if name in by_name:
             todo.append(by_name[name])
         elif "/%s.ko" % name not in builtin:
-            raise SystemExit("module %s neither built in nor shipped" % name)
+            raise BuildError("module %s neither built in nor shipped" % name)
     while todo:
         m = todo.pop()
         if m not in need:
@@ -230,10 +235,12 @@ def build_rootfs():
 
 def main():
     os.makedirs(CACHE, exist_ok=True)
-    tree, version = fetch_kernel()
-    vmlinux = extract_vmlinux(tree, version)
-    initrd = build_initramfs(tree, version)
-    root = build_rootfs()
+    with open(os.path.join(CACHE, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)   # two test runs side by side build once
+        tree, version = fetch_kernel()
+        vmlinux = extract_vmlinux(tree, version)
+        initrd = build_initramfs(tree, version)
+        root = build_rootfs()
     print("vmlinux=%s\ninitramfs=%s\nrootfs=%s\nkernel=%s" % (vmlinux, initrd, root, version))
 
 
