@@ -95,8 +95,8 @@ def detect(root: str, bond: str, backend: str = "auto") -> Persisted:
     found = locate_all(root, bond)
     if not found:
         raise NotConfigured("%s is not configured in any place netmedic knows (%s); it may have been made by a "
-                           "script. Set persist: false to fix only the running kernel, or name the backend"
-                           % (bond, "; ".join(m.DESCRIPTION for m in BACKENDS.values())))
+                            "script. Set persist: false to fix only the running kernel, or name the backend"
+                            % (bond, "; ".join(m.DESCRIPTION for m in BACKENDS.values())))
     if len(found) > 1:
         raise PersistError("%s is configured by several backends (%s); name the one that owns it with backend: "
                            "<name> so the others are not changed behind its back"

@@ -53,6 +53,9 @@ def read(path: str) -> str:
         raise PersistError(str(exc)) from None
 
 
+_LEFTOVERS = ("~", ".bak", ".orig", ".rpmnew", ".rpmsave", ".dpkg-old", ".dpkg-dist", ".netmedic.tmp", ".swp")
+
+
 def config_files(directory: str, suffixes: Tuple[str, ...] = (), name_re: Optional[str] = None) -> List[str]:
     """Regular files in ``directory`` (sorted), skipping backups and editor leftovers."""
     try:
@@ -63,8 +66,7 @@ def config_files(directory: str, suffixes: Tuple[str, ...] = (), name_re: Option
         raise PersistError("%s: cannot list: %s" % (directory, exc.strerror)) from None
     out = []
     for name in names:
-        if name.startswith(".") or name.endswith(("~", ".bak", ".orig", ".rpmnew", ".rpmsave", ".dpkg-old",
-                                                   ".dpkg-dist", ".netmedic.tmp", ".swp")):
+        if name.startswith(".") or name.endswith(_LEFTOVERS):
             continue
         if suffixes and not name.endswith(suffixes):
             continue
