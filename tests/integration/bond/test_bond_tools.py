@@ -82,3 +82,16 @@ def test_netplan_generate_renders_our_value(tree, renderer, rendered, line):
     # and everything else still renders: bond0's targets and routes survived the edit
     with open(os.path.join(root, rendered % "bond0")) as fh:
         assert "192.0.2.2" in fh.read()
+
+
+def test_bash_sources_our_ifcfg_files(tree):
+    """initscripts (and NetworkManager's ifcfg-rh) read ifcfg files as shell: bash must agree."""
+    root = tree("ifcfg")
+    persist(root, ["bond0", "bond1", "bond4"], "all")
+    scripts = os.path.join(root, "etc/sysconfig/network-scripts")
+    for name, opts in (("ifcfg-bond0", "mode=active-backup arp_interval=1000 arp_ip_target=192.0.2.1,192.0.2.2 "
+                                       "primary=eno1 arp_validate=all"),
+                       ("ifcfg-storage", "mode=1 arp_interval=500 arp_ip_target=+198.51.100.1 arp_validate=all"),
+                       ("ifcfg-bond4", "arp_validate=all")):
+        out = run(["bash", "-c", 'set -eu; . "$1"; printf "%s" "$BONDING_OPTS"', "bash", os.path.join(scripts, name)])
+        assert out == opts
