@@ -19,7 +19,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(REPO, "tests", "integration", "bond", "vm"))
 
 import build_assets  # noqa: E402
-import vm  # noqa: E402
+import bondvm as vm  # noqa: E402
 
 GUEST = r'''
 import json, os, subprocess, time

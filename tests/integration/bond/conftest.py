@@ -15,7 +15,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "vm"))
 
-import vm  # noqa: E402
+import bondvm as vm  # noqa: E402
 
 
 @pytest.fixture(scope="session")

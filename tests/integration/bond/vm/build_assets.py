@@ -233,7 +233,7 @@ def build_rootfs():
     return root
 
 
-def main():
+def main(verbose=False):
     os.makedirs(CACHE, exist_ok=True)
     with open(os.path.join(CACHE, ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)   # two test runs side by side build once
@@ -241,8 +241,9 @@ def main():
         vmlinux = extract_vmlinux(tree, version)
         initrd = build_initramfs(tree, version)
         root = build_rootfs()
-    print("vmlinux=%s\ninitramfs=%s\nrootfs=%s\nkernel=%s" % (vmlinux, initrd, root, version))
+    if verbose:
+        print("vmlinux=%s\ninitramfs=%s\nrootfs=%s\nkernel=%s" % (vmlinux, initrd, root, version))
 
 
 if __name__ == "__main__":
-    main()
+    main(verbose=True)
