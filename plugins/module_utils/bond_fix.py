@@ -157,7 +157,11 @@ def apply_plan(sysfs: Sysfs, plan: BondPlan, backup: bool = True) -> None:
             write_arp_validate(sysfs, plan.bond.name, plan.value)
         except BondError as exc:
             raise FixError(str(exc)) from None
-        now = read_bond(sysfs, plan.bond.name).arp_validate
+        try:
+            now = read_bond(sysfs, plan.bond.name).arp_validate
+        except BondError as exc:
+            raise FixError("%s: wrote arp_validate=%s but cannot read it back: %s"
+                           % (plan.bond.name, plan.value, exc)) from None
         if now != plan.value:
             raise FixError("%s: wrote arp_validate=%s but the kernel now reports %s"
                            % (plan.bond.name, plan.value, now))

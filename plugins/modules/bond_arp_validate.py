@@ -254,11 +254,15 @@ def main():
     changed = any(pl.changed for pl in plans)
     reloaded = []
     if changed and not module.check_mode:
+        done = []
         for pl in plans:
             try:
                 apply_plan(sysfs, pl, backup=p["backup"])
             except FixError as exc:
-                module.fail_json(msg=str(exc), bonds=[x.to_result() for x in plans])
+                module.fail_json(msg="%s%s" % (exc, "; already changed: %s" % ", ".join(done) if done else ""),
+                                 changed=bool(done), bonds=[x.to_result() for x in plans])
+            if pl.changed:
+                done.append(pl.bond.name)
         if p["reload"] and os.path.realpath(p["root"]) == "/":
             try:
                 reloaded = _reload(plans, Runner(timeout=60))

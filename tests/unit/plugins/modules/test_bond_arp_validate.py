@@ -94,3 +94,19 @@ def test_force_off_runtime_only(run_module, host):
     res = run_module("bond_arp_validate", {"bonds": ["bond3"], "value": "none", "force": True, "persist": False,
                                            "root": str(host)})
     assert res["changed"] and sysval(host, "bond3") == "none"
+
+
+def test_failure_while_writing_says_what_was_done(run_module, host, monkeypatch):
+    from ansible_collections.netmedic.network.plugins.module_utils import bond_fix
+    from ansible_collections.netmedic.network.plugins.module_utils.bond_sysfs import BondError, write_arp_validate
+
+    def refuse_bond1(sysfs, name, value):
+        if name == "bond1":
+            raise BondError("the kernel refused arp_validate=%s on %s: Invalid argument" % (value, name))
+        write_arp_validate(sysfs, name, value)
+
+    monkeypatch.setattr(bond_fix, "write_arp_validate", refuse_bond1)
+    res = run_module("bond_arp_validate", {"bonds": ["bond0", "bond1"], "root": str(host)})
+    assert res.failed and res["changed"] is True
+    assert res["msg"] == "the kernel refused arp_validate=all on bond1: Invalid argument; already changed: bond0"
+    assert sysval(host, "bond0") == "all" and sysval(host, "bond1") == "none 0"
