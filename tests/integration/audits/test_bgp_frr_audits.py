@@ -140,8 +140,10 @@ def test_frr_daemon_restarted_and_down(lab):
     wait(lambda: wf_age() > 12, 30, "watchfrr to be 12 s old")
     old = r1.kill("bgpd")
     r1.wait_restarted("bgpd", old, timeout=60)
+    # until watchfrr has pushed bgpd's config back the audit rightly reports drift (NM-FRR-018)
+    r1.wait_bgp_established(B, timeout=60)
     f = {x.id: x for x in audit_frr_settings.run(ctx)}
-    assert set(f) == {"NM-FRR-015"} and f["NM-FRR-015"].subject == "bgpd (pathspace %s)" % r1.name
+    assert set(f) == {"NM-FRR-015"}, [x.to_dict() for x in f.values()] and f["NM-FRR-015"].subject == "bgpd (pathspace %s)" % r1.name
     assert f["NM-FRR-015"].evidence["watchfrr_age_seconds"] > f["NM-FRR-015"].evidence["age_seconds"] + 10
     # frr.conf holds a line the running FRR lacks, after a restart: incident 000's signature (critical)
     r1.write_conf(open(r1.conf_path).read() + "ip prefix-list NMAUD seq 5 permit 192.0.2.0/24\n")
