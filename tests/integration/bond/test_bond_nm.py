@@ -42,7 +42,7 @@ def test_networkmanager_reads_our_keyfiles(lab):
         with open(os.path.join(KEYFILES, name)) as fh:
             host.put_file(fh.read(), "/etc/NetworkManager/system-connections/" + name, mode=0o600)
     host.sh(SYSFS)
-    for _ in range(60):   # NetworkManager starts with the container's systemd
+    for _attempt in range(60):   # NetworkManager starts with the container's systemd
         if host.exec(["nmcli", "-t", "-f", "RUNNING", "general"], check=False).stdout.strip() == "running":
             break
         time.sleep(0.5)

@@ -19,7 +19,8 @@ FIX = os.path.join(os.path.dirname(__file__), "..", "..", "unit", "plugins", "mo
 
 
 def run(argv):
-    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60,
+                       check=False)
     assert p.returncode == 0, "%s failed (%d): %s" % (" ".join(argv), p.returncode, p.stderr)
     return p.stdout + p.stderr
 

@@ -74,7 +74,7 @@ def boot(script_path, files=None, timeout=240, memory=768):
         start = time.monotonic()
         try:
             proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, timeout=timeout)
+                                  stderr=subprocess.STDOUT, timeout=timeout, check=False)
             console = proc.stdout.decode("utf-8", "replace")
         except subprocess.TimeoutExpired as exc:
             console = (exc.stdout or b"").decode("utf-8", "replace")

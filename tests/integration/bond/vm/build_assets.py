@@ -50,7 +50,7 @@ def sh(argv, **kw):
 def kernel_package():
     for attempt in (1, 2):
         p = subprocess.run(["apt-cache", "depends", "linux-image-amd64"], capture_output=True, text=True,
-                           timeout=60)
+                           timeout=60, check=False)
         for line in p.stdout.splitlines():
             line = line.strip()
             if line.startswith("Depends:") and "linux-image-" in line:
@@ -103,7 +103,7 @@ def module_closure(tree, version):
         sh(["depmod", "-b", tree, version])
     deps = {}
     for line in open(os.path.join(moddir, "modules.dep")):
-        mod, _, rest = line.partition(":")
+        mod, _colon, rest = line.partition(":")
         deps[mod] = rest.split()
     by_name = {os.path.basename(m).split(".ko")[0].replace("-", "_"): m for m in deps}
     builtin = open(os.path.join(moddir, "modules.builtin")).read()

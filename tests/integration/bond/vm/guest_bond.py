@@ -15,7 +15,6 @@ Names carry the area prefix ``nmbond``.
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -36,7 +35,7 @@ MODULE = "ansible_collections.netmedic.network.plugins.modules.bond_arp_validate
 
 def sh(cmd, check=True, timeout=30):
     p = subprocess.run(cmd, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout,
-                       universal_newlines=True)
+                       universal_newlines=True, check=False)
     if check and p.returncode != 0:
         raise RuntimeError("%s -> %d: %s" % (cmd, p.returncode, p.stdout))
     return p.stdout
@@ -70,7 +69,7 @@ def module_subprocess(args, check=False, diff=False):
         json.dump({"ANSIBLE_MODULE_ARGS": args}, fh)
     env = dict(os.environ, PYTHONPATH="/mnt/work/collections:/mnt/pylib")
     p = subprocess.run([sys.executable, "-m", MODULE, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True, env=env, timeout=120)
+                       universal_newlines=True, env=env, timeout=120, check=False)
     try:
         return json.loads(p.stdout)
     except ValueError:
@@ -292,7 +291,7 @@ def networkd_roundtrip():
     env = dict(os.environ, SYSTEMD_LOG_LEVEL="info", SYSTEMD_LOG_TARGET="console")
     proc = subprocess.Popen(["/lib/systemd/systemd-networkd"], stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
-        for _ in range(100):
+        for _attempt in range(100):
             if os.path.exists("/sys/class/net/nmbond-nd/bonding") and os.path.exists("/sys/class/net/nmbond-nf"):
                 break
             time.sleep(0.1)
