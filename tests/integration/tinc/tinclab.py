@@ -229,12 +229,26 @@ class TincLab:
         self.nsx(HOSTS["a"]["ns"], ["ip", "link", "del", "nmtinc-la"], check=False)
         self.loop = False
 
-    def start_seeder(self, seconds):
-        """ARP requests from br-int's own address (for the kernel's loop message) and from the client."""
+    def start_seeder(self, seconds, interval=0.2):
+        """Broadcast ARP requests every ``interval`` s on host a's br-int (source: the bridge's own MAC, which
+        makes the kernel log its loop message) and from client a: with a loop, each one circulates forever."""
+        code = ("import socket, struct, sys, time\n"
+                "dev, ip, secs, every = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])\n"
+                "mac = bytes.fromhex(open('/sys/class/net/%s/address' % dev).read().strip().replace(':', ''))\n"
+                "arp = struct.pack('!HHBBH6s4s6s4s', 1, 0x0800, 6, 4, 1, mac, socket.inet_aton(ip), b'\\0' * 6,\n"
+                "                  socket.inet_aton('10.98.0.250'))\n"
+                "frame = b'\\xff' * 6 + mac + struct.pack('!H', 0x0806) + arp\n"
+                "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n"
+                "s.bind((dev, 0))\n"
+                "end = time.monotonic() + secs\n"
+                "while time.monotonic() < end:\n"
+                "    s.send(frame)\n"
+                "    time.sleep(every)\n")
         procs = []
-        for ns in (HOSTS["a"]["ns"], HOSTS["a"]["client"]):
-            procs.append(subprocess.Popen(["ip", "netns", "exec", ns, "ping", "-n", "-q", "-i", "0.3", "-w",
-                                           str(int(seconds)), "10.98.0.250"],
+        for ns, dev, ip in ((HOSTS["a"]["ns"], BRIDGE, HOSTS["a"]["bridge_ip"]),
+                            (HOSTS["a"]["client"], "nmtinc-c0", HOSTS["a"]["client_ip"])):
+            procs.append(subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", code, dev, ip,
+                                           str(seconds), str(interval)],
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         return procs
 
