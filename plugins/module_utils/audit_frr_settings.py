@@ -37,7 +37,8 @@ Checks (options under ``options.frr_settings``):
 * NM-FRR-017: the running watchfrr/zebra options differ from the daemons file
   (a change waits for an FRR restart).
 * NM-FRR-018: the running config differs from frr.conf (``check_drift``,
-  default true; the reconcile engine's parser and normaliser, read-only).
+  default false because the ``frr_drift`` audit, NM-FRR-001..004, reports
+  drift in detail; the reconcile engine's parser and normaliser, read-only).
   Critical when a daemon also restarted recently: the signature of incident
   000, daemons back with part of their config.  Warning otherwise.
 * NM-FRR-019: the daemons file or frr.conf is missing or cannot be read.
@@ -70,7 +71,9 @@ DEFAULTS = {
     # When a finding recommends a new -T, at least this many seconds.
     "recommended_min_timeout": 120,
     # Compare the running config with frr.conf (the FRR reconcile engine's parser, read-only).
-    "check_drift": True,
+    # Off by default: the frr_drift audit (NM-FRR-001..004) reports drift; this adds the
+    # restart correlation for those who want it in one finding.
+    "check_drift": False,
 }
 
 CHECKS = {

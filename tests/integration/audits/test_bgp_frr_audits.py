@@ -131,7 +131,7 @@ def test_bgp_established_flapping_flapped_and_down(lab, monkeypatch):
 
 def test_frr_daemon_restarted_and_down(lab):
     r1, r2 = pair(lab)
-    ctx = AuditContext(runner=Runner(), options={"frr_settings": {"pathspace": r1.name}})
+    ctx = AuditContext(runner=Runner(), options={"frr_settings": {"pathspace": r1.name, "check_drift": True}})
     assert audit_frr_settings.applies(ctx)
     start = [x for x in audit_frr_settings.run(ctx)]
     assert {x.id for x in start} == {"NM-FRR-016"}  # just started: info only
