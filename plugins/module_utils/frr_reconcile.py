@@ -304,6 +304,12 @@ def reconcile(target: Target, opts: Options) -> Dict[str, Any]:
     if opts.check_mode:
         return result
 
+    if not p.diff.intended.entries:
+        # An empty template or a truncated file must not wipe a router.
+        raise ReconcileError("refusing to reconcile: the intended config (%s) has no configuration lines, "
+                             "applying it would delete the whole running config (%d lines)"
+                             % (intended.source, len(p.diff.running.entries)), **result)
+
     if opts.require_daemons:
         down = [d for d in daemons if d["enabled"] and not d["running"]]
         if down:

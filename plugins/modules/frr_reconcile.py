@@ -19,8 +19,9 @@ description:
     prefix-lists and OSPF costs missing) while nothing said so.
   - The intended config is first validated by FRR itself (C(vtysh -C -f)).
     Before applying, the module refuses when a daemon enabled in the daemons
-    file is not running or the configuration is locked, and saves the running
-    config to a backup file. After applying it reads the running config again
+    file is not running, the configuration is locked, or the intended config
+    is empty (an empty template must not wipe a router), and saves the
+    running config to a backup file. After applying it reads the running config again
     and reports what still differs.
   - Lines FRR prints differently from how they are written, or never prints
     (C(frr version), C(hostname), C(service integrated-vtysh-config),

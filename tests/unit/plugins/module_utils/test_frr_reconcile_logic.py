@@ -165,3 +165,15 @@ def test_unparseable_intended_config_is_an_error_not_a_traceback(tmp_path):
     with pytest.raises(fr.ReconcileError) as err:
         fr.reconcile(_target(_root(tmp_path), fake), fr.Options(content="address-family ipv4 unicast\n"))
     assert "line 1" in str(err.value) and "inside a router" in str(err.value)
+
+
+def test_refuses_an_empty_intended_config(tmp_path):
+    fake = FakeFrr(["ip prefix-list A seq 5 permit 10.0.0.0/8"])
+    root = _root(tmp_path)
+    plan = fr.reconcile(_target(root, fake), fr.Options(content="! rendered from an empty template\n",
+                                                        check_mode=True))
+    assert plan["plan"]["commands"] == ["no ip prefix-list A"]
+    with pytest.raises(fr.ReconcileError) as err:
+        fr.reconcile(_target(root, fake), fr.Options(content="! rendered from an empty template\n"))
+    assert "no configuration lines" in str(err.value)
+    assert fake.running == ["ip prefix-list A seq 5 permit 10.0.0.0/8"]
