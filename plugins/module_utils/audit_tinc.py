@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 import time
 from typing import List, Optional
 
 from ansible_collections.netmedic.network.plugins.module_utils.audits import Audit, AuditContext
 from ansible_collections.netmedic.network.plugins.module_utils.findings import CRITICAL, WARNING, Finding, Fix
-from ansible_collections.netmedic.network.plugins.module_utils.tinc_state import TincState, discover
+from ansible_collections.netmedic.network.plugins.module_utils.tinc_state import TincState, discover, tinc_up_bridge
 from ansible_collections.netmedic.network.plugins.module_utils.tinc_watch import (
     ArpCounter, KernelLog, monotonic_now, own_address_messages)
 
@@ -49,10 +48,6 @@ CHECKS = {
     "NM-TINC-004": "tincd not running while its port is expected in a bridge",
     "NM-TINC-005": "tincd running but its port missing from its bridge",
 }
-
-_MASTER_RE = re.compile(r"\bmaster\s+([^\s;&|\"']+)")
-_ADDIF_RE = re.compile(r"\bbrctl\s+addif\s+([^\s;&|\"']+)")
-
 
 def config_root(ctx: AuditContext) -> str:
     return os.path.join(ctx.root, "etc", "tinc")
@@ -73,17 +68,9 @@ def expected_bridge(ctx: AuditContext, state: TincState) -> Optional[str]:
     """The bridge the port belongs in (see the module docstring)."""
     if state.bridge:
         return state.bridge
-    for script in ("tinc-up",):
-        try:
-            with open(os.path.join(state.config_dir, script), "r", encoding="utf-8", errors="replace") as fh:
-                text = fh.read()
-        except OSError:
-            continue
-        for line in text.splitlines():
-            line = line.split("#", 1)[0]
-            m = _MASTER_RE.search(line) or _ADDIF_RE.search(line)
-            if m and not m.group(1).startswith("$"):
-                return m.group(1)
+    from_script = tinc_up_bridge(state.config_dir)
+    if from_script:
+        return from_script
     try:
         with open(os.path.join(ctx.root, "etc", "network", "interfaces"), "r", encoding="utf-8",
                   errors="replace") as fh:

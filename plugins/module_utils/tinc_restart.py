@@ -34,8 +34,8 @@ from typing import Any, Callable, Dict, List, Optional
 from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
 from ansible_collections.netmedic.network.plugins.module_utils.sysfs import Sysfs
 from ansible_collections.netmedic.network.plugins.module_utils.tinc_state import (
-    TincState, TincStateError, cmdline_option, discover, find_tincd, parse_tinc_conf, proc_cmdline, process_alive, read_pidfile, refresh_daemon,
-    refresh_link, systemd_main_pid)
+    TincState, TincStateError, cmdline_option, discover, find_tincd, parse_tinc_conf, tinc_up_bridge, proc_cmdline, process_alive, read_pidfile, refresh_daemon,
+    refresh_link, systemd_main_pid, systemd_props)
 from ansible_collections.netmedic.network.plugins.module_utils.tinc_watch import (
     KernelLog, StormThresholds, TincLog, connection_view, established_peers, log_tail, parse_connections, parse_nodes,
     resolve_addresses, send_signal, watch_storm)
@@ -175,7 +175,7 @@ class SafeRestart:
         if o.bridge and st.bridge and st.bridge != o.bridge:
             raise TincStateError("%s is in bridge %s, not in %s as given: refusing to move it between bridges"
                                  % (st.interface, st.bridge, o.bridge))
-        self.bridge = o.bridge or st.bridge
+        self.bridge = o.bridge or st.bridge or tinc_up_bridge(st.config_dir)
         if o.mode == "reload" and not st.running:
             raise TincStateError("tincd for %s is not running, so it cannot be reloaded; use mode=restart to start it"
                                  % o.netname)
@@ -383,7 +383,12 @@ class SafeRestart:
         next_scan = 0.0
         while True:
             if st.management == "systemd":
-                pid = systemd_main_pid(self.runner, st.unit)
+                props = systemd_props(self.runner, st.unit)
+                if props.get("ActiveState") == "failed" or props.get("SubState") == "auto-restart":
+                    st.running = False
+                    raise RestartFailed("%s exited right after it started (systemd: %s/%s)%s" % (
+                        st.unit, props.get("ActiveState"), props.get("SubState"), self.journal_tail()))
+                pid = systemd_main_pid(self.runner, st.unit, props)
             else:
                 pid = read_pidfile(st.pidfile)
             alive = process_alive(pid, o.root)

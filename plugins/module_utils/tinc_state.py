@@ -246,6 +246,26 @@ def bridge_ports(sysfs: Sysfs, bridge: str) -> List[str]:
     return sysfs.listdir("sys", "class", "net", bridge, "brif")
 
 
+_MASTER_RE = re.compile(r"\bmaster\s+([^\s;&|\"']+)")
+_ADDIF_RE = re.compile(r"\bbrctl\s+addif\s+([^\s;&|\"']+)")
+
+
+def tinc_up_bridge(config_dir: str) -> Optional[str]:
+    """The bridge ``tinc-up`` enslaves the interface to (``ip link set ... master BR`` or
+    ``brctl addif BR ...``), or None (no script, no such line, or a bridge from a variable)."""
+    try:
+        with open(os.path.join(config_dir, "tinc-up"), "r", encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        line = line.split("#", 1)[0]
+        m = _MASTER_RE.search(line) or _ADDIF_RE.search(line)
+        if m and not m.group(1).startswith("$"):
+            return m.group(1)
+    return None
+
+
 # ---------------------------------------------------------------- systemd
 
 def systemd_running(root: str = "/") -> bool:
@@ -255,8 +275,8 @@ def systemd_running(root: str = "/") -> bool:
 def systemd_props(runner: Runner, unit: str) -> Dict[str, str]:
     """``systemctl show`` of a unit's state ({} when systemctl is absent or fails)."""
     try:
-        result = runner(["systemctl", "show", "-p", "ActiveState", "-p", "MainPID", "-p", "LoadState", unit],
-                        timeout=10)
+        result = runner(["systemctl", "show", "-p", "ActiveState", "-p", "SubState", "-p", "MainPID", "-p",
+                         "LoadState", unit], timeout=10)
     except CommandError:
         return {}
     if result.rc != 0:

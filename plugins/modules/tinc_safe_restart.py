@@ -58,7 +58,8 @@ options:
     type: str
   bridge:
     description:
-      - The bridge the tinc interface belongs in. Default the bridge it is in now.
+      - The bridge the tinc interface belongs in. Default the bridge it is in now, else the one its C(tinc-up)
+        script enslaves it to (C(ip link set ... master BRIDGE) or C(brctl addif BRIDGE ...)).
       - When the interface is in another bridge the module refuses to run.
       - Give it to put a port back that is currently in no bridge.
     type: str
