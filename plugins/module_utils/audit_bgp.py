@@ -14,6 +14,10 @@ address family, EVPN included) and ``show bgp vrf all neighbors json``; with
 ``sample_interval`` > 0 it reads the neighbors again that many seconds later to
 see whether ``connectionsDropped`` is growing right now.  Read-only.
 
+FRR instances: ``pathspaces`` (a list) or ``pathspace`` (one name); default the
+host's own FRR.  All instances are sampled, then one pause, then the second
+samples.
+
 Checks (options under ``options.bgp``, defaults in :data:`DEFAULTS`):
 
 * NM-BGP-001 critical: a session is not Established (admin shutdown excluded).
@@ -50,6 +54,7 @@ INCIDENT = "002"
 
 DEFAULTS = {
     "pathspace": None,
+    "pathspaces": None,
     "min_established_seconds": 300,
     "max_connections_dropped": 5,
     "sample_interval": 3.0,
@@ -84,9 +89,20 @@ def _opt(ctx: AuditContext, key: str):
     return ctx.opt(NAME, key, DEFAULTS[key])
 
 
+def _pathspaces(ctx: AuditContext) -> List[Optional[str]]:
+    return fd.pathspaces_option(_opt(ctx, "pathspaces"), _opt(ctx, "pathspace"))
+
+
 def applies(ctx: AuditContext) -> bool:
-    """FRR is installed and bgpd is enabled (or has a pid file) in the pathspace."""
-    pathspace = fd.check_pathspace(_opt(ctx, "pathspace"))
+    """bgpd is enabled (or has a pid file) in one of the FRR instances."""
+    try:
+        spaces = _pathspaces(ctx)
+    except ValueError:
+        return True  # run() reports the bad option
+    return any(_applies_one(ctx, p) for p in spaces)
+
+
+def _applies_one(ctx: AuditContext, pathspace: Optional[str]) -> bool:
     if os.path.exists(os.path.join(fd.run_dir(ctx.root, pathspace), "bgpd.pid")):
         return True
     path = os.path.join(fd.etc_dir(ctx.root, pathspace), "daemons")
@@ -229,19 +245,36 @@ def _peer_subject(pathspace: Optional[str], vrf: str, peer: str) -> str:
 
 
 def run(ctx: AuditContext) -> List[Finding]:
-    pathspace = fd.check_pathspace(_opt(ctx, "pathspace"))
-    commands = [" ".join(fd.vtysh_argv(pathspace, c)) for c in (SUMMARY_CMD, NEIGHBORS_CMD)]
+    """Sample every FRR instance, wait ``sample_interval`` once, sample the neighbors again, evaluate."""
     try:
-        summary = parse_summary(read_vtysh_json(ctx, pathspace, SUMMARY_CMD))
-        first = parse_neighbors(read_vtysh_json(ctx, pathspace, NEIGHBORS_CMD))
-        interval = float(_opt(ctx, "sample_interval"))
-        second = None
-        if interval > 0:
-            _sleep(interval)
-            second = parse_neighbors(read_vtysh_json(ctx, pathspace, NEIGHBORS_CMD))
-    except (BgpOutputError, CommandError) as exc:
-        return [_error(pathspace, str(exc), {"commands": commands})]
-    return evaluate(ctx, pathspace, summary, first, second, interval)
+        spaces = _pathspaces(ctx)
+    except ValueError as exc:
+        return [_error(None, str(exc), {"option": "options.bgp.pathspaces"})]
+    interval = float(_opt(ctx, "sample_interval"))
+    findings: List[Finding] = []
+    samples = {}
+    for pathspace in spaces:
+        commands = [" ".join(fd.vtysh_argv(pathspace, c)) for c in (SUMMARY_CMD, NEIGHBORS_CMD)]
+        try:
+            summary = parse_summary(read_vtysh_json(ctx, pathspace, SUMMARY_CMD))
+            first = parse_neighbors(read_vtysh_json(ctx, pathspace, NEIGHBORS_CMD))
+        except (BgpOutputError, CommandError) as exc:
+            findings.append(_error(pathspace, str(exc), {"commands": commands}))
+            continue
+        samples[pathspace] = (summary, first, None, commands)
+    if interval > 0 and samples:
+        _sleep(interval)
+        for pathspace, (summary, first, _none, commands) in list(samples.items()):
+            try:
+                second = parse_neighbors(read_vtysh_json(ctx, pathspace, NEIGHBORS_CMD))
+            except (BgpOutputError, CommandError) as exc:
+                findings.append(_error(pathspace, str(exc), {"commands": commands}))
+                del samples[pathspace]
+                continue
+            samples[pathspace] = (summary, first, second, commands)
+    for pathspace, (summary, first, second, _commands) in samples.items():
+        findings += evaluate(ctx, pathspace, summary, first, second, interval)
+    return findings
 
 
 # ---------------------------------------------------------------- evaluation

@@ -6,7 +6,8 @@
 Incident 000: zebra overran its netlink receive buffer, watchfrr ran
 ``restart all``, and its restart timeout (``-T``, 20 s by default) killed the
 ``vtysh -b`` that was pushing a large frr.conf: the daemons came back with
-part of their configuration.  This audit reads ``/etc/frr[/PATHSPACE]/daemons``,
+part of their configuration.  This audit reads ``/etc/frr[/PATHSPACE]/daemons``
+(FRR instances: ``pathspaces``, a list, or ``pathspace``; default the host's),
 frr.conf, the pid files and ``/proc``; it runs no command and changes nothing.
 
 Checks (options under ``options.frr_settings``):
@@ -64,6 +65,7 @@ FIX_MODULE = "netmedic.network.frr_daemons_options"
 
 DEFAULTS = {
     "pathspace": None,
+    "pathspaces": None,
     "lines_per_second": 100.0,
     "timeout_margin": 2.0,
     "min_netlink_buffer": 16 * 1024 * 1024,
@@ -100,10 +102,22 @@ def _subject(pathspace: Optional[str], what: str) -> str:
     return "%s (pathspace %s)" % (what, pathspace) if pathspace else what
 
 
+def _pathspaces(ctx: AuditContext) -> List[Optional[str]]:
+    return fd.pathspaces_option(_opt(ctx, "pathspaces"), _opt(ctx, "pathspace"))
+
+
 def applies(ctx: AuditContext) -> bool:
-    """FRR is meant to run here: a daemons file, and a pathspace was named, FRR has pid files, or
-    systemd runs the host and the frr unit is enabled."""
-    pathspace = fd.check_pathspace(_opt(ctx, "pathspace"))
+    """FRR is meant to run in one of the instances (see :func:`_applies_one`)."""
+    try:
+        spaces = _pathspaces(ctx)
+    except ValueError:
+        return True  # run() reports the bad option
+    return any(_applies_one(ctx, p) for p in spaces)
+
+
+def _applies_one(ctx: AuditContext, pathspace: Optional[str]) -> bool:
+    """A daemons file, and a pathspace was named, FRR has pid files, or systemd runs the host
+    and the frr unit is enabled."""
     if not os.path.exists(os.path.join(fd.etc_dir(ctx.root, pathspace), "daemons")):
         return False
     if pathspace:
@@ -146,7 +160,21 @@ def _parse_int(value: Optional[str]) -> Optional[int]:
 
 
 def run(ctx: AuditContext) -> List[Finding]:
-    pathspace = fd.check_pathspace(_opt(ctx, "pathspace"))
+    try:
+        spaces = _pathspaces(ctx)
+    except ValueError as exc:
+        return [Finding(id="NM-FRR-019", severity=WARNING, incident=INCIDENT, subject="options.frr_settings",
+                        summary="cannot audit FRR settings: %s" % exc, evidence={"error": str(exc)},
+                        fix=Fix(manual="Give options.frr_settings.pathspaces as a list of pathspace names."))]
+    findings: List[Finding] = []
+    for pathspace in spaces:
+        if len(spaces) > 1 and not _applies_one(ctx, pathspace):
+            continue
+        findings += _run_one(ctx, pathspace)
+    return findings
+
+
+def _run_one(ctx: AuditContext, pathspace: Optional[str]) -> List[Finding]:
     etc = fd.etc_dir(ctx.root, pathspace)
     daemons_path = os.path.join(etc, "daemons")
     fix_target = {"pathspace": pathspace} if pathspace else {}

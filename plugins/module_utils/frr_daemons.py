@@ -373,3 +373,18 @@ def shell_values(runner, path: str) -> Tuple[str, str]:
         raise DaemonsFileError("bash could not source the new daemons file: %s" % res.describe())
     lines = res.stdout.split("\n")
     return (lines[0] if lines else ""), (lines[1] if len(lines) > 1 else "")
+
+
+def pathspaces_option(pathspaces, pathspace=None) -> List[Optional[str]]:
+    """The FRR instances an audit looks at, from its ``pathspaces`` (list) or ``pathspace`` (one) option.
+
+    ``[None]`` (the default instance) when neither is given; ValueError on a bad name.
+    """
+    value = pathspaces if pathspaces else pathspace
+    if not value:
+        return [None]
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise ValueError("pathspaces must be a list of FRR pathspace names, not %r" % (value,))
+    return [check_pathspace(p) if p else None for p in value]

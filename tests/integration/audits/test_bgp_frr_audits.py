@@ -119,13 +119,16 @@ def test_bgp_established_flapping_flapped_and_down(lab, monkeypatch):
         "vrf default ipv4Unicast (pathspace %s)" % r1.name, "vrf default l2VpnEvpn (pathspace %s)" % r1.name]
 
     # The same through the preflight module, run by ansible inside r1's namespace.
+    # Both routers in one call (pathspaces), as on a host running several FRR instances.
     res = ansible_module(r1.name, "preflight", {"checks": ["bgp", "frr_settings"], "options": {
-        "bgp": {"pathspace": r1.name, "sample_interval": 0}, "frr_settings": {"pathspace": r1.name}}})
+        "bgp": {"pathspaces": [r1.name, r2.name], "sample_interval": 1},
+        "frr_settings": {"pathspaces": [r1.name, r2.name]}}})
     assert res["changed"] is False and res.get("failed") is not True, res
     runs = {a["name"]: a["status"] for a in res["audits"]}
     assert runs["bgp"] == "ran" and runs["frr_settings"] == "ran"
     got = {(x["id"], x["subject"]) for x in res["findings"]}
     assert ("NM-BGP-001", "peer %s (pathspace %s)" % (B, r1.name)) in got
+    assert ("NM-BGP-001", "peer %s (pathspace %s)" % (A, r2.name)) in got
     assert res["summary"]["critical"] >= 1
 
 

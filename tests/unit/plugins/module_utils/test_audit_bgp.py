@@ -146,5 +146,24 @@ def test_applies(tmp_path):
     (tmp_path / "var/run/frr").mkdir(parents=True)
     (tmp_path / "var/run/frr/bgpd.pid").write_text("1\n")
     assert B.applies(c())
-    with pytest.raises(ValueError):
-        B.applies(c(pathspace="../etc"))
+    assert B.applies(c(pathspace="../etc"))  # run() reports the bad option
+    [f] = B.run(c(pathspace="../etc"))
+    assert f.id == "NM-BGP-009" and "is not a plain name" in f.summary
+
+
+def test_several_pathspaces_one_pause(monkeypatch):
+    sleeps = []
+    monkeypatch.setattr(B, "_sleep", sleeps.append)
+    c = AuditContext(root="/nonexistent", runner=FakeRunner({
+        "-N ra -c show bgp vrf all summary json": fixture("bgp_sum_down.json"),
+        "-N ra -c show bgp vrf all neighbors json": fixture("bgp_nbr_down.json"),
+        "-N rb -c show bgp vrf all summary json": (1, "", "bgpd is not running"),
+        "-N rc -c show bgp vrf all summary json": fixture("bgp_sum_est.json"),
+        "-N rc -c show bgp vrf all neighbors json": fixture("bgp_nbr_est.json")}),
+        options={"bgp": {"pathspaces": ["ra", "rb", "rc"], "sample_interval": 2, "min_established_seconds": 5}})
+    f = B.run(c)
+    assert sleeps == [2.0]
+    got = sorted((x.id, x.subject) for x in f if x.id in ("NM-BGP-001", "NM-BGP-009"))
+    assert got == [("NM-BGP-001", "peer 10.99.0.2 (pathspace ra)"), ("NM-BGP-009", "bgpd (pathspace rb)")]
+    assert not [x for x in f if "pathspace rc" in x.subject]
+    assert sum("neighbors json" in call for call in c.runner.calls) == 4  # ra and rc, twice each

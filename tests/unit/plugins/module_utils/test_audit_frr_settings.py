@@ -220,3 +220,11 @@ def test_drift_unreadable_running_config(root):
     [f] = run(root, {"show running-config": (1, "", "zebra is not running")})
     assert f.id == "NM-FRR-018" and "cannot compare" in f.summary
     assert run(root, {"show running-config": RUNNING}, check_drift=False) == []
+
+
+def test_several_pathspaces(root):
+    healthy(root, pathspace="ra", conf_lines=20000)
+    f = run(root, pathspaces=["ra", "rb"])  # rb has no daemons file: not an FRR instance, skipped
+    assert ids(f) == [("NM-FRR-010", "watchfrr (pathspace ra)")]
+    [bad] = run(root, pathspaces=["ra", "../x"])
+    assert bad.id == "NM-FRR-019" and "is not a plain name" in bad.summary
