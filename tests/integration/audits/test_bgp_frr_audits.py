@@ -203,3 +203,24 @@ def test_restart_timeout_too_short_for_20000_lines_and_the_fix(lab):
     out = frrlab.sh(["bash", "-c", '. "$1"; echo "$watchfrr_options|$zebra_options"', "x", r.daemons_path])
     assert out.strip() == "-T 400|-A 127.0.0.1 -s 90000000"
     assert "NM-FRR-010" not in {x.id for x in audit_frr_settings.run(ctx)}
+
+
+def test_fix_module_restart_applies_the_new_timeout(lab):
+    r = lab.router("rs", "frr defaults traditional\nhostname rs\n")
+    r.start()
+    ctx = AuditContext(runner=Runner(), options={"frr_settings": {"pathspace": r.name}})
+    args = {"pathspace": r.name, "watchfrr_restart_timeout": 60}
+    res = ansible_module(r.name, "frr_daemons_options", args)
+    # file changed, FRR not restarted: the running watchfrr still has the default
+    assert res["changed"] and res["restarted"] is False and res["restart_needed"] is True
+    assert res["running"]["watchfrr_restart_timeout"] == 20
+    pending = {x.id: x for x in audit_frr_settings.run(ctx)}["NM-FRR-017"]
+    assert pending.evidence["differences"] == {"watchfrr -T": {"daemons_file": 60, "running": 20}}
+    # asked to restart (a change is needed to restart: a new value)
+    res = ansible_module(r.name, "frr_daemons_options", dict(args, watchfrr_restart_timeout=90, restart=True))
+    assert res["changed"] and res["restarted"] is True and res["restart_needed"] is False
+    assert res["running"]["watchfrr_restart_timeout"] == 90
+    wf = audit_frr_settings.fd.daemon_process("/", r.name, "watchfrr")
+    assert wf.running and "-T" in wf.argv and wf.argv[wf.argv.index("-T") + 1] == "90"
+    r.wait_up()
+    assert "NM-FRR-017" not in {x.id for x in audit_frr_settings.run(ctx)}
