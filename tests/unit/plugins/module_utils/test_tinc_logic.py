@@ -297,3 +297,12 @@ def test_discover_systemd_management(tmp_path, show, running, management, pid):
     assert (st.management, st.pid, st.running) == (management, pid, running)
     plan = SafeRestart(RestartOptions(netname="t3o", root=str(tmp_path)), runner=runner).run(check_mode=True).plan
     assert ("systemctl restart tinc@t3o.service" in plan) is (management == "systemd")
+
+
+def test_stopped_network_goes_back_into_the_tinc_up_bridge(tmp_path):
+    runner = fake_host(tmp_path, running=False, attached=False,
+                       tinc_up="#!/bin/sh\nip link set $INTERFACE up\nip link set $INTERFACE master br-int\n")
+    plan = SafeRestart(RestartOptions(netname="t3o", root=str(tmp_path)), runner=runner).run(check_mode=True).plan
+    assert plan[0] == "start: tincd -n t3o"
+    assert "put t3o back into br-int unless tinc-up did" in plan
+    assert any(p.startswith("watch t3o for a storm") for p in plan)
