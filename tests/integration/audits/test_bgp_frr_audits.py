@@ -9,10 +9,8 @@ import json
 import os
 import time
 
-import pytest
-
 import frrlab
-from conftest import ansible_module
+from nmaud_helpers import ansible_module
 
 from ansible_collections.netmedic.network.plugins.module_utils import audit_bgp, audit_frr_settings
 from ansible_collections.netmedic.network.plugins.module_utils.audits import AuditContext

@@ -18,7 +18,7 @@ import subprocess
 
 import pytest
 
-from conftest import ansible_module, audits_in
+from nmaud_helpers import ansible_module, audits_in
 
 from ansible_collections.netmedic.network.plugins.module_utils import audit_ipv6_cache as C
 from ansible_collections.netmedic.network.plugins.module_utils.runner import Runner
