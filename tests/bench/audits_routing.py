@@ -9,7 +9,7 @@
 2. How long each audit takes against a live FRR pair (one eBGP session) and
    with a 20,000-line frr.conf (the drift check parses both configs).
 
-    sudo .venv/bin/python tests/bench/audits_routing.py [LINES]
+    sudo .venv/bin/python tests/bench/audits_routing.py [LINES]   (default 2000)
 """
 
 import os
@@ -45,7 +45,7 @@ def timed(fn):
 
 
 def main():
-    lines = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    lines = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     print("load average before: %s (2 cores shared with other work)" % " ".join(open("/proc/loadavg").read().split()[:3]))
     frrlab.cleanup_stale("nmaudb-")
     with frrlab.Lab("nmaudb-") as lab:
