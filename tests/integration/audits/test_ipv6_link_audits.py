@@ -88,7 +88,8 @@ def test_real_cache_entries_are_not_sticky_and_flush_is_exact(pmtu):
     assert set(before) == {"fd00:2::1", "fd00:2::3"}, before
     assert all(e.get("metrics") == [{"mtu": 1280}] for e in before.values())
 
-    res = audits_in(h1, ["ipv6_route_cache"], {})
+    res = ansible_module(h1, "preflight", {"checks": ["ipv6_route_cache"]})
+    assert {a["name"]: a["status"] for a in res["audits"]}["ipv6_route_cache"] == "ran"
     assert [f["id"] for f in res["findings"]] == []  # PMTU entries are unicast: not sticky
 
     # the per-entry flush the module uses removes exactly one destination
