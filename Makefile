@@ -23,6 +23,7 @@ help:
 	@echo "make test         everything CI runs: sanity, lint, unit, integration, molecule"
 	@echo "make unit | integration | molecule | sanity | lint | bench"
 	@echo "make lab-image | lab-up | lab-down"
+	@echo "make demo         a lab with every incident: preflight, remediate, postflight, preflight (docs/demo.md)"
 
 # ---------------------------------------------------------------- setup
 .PHONY: system-packages-min system-packages venv venv-test dev-link
@@ -134,3 +135,14 @@ lab-up: lab-image
 # Remove every container and network labelled netmedic-lab (any run, any area).
 lab-down:
 	@$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) tests/lab/lab.py down
+
+# ---------------------------------------------------------------- the demo (tests/demo/demo.py, docs/demo.md)
+.PHONY: demo demo-down
+# A lab in network namespaces with each incident's condition, then preflight, remediate
+# (dry run, then for real), postflight and preflight again; torn down at the end (about 80 s, root).
+demo: system-packages venv dev-link
+	$(BIN)/python tests/demo/demo.py $(DEMO_ARGS)
+
+# Remove what a killed demo left behind (nmdemo-* namespaces, FRR pathspaces, tincd, work dirs).
+demo-down:
+	@$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) tests/demo/demo.py --down
