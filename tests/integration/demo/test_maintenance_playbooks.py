@@ -1,0 +1,167 @@
+# -*- coding: utf-8 -*-
+"""playbooks/remediate.yml and playbooks/postflight.yml through real ansible-playbook.
+
+remediate: hosts with a bond (arp_validate none) on a sysfs fixture tree and
+its ifupdown file, changed by the real bond_arp_validate module: nothing
+chosen changes nothing; a tag chooses (and limits) the fixes; --check changes
+nothing; findings from a preflight report; a second run changes nothing;
+serial 1 with max_fail_percentage 0 stops before the next host when one fails.
+
+postflight: a host in a network namespace (veth pair), preflight saves the link
+snapshot, the peer cycles, postflight reports the flaps as new and fails.
+Everything is named nmdemo-*; the namespace is removed even when a test fails.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+BIN = os.path.dirname(sys.executable)
+BOND = {"mode": "active-backup 1", "arp_interval": "1000", "arp_ip_target": "192.0.2.1 192.0.2.2",
+        "arp_validate": "none 0", "arp_all_targets": "any 0", "miimon": "0", "active_slave": "eno1",
+        "primary": "eno1", "slaves": "eno1 eno2"}
+IFACES = ("auto bond0\niface bond0 inet manual\n    bond-slaves eno1 eno2\n    bond-mode active-backup\n"
+          "    bond-arp-interval 1000\n    bond-arp-ip-target 192.0.2.1 192.0.2.2\n    bond-arp-validate none\n")
+
+
+def bond_root(base, name):
+    root = os.path.join(str(base), name)
+    d = os.path.join(root, "sys", "class", "net", "bond0")
+    os.makedirs(os.path.join(d, "bonding"))
+    for k, v in BOND.items():
+        with open(os.path.join(d, "bonding", k), "w") as fh:
+            fh.write(v + "\n")
+    with open(os.path.join(d, "operstate"), "w") as fh:
+        fh.write("up\n")
+    os.makedirs(os.path.join(root, "etc", "network"))
+    with open(os.path.join(root, "etc", "network", "interfaces"), "w") as fh:
+        fh.write(IFACES)
+    return root
+
+
+def arp_validate(root):
+    with open(os.path.join(root, "sys", "class", "net", "bond0", "bonding", "arp_validate")) as fh:
+        sysfs = fh.read().split()[0]
+    with open(os.path.join(root, "etc", "network", "interfaces")) as fh:
+        line = [ln.split()[-1] for ln in fh if "bond-arp-validate" in ln]
+    return sysfs, line
+
+
+def run(tmp_path, playbook, hosts, *args, extra=None):
+    inv = tmp_path / "inventory.json"
+    inv.write_text(json.dumps({"all": {"hosts": hosts, "vars": {"ansible_connection": "local"}}}))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "dev"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_FORCE_COLOR="0", ANSIBLE_LOCALHOST_WARNING="false", PWD=str(tmp_path))
+    argv = [os.path.join(BIN, "ansible-playbook"), "-i", str(inv), os.path.join(REPO, "playbooks", playbook)]
+    if extra:
+        argv += ["-e", json.dumps(extra)]
+    proc = subprocess.run(argv + list(args), cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=300, check=False)
+    return proc.returncode, proc.stdout
+
+
+def bond_host(root, **more):
+    h = {"ansible_python_interpreter": sys.executable, "preflight_checks": ["bonding"], "preflight_root": root,
+         "preflight_link_snapshot": "", "remediate_module_params": {"bond_arp_validate": {"root": root}}}
+    h.update(more)
+    return h
+
+
+def test_remediate_choice_tags_check_report_and_idempotence(tmp_path):
+    r1, r2 = bond_root(tmp_path, "h1"), bond_root(tmp_path, "h2")
+    hosts = {"nmdemo-h1": bond_host(r1), "nmdemo-h2": bond_host(r2)}
+
+    rc, out = run(tmp_path, "remediate.yml", hosts)
+    assert rc == 0 and "Nothing chosen, nothing changed" in out and "NM-BOND-001" in out, out[-3000:]
+    assert arp_validate(r1) == ("none", ["none"])
+
+    # a tag of another area: the bond task does not run
+    rc, out = run(tmp_path, "remediate.yml", hosts, "--tags", "NM-BMC-001")
+    assert rc == 0 and "Set arp_validate" not in out, out[-3000:]
+    assert arp_validate(r1) == ("none", ["none"])
+
+    # --tags bond chooses the bond findings; --check changes nothing
+    rc, out = run(tmp_path, "remediate.yml", hosts, "--tags", "bond", "--check", "--diff")
+    assert rc == 0 and "changed: [nmdemo-h1] => (item=bond0 arp_validate=all)" in out, out[-3000:]
+    assert "+    bond-arp-validate all" in out
+    assert arp_validate(r1) == ("none", ["none"]) and arp_validate(r2) == ("none", ["none"])
+
+    # from a preflight report, by check id
+    rc, out = run(tmp_path, "preflight.yml", hosts, extra={"preflight_fail_on": "never"})
+    report = tmp_path / "netmedic-reports" / "preflight.json"
+    assert rc == 0 and report.exists(), out[-3000:]
+    extra = {"remediate_checks": ["NM-BOND-001"], "remediate_report": str(report)}
+    rc, out = run(tmp_path, "remediate.yml", hosts, extra=extra)
+    assert rc == 0 and "1 chosen finding(s): NM-BOND-001" in out, out[-3000:]
+    assert arp_validate(r1) == ("all", ["all"]) and arp_validate(r2) == ("all", ["all"])
+    # with a report the host is not audited again
+    audit = out.split("Audit the host now")[1].split("TASK [")[0]
+    assert "skipping: [nmdemo-h1]" in audit and "ok: [nmdemo-h1]" not in audit, audit
+    # the same report again: the module has nothing left to do
+    rc, out = run(tmp_path, "remediate.yml", hosts, extra=extra)
+    assert rc == 0 and "changed=0" in out.split("PLAY RECAP")[-1], out[-3000:]
+    for line in out.split("PLAY RECAP")[-1].splitlines():
+        if line.startswith("nmdemo-"):
+            assert "changed=0" in line and "failed=0" in line, line
+
+
+def test_remediate_serial_stops_after_a_failed_batch(tmp_path):
+    r1, r2 = bond_root(tmp_path, "h1"), bond_root(tmp_path, "h2")
+    # h1's fix points at a root without the bond: the module fails there
+    bad = bond_host(r1, remediate_module_params={"bond_arp_validate": {"root": str(tmp_path / "missing")}})
+    hosts = {"nmdemo-h1": bad, "nmdemo-h2": bond_host(r2)}
+    rc, out = run(tmp_path, "remediate.yml", hosts,
+                  extra={"remediate_areas": ["bond"], "remediate_serial": 1, "remediate_max_fail_percentage": 0})
+    assert rc != 0, out[-3000:]
+    assert "failed: [nmdemo-h1]" in out
+    assert "nmdemo-h2" not in out.split("PLAY RECAP")[0].split("Repair the chosen findings")[-1]
+    assert arp_validate(r2) == ("none", ["none"])
+
+
+@pytest.fixture
+def netns():
+    name = "nmdemo-pf%d" % os.getpid()
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    try:
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], check=False)
+
+
+def test_postflight_reports_link_flaps_since_the_preflight(tmp_path, netns):
+    ip = ["ip", "-n", netns]
+    subprocess.run(ip + ["link", "add", "eth-a", "type", "veth", "peer", "name", "eth-b"], check=True)
+    for dev in ("lo", "eth-a", "eth-b"):
+        subprocess.run(ip + ["link", "set", dev, "up"], check=True)
+    wrapper = tmp_path / "python"
+    wrapper.write_text('#!/bin/sh\nexec ip netns exec %s %s "$@"\n' % (netns, sys.executable))
+    wrapper.chmod(0o755)
+    snap = str(tmp_path / "links.json")
+    hosts = {"nmdemo-pf": {"ansible_python_interpreter": str(wrapper), "preflight_checks": ["link_flaps"],
+                           "preflight_link_snapshot": snap}}
+    rc, out = run(tmp_path, "preflight.yml", hosts)
+    assert rc == 0 and os.path.exists(snap), out[-3000:]
+
+    rc, out = run(tmp_path, "postflight.yml", hosts)
+    assert rc == 0 and "new since the preflight: none" in out, out[-3000:]
+
+    for _ in range(2):
+        subprocess.run(ip + ["link", "set", "eth-b", "down"], check=True)
+        subprocess.run(ip + ["link", "set", "eth-b", "up"], check=True)
+    rc, out = run(tmp_path, "postflight.yml", hosts)
+    assert rc != 0 and "new finding(s) at or above warning since the preflight" in out, out[-3000:]
+    diff = json.loads((tmp_path / "netmedic-reports" / "postflight-diff.json").read_text())
+    new = {(f["id"], f["subject"]) for f in diff["hosts"]["nmdemo-pf"]["new"]}
+    assert new == {("NM-LINK-002", "eth-a"), ("NM-LINK-002", "eth-b")}
+    post = json.loads((tmp_path / "netmedic-reports" / "postflight.json").read_text())
+    assert {f["id"] for f in post["hosts"]["nmdemo-pf"]["findings"]} == {"NM-LINK-002"}
+    # the report is the preflight's format: the Markdown and JUnit files are there too
+    assert (tmp_path / "netmedic-reports" / "postflight.md").exists()
+    assert (tmp_path / "netmedic-reports" / "postflight.junit.xml").exists()
+    # postflight_fail_on=never only reports
+    rc, out = run(tmp_path, "postflight.yml", hosts, extra={"postflight_fail_on": "never"})
+    assert rc == 0, out[-3000:]
