@@ -49,6 +49,7 @@ CHECKS = {
     "NM-TINC-005": "tincd running but its port missing from its bridge",
 }
 
+
 def config_root(ctx: AuditContext) -> str:
     return os.path.join(ctx.root, "etc", "tinc")
 
@@ -101,15 +102,14 @@ def audit_network(ctx: AuditContext, net: str, kernel_records) -> List[Finding]:
           "tincd_running": st.running, "pid": st.pid, "management": st.management}
 
     if st.bridge and st.bridge_stp is False:
+        stp_advice = ("Turn STP on for %s (ip link set dev %s type bridge stp_state 1) on every host of the tinc "
+                      "network, or make sure no second layer-2 path joins the bridges." % (st.bridge, st.bridge))
         findings.append(Finding(
             id="NM-TINC-001", severity=WARNING, subject=port, incident=INCIDENT,
             summary="tinc port %s is in bridge %s with STP off: nothing breaks a layer-2 loop through the VPN"
                     % (port, st.bridge),
             evidence=dict(ev, stp_state=0),
-            fix=Fix(manual="Turn STP on for %s (ip link set dev %s type bridge stp_state 1) on every host of the "
-                           "tinc network, or make sure no second layer-2 path joins the bridges." % (st.bridge,
-                                                                                                     st.bridge),
-                    role=ROLE)))
+            fix=Fix(manual=stp_advice, role=ROLE)))
 
     loops = own_address_messages(kernel_records, port)
     if loops:

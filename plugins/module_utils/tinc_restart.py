@@ -320,8 +320,8 @@ class SafeRestart:
             res = self.runner(["systemctl", "restart", st.unit], timeout=o.stop_timeout + o.wait_timeout)
             self.report.changed = True
             if res.rc != 0:
-                raise RestartFailed("systemctl restart %s failed: %s%s" % (st.unit, res.describe(),
-                                                                          self.journal_tail()))
+                raise RestartFailed("systemctl restart %s failed: %s%s"
+                                    % (st.unit, res.describe(), self.journal_tail()))
             self.step("restart", "systemctl restart %s" % st.unit)
         else:
             command = self.start_command()
@@ -561,7 +561,7 @@ class SafeRestart:
         lines: List[str] = []
         for sig, parse in ((signal.SIGUSR1, parse_connections), (signal.SIGUSR2, parse_nodes)):
             send_signal(st.pid, sig)
-            for _ in range(60):  # a busy tincd (a storm just ended) can take a while
+            for _attempt in range(60):  # a busy tincd (a storm just ended) can take a while
                 self.sleep(0.05)
                 lines = log.new_lines(st.pid)
                 if parse(lines) is not None:

@@ -296,8 +296,8 @@ def watch_storm(port: str, seconds: float, thresholds: StormThresholds, sysfs: S
 def _judge(report: StormReport, th: StormThresholds) -> None:
     reasons = []
     if th.arp_rate and report.max_arp_rate >= th.arp_rate:
-        reasons.append("ARP rate on %s reached %.0f/s (threshold %.0f/s)" % (report.port, report.max_arp_rate,
-                                                                            th.arp_rate))
+        reasons.append("ARP rate on %s reached %.0f/s (threshold %.0f/s)"
+                       % (report.port, report.max_arp_rate, th.arp_rate))
     if th.packet_rate and report.max_packet_rate >= th.packet_rate:
         reasons.append("packet rate on %s reached %.0f/s (threshold %.0f/s)" % (
             report.port, report.max_packet_rate, th.packet_rate))
@@ -522,7 +522,7 @@ def connection_view(log: TincLog, pid: int, settle: float = 0.02, tries: int = 1
     log.mark()
     if send_signal(pid, signal.SIGUSR1):
         return None
-    for _ in range(tries):
+    for _attempt in range(tries):
         sleep(settle)
         conns = parse_connections(log.new_lines(pid))
         if conns is not None:

@@ -341,7 +341,7 @@ class TincLab:
 
 def pinger_result(proc, timeout=120):
     """(sent, received, longest gap in seconds between replies) of a :meth:`TincLab.start_pinger`."""
-    out, _ = proc.communicate(timeout=timeout)
+    out, _err = proc.communicate(timeout=timeout)
     stamps = [float(m.group(1)) for m in re.finditer(r"^\[(\d+\.\d+)\].*icmp_seq=", out, re.M)]
     m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
     sent, received = (int(m.group(1)), int(m.group(2))) if m else (0, len(stamps))
