@@ -57,7 +57,7 @@ def main():
         got = r.running_config(timeout=300).count("ip prefix-list")
         print("vtysh -b of %d lines (%d prefix-list entries): %.1f s, %d entries loaded, %.0f lines/s"
               % (lines, n_pl, took, got, lines / took))
-        ctx = AuditContext(runner=Runner(), options={"frr_settings": {"pathspace": r.name}})
+        ctx = AuditContext(runner=Runner(), options={"frr_settings": {"pathspace": r.name, "check_drift": True}})
         t, f = timed(lambda: audit_frr_settings.run(ctx))
         print("frr_settings audit with a %d-line frr.conf (drift check included): %.2f s, findings %s"
               % (lines, t, sorted(x.id for x in f)))
