@@ -86,6 +86,9 @@ def test_bgp_established_flapping_flapped_and_down(lab, monkeypatch):
     assert f == [], [x.to_dict() for x in f]
     evpn = json.loads(r1.vtysh("show bgp vrf all summary json"))["default"]
     assert {"ipv4Unicast", "l2VpnEvpn"} <= set(evpn)
+    # the pair runs 'timers bgp 3 9': under a 10 s policy minimum
+    f = bgp(r1, min_established_seconds=2, min_hold_time=10)
+    assert [(x.id, x.evidence["hold_time_seconds"]) for x in f] == [("NM-BGP-006", 9.0)]
 
     # Flapping now: the link cycles while the audit waits between its two samples.
     monkeypatch.setattr(audit_bgp, "_sleep", lambda s: cycle(r1, r2))
