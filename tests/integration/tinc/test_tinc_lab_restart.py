@@ -6,6 +6,7 @@ outage figures are printed by tests/bench/tinc_outage.py.
 """
 
 import os
+import signal
 
 from tinclab import HOSTS, TincLab, pinger_result
 
@@ -80,6 +81,24 @@ def test_broken_config_fails_cleanly_with_port_detached(lab):
     assert r["ok"], r["msg"]
     assert "attach" in steps(r) and lab.master("a") == "br-int"
     assert lab.ping("a", B_CLIENT, count=2) == (2, 2)
+
+
+def test_old_daemon_that_does_not_stop_gets_its_port_back(lab):
+    pid = lab.pid("a")
+    os.kill(pid, signal.SIGSTOP)  # a stopped process cannot act on SIGTERM
+    try:
+        r = lab.run_restart("a", stop_timeout=1, storm_watch=0.5)
+        assert r["ok"] is False
+        assert "did not exit within 1 s of SIGTERM; it was left running" in r["msg"]
+        assert steps(r)[-2:] == ["detach", "attach"]
+        assert r["after"]["bridge"] == "br-int" and r["after"]["pid"] == pid
+        assert lab.master("a") == "br-int"
+    finally:
+        os.kill(pid, signal.SIGCONT)  # the pending SIGTERM now stops it
+    lab.wait_gone(pid)
+    r = lab.run_restart("a", storm_watch=0.5, tincd_command=lab.command("a"))
+    assert r["ok"], r["msg"]
+    lab.wait_connected(timeout=15)
 
 
 def test_ansible_module_check_mode_and_restart(lab):
