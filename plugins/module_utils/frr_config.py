@@ -362,6 +362,10 @@ NORMALISATIONS = (
     ("bgp-activate", "'neighbor X activate' in 'address-family ipv4 unicast' is the default (unless "
                      "'no bgp default ipv4-unicast') and is not printed"),
     ("ipv6-case", "IPv6 addresses and prefixes are printed in lower-case, compressed form"),
+    ("defaults", "a few lines that set FRR's default value are not printed: 'auto-cost reference-bandwidth "
+                 "100000' (router ospf), 'ip ospf hello-interval 10', 'priority 1', "
+                 "'retransmit-interval 5', 'transmit-delay 1' (interface), 'bgp default local-preference 100' "
+                 "(router bgp); a non-default running value is then reset with its 'no' form"),
     ("well-known-communities", "well-known community values in community-lists and 'set community' are "
                                "printed by name (65535:666 is 'blackhole', 65535:65281 'no-export'...)"),
 )
@@ -382,6 +386,15 @@ _LIST_RE = re.compile(
 _PLUS5_LISTS = ("ip prefix-list", "ipv6 prefix-list", "access-list", "ipv6 access-list", "mac access-list")
 
 _IPV6_TOKEN_RE = re.compile(r"^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(/\d{1,3})?$")
+# (context kind, line) pairs FRR 8.4 does not print because they are the default.
+_DEFAULT_LINES = {
+    ("router ospf", "auto-cost reference-bandwidth 100000"),
+    ("interface", "ip ospf hello-interval 10"),
+    ("interface", "ip ospf priority 1"), ("interface", "ip ospf retransmit-interval 5"),
+    ("interface", "ip ospf transmit-delay 1"),
+    ("router bgp", "bgp default local-preference 100"),
+}
+_DEFAULT_LINE_TEXTS = frozenset(line for _, line in _DEFAULT_LINES)
 _EMPTY_DROPPED_KINDS = frozenset(("address-family", "interface", "vrf", "line", "vni", "link-params"))
 _DROP_TOP = ("frr version", "frr defaults", "hostname ", "service integrated-vtysh-config")
 
@@ -493,6 +506,10 @@ def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] 
         elif intended and len(path) == 1 and path[0] in ("router ospf",) and line.startswith("passive-interface ") \
                 and line != "passive-interface default" and len(line.split()) == 2:
             moved_passive.append((line.split()[1], "ip ospf passive"))
+            continue
+        elif intended and line in _DEFAULT_LINE_TEXTS and len(path) == 1 and \
+                (path[0].split(" ", 2)[0] + " " + path[0].split(" ", 2)[1] if path[0].startswith("router ")
+                 else kinds.get(path, ""), line) in _DEFAULT_LINES:
             continue
         elif intended and line.startswith("neighbor ") and line.endswith(" activate") and len(path) == 2 \
                 and path[1] == "address-family ipv4 unicast" and path[0].startswith("router bgp") \

@@ -121,6 +121,9 @@ def _is_noise(op: str, path: Tuple[str, ...], line: str, other: set) -> bool:
         return True
     if len(path) == 2 and path[1] == "address-family ipv4 unicast" and line.endswith(" activate"):
         return True
+    from ansible_collections.netmedic.network.plugins.module_utils.frr_config import _DEFAULT_LINE_TEXTS
+    if op == "add" and len(path) == 1 and line in _DEFAULT_LINE_TEXTS:
+        return True  # FRR does not print a line that sets the default value
     return False
 
 

@@ -229,3 +229,14 @@ def test_plan_of_own_rendering_is_empty_under_fuzz():
         again = normalise(parse(cfg.render()), intended=False)
         assert set(again.entries) == set(cfg.entries)
         assert isinstance(cfg.entries[0] if cfg.entries else Entry((), "x"), Entry)
+
+
+def test_default_values_are_not_expected_in_running():
+    text = ("router ospf\n auto-cost reference-bandwidth 100000\n network 10.0.0.0/8 area 0\n"
+            "router ospf vrf red\n auto-cost reference-bandwidth 100000\n"
+            "interface eth0\n ip ospf hello-interval 10\n ip ospf dead-interval 40\n"
+            "router bgp 1\n bgp default local-preference 100\n")
+    assert normalise(parse(text), intended=True).lines() == [
+        "router ospf", "router ospf > network 10.0.0.0/8 area 0",
+        "router ospf vrf red",
+        "interface eth0", "interface eth0 > ip ospf dead-interval 40", "router bgp 1"]
