@@ -34,7 +34,7 @@ class FakeFrr:
             rc = self.validate_rc
             err = "line 2: % Unknown command[4]: router bgpp 1\n" if rc else ""
         elif args[:2] == ["-c", "configure terminal"]:
-            out = "% Configuration is locked by other client\n" if self.lock else ""
+            out = "VTY configuration is locked by other VTY\n" if self.lock else ""
         elif args[:2] == ["-c", "write memory"]:
             self.saved, out = True, "Note: this version of vtysh never writes vtysh.conf\n[OK]\n"
         elif args[:1] == ["-f"]:
