@@ -94,9 +94,16 @@ def test_remediate_choice_tags_check_report_and_idempotence(tmp_path):
     rc, out = run(tmp_path, "preflight.yml", hosts, extra={"preflight_fail_on": "never"})
     report = tmp_path / "netmedic-reports" / "preflight.json"
     assert rc == 0 and report.exists(), out[-3000:]
-    extra = {"remediate_checks": ["NM-BOND-001"], "remediate_report": str(report)}
+    # (a relative path is relative to where ansible-playbook runs; a host not in the report has no findings)
+    r3 = bond_root(tmp_path, "h3")
+    hosts["nmdemo-h3"] = bond_host(r3)
+    extra = {"remediate_checks": ["NM-BOND-001"], "remediate_report": "netmedic-reports/preflight.json"}
     rc, out = run(tmp_path, "remediate.yml", hosts, extra=extra)
     assert rc == 0 and "1 chosen finding(s): NM-BOND-001" in out, out[-3000:]
+    assert "nmdemo-h3] => \n    msg: 0 chosen finding(s)" in out.replace("\r", "") or \
+        "ok: [nmdemo-h3] => {\n    \"msg\": \"0 chosen finding(s)\"" in out, out[-3000:]
+    assert arp_validate(r3) == ("none", ["none"])
+    del hosts["nmdemo-h3"]
     assert arp_validate(r1) == ("all", ["all"]) and arp_validate(r2) == ("all", ["all"])
     # with a report the host is not audited again
     audit = out.split("Audit the host now")[1].split("TASK [")[0]
