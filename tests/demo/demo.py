@@ -496,7 +496,7 @@ def run(json_out=None) -> int:
             % os.uname().release)
 
         inv = demo.inventory()
-        rc, _ = demo.playbook("preflight.yml", inv, {"preflight_fail_on": "never"}, label="preflight before")
+        rc, _out = demo.playbook("preflight.yml", inv, {"preflight_fail_on": "never"}, label="preflight before")
         demo.record("before", demo.report(), rc)
 
         log("\n#### manual steps the findings ask for (no module does them): the second layer-2 path is gone "
@@ -504,11 +504,11 @@ def run(json_out=None) -> int:
         demo.manual_tinc_fix()
 
         areas = ["bmc", "bond", "frr", "tinc", "ip6", "bgp", "link"]
-        rc, _ = demo.playbook("remediate.yml", inv, {"remediate_areas": areas}, args=["--check", "--diff"],
-                              label="remediate dry run")
+        rc, _out = demo.playbook("remediate.yml", inv, {"remediate_areas": areas}, args=["--check", "--diff"],
+                                 label="remediate dry run")
         demo.stages["remediate_check"] = {"rc": rc}
-        rc, _ = demo.playbook("remediate.yml", inv, {"remediate_areas": areas, "remediate_serial": 2,
-                                                     "remediate_max_fail_percentage": 0}, label="remediate")
+        rc, _out = demo.playbook("remediate.yml", inv, {"remediate_areas": areas, "remediate_serial": 2,
+                                                        "remediate_max_fail_percentage": 0}, label="remediate")
         demo.stages["remediate"] = {"rc": rc}
 
         rc, out = demo.playbook("postflight.yml", inv, label="postflight")
@@ -522,8 +522,8 @@ def run(json_out=None) -> int:
                 "they are %d s old (the demo's min_established_seconds / recent_restart_seconds; 300 s and "
                 "3600 s by default)" % (remaining, HOLD))
             time.sleep(remaining)
-        rc, _ = demo.playbook("preflight.yml", demo.inventory(final=True), {"preflight_fail_on": "warning"},
-                              label="preflight after")
+        rc, _out = demo.playbook("preflight.yml", demo.inventory(final=True), {"preflight_fail_on": "warning"},
+                                 label="preflight after")
         demo.record("after", demo.report(), rc)
         demo.stages["state_after"] = demo.state()
         log("\n#### the lab read directly: %s" % json.dumps(demo.stages["state_after"], sort_keys=True))

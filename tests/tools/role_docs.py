@@ -77,8 +77,8 @@ def options_table(options: Dict[str, Dict[str, Any]]) -> List[str]:
         opt = options[name] or {}
         default = "**required**" if opt.get("required") else _value(opt.get("default"))
         choices = ", ".join(_value(c) for c in opt.get("choices") or [])
-        lines.append("| `%s` | %s | %s | %s | %s |" % (name, _type(opt), _cell(default), _cell(choices),
-                                                      _cell(markup(opt.get("description")))))
+        row = (name, _type(opt), _cell(default), _cell(choices), _cell(markup(opt.get("description"))))
+        lines.append("| `%s` | %s | %s | %s | %s |" % row)
     return lines + [""]
 
 
@@ -116,8 +116,8 @@ def render(repo: str = REPO) -> str:
         with open(os.path.join(roles_dir, role, "meta", "argument_specs.yml"), encoding="utf-8") as fh:
             loaded[role] = yaml.safe_load(fh) or {}
         main = (loaded[role].get("argument_specs") or {}).get("main") or {}
-        out.append("| [`%s.%s`](#%s) | %s |" % (NAMESPACE, role, ("%s%s" % (NAMESPACE, role)).replace(".", ""),
-                                               _cell(markup(main.get("short_description")))))
+        anchor = ("%s%s" % (NAMESPACE, role)).replace(".", "")
+        out.append("| [`%s.%s`](#%s) | %s |" % (NAMESPACE, role, anchor, _cell(markup(main.get("short_description")))))
     out.append("")
     for role in roles:
         example = os.path.join("docs", "examples", "site-%s.yml" % role)

@@ -156,7 +156,7 @@ def test_postflight_reports_link_flaps_since_the_preflight(tmp_path, netns):
     rc, out = run(tmp_path, "postflight.yml", hosts)
     assert rc == 0 and "new since the preflight: none" in out, out[-3000:]
 
-    for _ in range(2):
+    for _cycle in range(2):
         subprocess.run(ip + ["link", "set", "eth-b", "down"], check=True)
         subprocess.run(ip + ["link", "set", "eth-b", "up"], check=True)
     rc, out = run(tmp_path, "postflight.yml", hosts)
