@@ -394,7 +394,7 @@ _DEFAULT_LINES = {
     ("interface", "ip ospf transmit-delay 1"),
     ("router bgp", "bgp default local-preference 100"),
 }
-_DEFAULT_LINE_TEXTS = frozenset(line for _, line in _DEFAULT_LINES)
+_DEFAULT_LINE_TEXTS = frozenset(line for _kind, line in _DEFAULT_LINES)
 _EMPTY_DROPPED_KINDS = frozenset(("address-family", "interface", "vrf", "line", "vni", "link-params"))
 _DROP_TOP = ("frr version", "frr defaults", "hostname ", "service integrated-vtysh-config")
 

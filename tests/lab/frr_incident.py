@@ -82,7 +82,7 @@ def truncate(text: str, keep: float) -> str:
 
 def frr_reload(pathspace: str, conf_path: str, mode: str = "--test", timeout: float = 900) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, FRR_RELOAD, mode, "--stdout", "--pathspace", pathspace, conf_path],
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def parse_reload_test(stdout: str) -> Dict[str, str]:

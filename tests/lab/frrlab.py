@@ -81,7 +81,8 @@ def missing_components() -> List[str]:
 def sh(argv: Sequence[str], timeout: float = 30, check: bool = True, input: Optional[str] = None) -> str:
     """Run argv (no shell) and return stdout; raise LabError on failure or timeout."""
     try:
-        proc = subprocess.run(list(argv), input=input, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(list(argv), input=input, capture_output=True, text=True, timeout=timeout,
+                              check=False)
     except subprocess.TimeoutExpired:
         raise LabError("%s: no answer within %s s" % (" ".join(argv), timeout)) from None
     if check and proc.returncode != 0:
@@ -249,11 +250,12 @@ class Router:
     def load_file(self, path: str, timeout: float = 600) -> subprocess.CompletedProcess:
         """``vtysh -f path`` (apply a config file; does not stop at errors)."""
         return subprocess.run([VTYSH, "-N", self.name, "-f", path], capture_output=True, text=True,
-                              timeout=timeout)
+                              timeout=timeout, check=False)
 
     def boot_config(self, timeout: float = 600) -> subprocess.CompletedProcess:
         """``vtysh -b``: push /etc/frr/NAME/frr.conf as watchfrr does after a restart."""
-        return subprocess.run([VTYSH, "-N", self.name, "-b"], capture_output=True, text=True, timeout=timeout)
+        return subprocess.run([VTYSH, "-N", self.name, "-b"], capture_output=True, text=True, timeout=timeout,
+                              check=False)
 
     def bgp_peer_state(self, peer: str) -> str:
         out = self.vtysh("show bgp neighbors %s" % peer, check=False)
@@ -331,7 +333,7 @@ def teardown_router(name: str) -> None:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    for _ in range(5):
+    for _attempt in range(5):
         pids = _pathspace_pids(name)
         if os.path.exists("/var/run/netns/%s" % name):
             out = sh(["ip", "netns", "pids", name], check=False, timeout=10)

@@ -15,7 +15,6 @@ import time
 import pytest
 
 import frr_incident as fi
-import frrlab
 from ansible_collections.netmedic.network.plugins.module_utils import frr_reconcile as fr
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -41,7 +40,7 @@ def test_incident_replay_watchfrr_killed_the_push(lab):
     r.start(timeout=60)
     # wait until watchfrr has given up on the push (the running config stops growing)
     prev = -1
-    for _ in range(60):
+    for _attempt in range(60):
         time.sleep(0.5)
         n = len(r.running_config().splitlines())
         if n == prev:
@@ -218,10 +217,10 @@ def _ansible(args, check=False, diff=False):
         argv.append("--check")
     if diff:
         argv.append("--diff")
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env, cwd=REPO)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env, cwd=REPO, check=False)
     start = proc.stdout.find("localhost | ")
     assert start >= 0, proc.stdout + proc.stderr
-    status, _, body = proc.stdout[start:].partition(" => ")
+    status, _sep, body = proc.stdout[start:].partition(" => ")
     result = json.loads(body)
     result.setdefault("failed", "FAILED" in status)
     result["_printed_diff"] = proc.stdout[:start]  # the diff callback prints diff mode output before
@@ -266,17 +265,17 @@ def test_playbook_role_check_then_apply(lab, tmp_path):
     base = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "-i", str(inventory),
             os.path.join(REPO, "playbooks", "frr_reconcile.yml"),
             "-e", json.dumps({"frr_pathspace": r.name, "frr_src": os.path.join(r.confdir, "intended.conf")})]
-    check = subprocess.run(base + ["--check", "--diff"], capture_output=True, text=True, timeout=300, env=env, cwd=REPO)
+    check = subprocess.run(base + ["--check", "--diff"], capture_output=True, text=True, timeout=300, env=env, cwd=REPO, check=False)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "would run 3 vtysh command(s): 1 running line(s) to remove or replace, 3 to add (check mode)" \
         in check.stdout
     assert "+ ip ospf cost 50" in check.stdout
     assert "ip ospf cost 5\n" in r.running_config()
-    done = subprocess.run(base, capture_output=True, text=True, timeout=300, env=env, cwd=REPO)
+    done = subprocess.run(base, capture_output=True, text=True, timeout=300, env=env, cwd=REPO, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "changed=1" in done.stdout and "ran 3 vtysh command(s)" in done.stdout
     assert "ip ospf cost 50" in r.running_config()
-    again = subprocess.run(base, capture_output=True, text=True, timeout=300, env=env, cwd=REPO)
+    again = subprocess.run(base, capture_output=True, text=True, timeout=300, env=env, cwd=REPO, check=False)
     assert "FRR already runs the intended config" in again.stdout and "changed=0" in again.stdout
 
 
@@ -302,7 +301,7 @@ def test_kitchen_sink_config_converges_and_a_booted_router_shows_no_drift(lab):
     assert done["apply_errors"] == [] and done["remaining"] == []
     _assert_converged(r1, path)
     # the boot push of r2 (vtysh -b) is asynchronous: wait for its last lines
-    for _ in range(40):
+    for _attempt in range(40):
         if "exec-timeout 0 0" in r2.running_config() and "route-map CORE-IN permit 20" in r2.running_config():
             break
         time.sleep(0.5)

@@ -88,7 +88,6 @@ def test_running_config_structure():
 def test_render_round_trip():
     cfg = parse(RUNNING)
     again = parse(cfg.render())
-    assert again.entries == [e for e in cfg.entries] or sorted(again.entries) == sorted(cfg.entries)
     assert sorted(again.entries) == sorted(cfg.entries)
 
 
@@ -140,7 +139,7 @@ def test_not_text():
 
 
 def test_normalisations_are_documented():
-    names = [n for n, _ in frr_config.NORMALISATIONS]
+    names = [n for n, _why in frr_config.NORMALISATIONS]
     assert len(names) == len(set(names)) >= 10
 
 
@@ -182,7 +181,7 @@ ALPHABET = ["\n", " ", "  ", "!", "exit", "end", "exit-address-family", "router 
 
 def _mutate(rng, text):
     chars = list(text)
-    for _ in range(rng.randint(1, 12)):
+    for _attempt in range(rng.randint(1, 12)):
         op = rng.random()
         pos = rng.randint(0, len(chars))
         if op < 0.3 and chars:
@@ -221,7 +220,7 @@ def test_fuzz_parser_never_tracebacks():
 
 def test_plan_of_own_rendering_is_empty_under_fuzz():
     rng = random.Random(7)
-    for _ in range(300):
+    for _attempt in range(300):
         try:
             cfg = normalise(parse(_mutate(rng, RUNNING)), intended=False)
         except FrrConfigError:

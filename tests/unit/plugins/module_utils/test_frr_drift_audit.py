@@ -1,8 +1,6 @@
 # -*- coding: utf-8 -*-
 """The frr_drift preflight audit on a fake root with a fake vtysh."""
 
-import os
-
 import pytest
 
 from ansible_collections.netmedic.network.plugins.module_utils import audit_frr_drift as A
