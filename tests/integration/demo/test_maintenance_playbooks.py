@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -172,3 +173,42 @@ def test_postflight_reports_link_flaps_since_the_preflight(tmp_path, netns):
     # postflight_fail_on=never only reports
     rc, out = run(tmp_path, "postflight.yml", hosts, extra={"postflight_fail_on": "never"})
     assert rc == 0, out[-3000:]
+
+
+def test_postflight_reports_a_bgp_session_lost_since_the_preflight(tmp_path):
+    sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
+    import frrlab
+
+    conf = ("frr defaults traditional\nhostname {name}\nrouter bgp {asn}\n bgp router-id {me}\n"
+            " no bgp ebgp-requires-policy\n timers bgp 3 9\n neighbor {peer} remote-as {peer_asn}\n"
+            " neighbor {peer} timers connect 1\nexit\n")
+    a, b = "10.92.0.1", "10.92.0.2"
+    with frrlab.Lab("nmdemopf-") as lab:
+        r1 = lab.router("r1", conf.format(name="r1", asn=65001, me=a, peer=b, peer_asn=65002))
+        r2 = lab.router("r2", conf.format(name="r2", asn=65002, me=b, peer=a, peer_asn=65001))
+        lab.link(r1, "eth-r2", a + "/30", r2, "eth-r1", b + "/30")
+        lab.start()
+        r1.wait_bgp_established(b, timeout=90)
+        wrapper = tmp_path / "python"
+        wrapper.write_text('#!/bin/sh\nexec ip netns exec %s %s "$@"\n' % (r1.name, sys.executable))
+        wrapper.chmod(0o755)
+        hosts = {"nmdemo-r1": {
+            "ansible_python_interpreter": str(wrapper), "preflight_checks": ["bgp", "link_flaps"],
+            "preflight_options": {"bgp": {"pathspace": r1.name, "sample_interval": 0, "min_established_seconds": 0}},
+            "preflight_link_snapshot": str(tmp_path / "links.json")}}
+        rc, out = run(tmp_path, "preflight.yml", hosts)
+        assert rc == 0, out[-3000:]
+        before = json.loads((tmp_path / "netmedic-reports" / "preflight.json").read_text())
+        assert not [f for f in before["hosts"]["nmdemo-r1"]["findings"] if f["id"].startswith("NM-BGP")]
+
+        # the maintenance takes r2's side of the link down and forgets to bring it back
+        r2.exec("ip", "link", "set", "eth-r1", "down")
+        deadline = time.monotonic() + 60
+        while r1.bgp_peer_state(b) == "Established" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        rc, out = run(tmp_path, "postflight.yml", hosts)
+    assert rc != 0, out[-3000:]
+    diff = json.loads((tmp_path / "netmedic-reports" / "postflight-diff.json").read_text())
+    new = {f["id"] for f in diff["hosts"]["nmdemo-r1"]["new"]}
+    # the session Established at the preflight is not now; the link under it flapped
+    assert {"NM-BGP-001", "NM-LINK-002"} <= new, new
