@@ -5,8 +5,10 @@ whose parameters the module documents."""
 
 import glob
 import importlib
+import json
 import os
 import re
+import subprocess
 import sys
 
 import yaml
@@ -79,3 +81,16 @@ def test_remediate_maps_every_fix_module_with_documented_parameters():
         if name == "preflight":
             continue
         assert keys <= _module_options(name), (name, sorted(keys - _module_options(name)))
+
+
+def test_ansible_doc_renders_every_role():
+    roles = ["netmedic.network.%s" % r for r in _roles()]
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "dev"))
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-doc"), "-t", "role", "--json"]
+                          + roles, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, env=env,
+                          timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    docs = json.loads(proc.stdout)
+    assert sorted(docs) == sorted(roles)
+    for role, doc in docs.items():
+        assert doc["entry_points"]["main"]["short_description"], role
