@@ -212,3 +212,23 @@ def test_postflight_reports_a_bgp_session_lost_since_the_preflight(tmp_path):
     new = {f["id"] for f in diff["hosts"]["nmdemo-r1"]["new"]}
     # the session Established at the preflight is not now; the link under it flapped
     assert {"NM-BGP-001", "NM-LINK-002"} <= new, new
+
+
+def test_preflight_and_postflight_tags_choose_the_audits(tmp_path):
+    root = bond_root(tmp_path, "h1")
+    # no preflight_checks: every audit would run; the tag keeps only the bonding one
+    hosts = {"nmdemo-h1": {"ansible_python_interpreter": sys.executable, "preflight_root": root,
+                           "preflight_link_snapshot": ""}}
+    for tag in ("bond", "NM-BOND-001"):
+        rc, out = run(tmp_path, "preflight.yml", hosts, "--tags", tag, extra={"preflight_fail_on": "never"})
+        assert rc == 0, out[-3000:]
+        report = json.loads((tmp_path / "netmedic-reports" / "preflight.json").read_text())["hosts"]["nmdemo-h1"]
+        ran = {a["name"]: a["status"] for a in report["audits"]}
+        assert ran["bonding"] == "ran" and {s for n, s in ran.items() if n != "bonding"} == {"excluded"}, ran
+        assert [f["id"] for f in report["findings"]] == ["NM-BOND-001"]
+    # postflight --tags bgp compares only the bgp area: the bond finding is not "gone"
+    rc, out = run(tmp_path, "postflight.yml", hosts, "--tags", "bgp")
+    assert rc == 0, out[-3000:]
+    diff = json.loads((tmp_path / "netmedic-reports" / "postflight-diff.json").read_text())["hosts"]["nmdemo-h1"]
+    assert diff["new"] == [] and diff["gone"] == [], diff
+
