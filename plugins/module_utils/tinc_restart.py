@@ -138,7 +138,8 @@ class SafeRestart:
         self.runner(["ip"] + list(args), timeout=10, check=True)
 
     def refresh(self) -> TincState:
-        assert self.state is not None
+        if self.state is None:
+            raise RuntimeError("refresh() before the state was recorded")
         refresh_daemon(self.state, self.runner, self.o.root)
         refresh_link(self.state, self.runner, root=self.o.root)
         return self.state
@@ -191,7 +192,8 @@ class SafeRestart:
 
     def make_plan(self) -> List[str]:
         st, o = self.state, self.o
-        assert st is not None
+        if st is None:
+            raise RuntimeError("make_plan() before the state was recorded")
         plan = []
         peers = self.required_peers()
         if o.mode == "reload":

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Figures for the routing-health audits (run as root; prints, asserts nothing).
 
 1. FRR config load rate on this machine: ``vtysh -b`` of an N-line frr.conf
@@ -32,8 +32,8 @@ def big_conf(lines):
     body = ["frr defaults traditional", "!"]
     i = 0
     while len(body) < lines:
-        body.append("ip prefix-list PL%d seq %d permit 10.%d.%d.0/24" % (i // 1000, (i % 1000) * 5 + 5,
-                                                                          (i // 250) % 250, i % 250))
+        body.append("ip prefix-list PL%d seq %d permit 10.%d.%d.0/24"
+                    % (i // 1000, (i % 1000) * 5 + 5, (i // 250) % 250, i % 250))
         i += 1
     return "\n".join(body) + "\n", i
 
@@ -70,8 +70,8 @@ def main():
         lab.start()
         a.wait_bgp_established("10.98.0.2", timeout=90)
         for interval in (0, 1):
-            ctx = AuditContext(runner=Runner(), options={"bgp": {"pathspace": a.name, "sample_interval": interval,
-                                                                  "min_established_seconds": 0}})
+            bgp_options = {"pathspace": a.name, "sample_interval": interval, "min_established_seconds": 0}
+            ctx = AuditContext(runner=Runner(), options={"bgp": bgp_options})
             t, f = timed(lambda: audit_bgp.run(ctx))
             print("bgp audit, 1 session, sample_interval=%d: %.2f s, findings %s" % (interval, t,
                                                                                      sorted(x.id for x in f)))

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Figures for the bonding VM: boot-to-exit time of a minimal guest, and the last full run's numbers.
 
     .venv/bin/python tests/bench/bond_vm.py

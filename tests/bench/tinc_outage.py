@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Outage of a bridged tinc restart: tinc_safe_restart restart vs reload vs a naive restart.
 
 Builds the two-host namespace lab of tests/integration/tinc (real tincd 1.0,

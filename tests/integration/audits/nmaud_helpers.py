@@ -62,8 +62,8 @@ def ansible_module(ns, module, args, check=False):
     try:
         result = json.loads(body)
     except ValueError:
-        raise AssertionError("ansible printed no result (rc %d): %s %s" % (proc.returncode, proc.stdout[-2000:],
-                                                                            proc.stderr[-2000:])) from None
+        raise AssertionError("ansible printed no result (rc %d): %s %s"
+                             % (proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:])) from None
     if "FAILED!" in head:
         result["failed"] = True
     return result

@@ -100,7 +100,7 @@ def test_bgp_established_flapping_flapped_and_down(lab, monkeypatch):
 
     # Flapped a few times, back up: recent flap + drop count.
     r1.wait_bgp_established(B, timeout=60)
-    for _ in range(2):
+    for dummy in range(2):
         cycle(r1, r2)
         r1.wait_bgp_established(B, timeout=60)
     f = bgp(r1, max_connections_dropped=3)
@@ -137,10 +137,13 @@ def test_frr_daemon_restarted_and_down(lab):
     r1, r2 = pair(lab)
     ctx = AuditContext(runner=Runner(), options={"frr_settings": {"pathspace": r1.name, "check_drift": True}})
     assert audit_frr_settings.applies(ctx)
-    start = [x for x in audit_frr_settings.run(ctx)]
+    start = list(audit_frr_settings.run(ctx))
     assert {x.id for x in start} == {"NM-FRR-016"}  # just started: info only
     # watchfrr has run for > 10 s before bgpd is killed, so bgpd's restart is told apart from the start
-    wf_age = lambda: audit_frr_settings.fd.daemon_process("/", r1.name, "watchfrr").age_seconds  # noqa: E731
+
+    def wf_age():
+        return audit_frr_settings.fd.daemon_process("/", r1.name, "watchfrr").age_seconds
+
     wait(lambda: wf_age() > 12, 30, "watchfrr to be 12 s old")
     old = r1.kill("bgpd")
     r1.wait_restarted("bgpd", old, timeout=60)
@@ -170,8 +173,8 @@ def _big_conf(lines):
     body = ["frr defaults traditional", "hostname big", "!"]
     i = 0
     while len(body) < lines - 4:
-        body.append("ip prefix-list PL%d seq %d permit 10.%d.%d.0/24" % (i // 1000, (i % 1000) * 5 + 5,
-                                                                          (i // 250) % 250, i % 250))
+        body.append("ip prefix-list PL%d seq %d permit 10.%d.%d.0/24"
+                    % (i // 1000, (i % 1000) * 5 + 5, (i // 250) % 250, i % 250))
         i += 1
     body += ["!", "router bgp 65100", " bgp router-id 10.0.0.1", "exit"]
     return "\n".join(body) + "\n"

@@ -60,7 +60,7 @@ def test_incident_003_setup_on_this_kernel(pmtu):
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for extra in ([], ["-s", "1400"])]
     seen_reject = 0
     try:
-        for _ in range(200):
+        for dummy in range(200):
             netns.ip(h1, "-6", "route", "del", "fd00:2::/64")
             netns.ip(h1, "-6", "route", "add", "fd00:2::/64", "via", "fd00:1::2")
             seen_reject += sum(1 for e in cache(netns, h1) if C.route_type(e) in C.STICKY_TYPES)
@@ -124,7 +124,7 @@ def test_carrier_changes_across_preflight_and_postflight(netns, tmp_path):
     assert got == {("NM-LINK-001", "eth-c"), ("NM-LINK-005", snap)}, pre["findings"]
     before = json.load(open(snap))["interfaces"]["eth-a"]["carrier_changes"]
 
-    for _ in range(3):  # cycle the peer: eth-a loses and regains carrier each time
+    for dummy in range(3):  # cycle the peer: eth-a loses and regains carrier each time
         netns.ip(ns, "link", "set", "eth-b", "down")
         netns.ip(ns, "link", "set", "eth-b", "up")
     after = int(netns.exec(ns, "cat", "/sys/class/net/eth-a/carrier_changes"))
