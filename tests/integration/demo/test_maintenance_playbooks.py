@@ -231,4 +231,3 @@ def test_preflight_and_postflight_tags_choose_the_audits(tmp_path):
     assert rc == 0, out[-3000:]
     diff = json.loads((tmp_path / "netmedic-reports" / "postflight-diff.json").read_text())["hosts"]["nmdemo-h1"]
     assert diff["new"] == [] and diff["gone"] == [], diff
-
