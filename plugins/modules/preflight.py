@@ -17,7 +17,11 @@ description:
   - Audits that do not apply (no FRR, no tinc, no bond, no BMC) are skipped
     quickly. An audit that crashes or times out becomes a C(NM-CORE-001)
     warning finding instead of failing the play.
-  - Read-only. Never changes the host, so C(changed) is always false.
+  - Read-only towards the host's configuration and daemons, so C(changed) is
+    always false. The one file it may write is netmedic's own link-counter
+    snapshot, and only when the C(link_flaps) audit is given a
+    C(snapshot_path) (the preflight role does, also in check mode, so that
+    the postflight can tell which links flapped during the maintenance).
 author:
   - netmedic.network contributors (@netmedic)
 options:
@@ -52,7 +56,7 @@ options:
 attributes:
   check_mode:
     support: full
-    description: The module never changes anything, so check mode is the same as a normal run.
+    description: The audits change nothing, so check mode is the same as a normal run (the link snapshot included).
   diff_mode:
     support: none
     description: Nothing on the host changes, so there is no diff.
