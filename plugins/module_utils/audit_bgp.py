@@ -90,16 +90,12 @@ def _opt(ctx: AuditContext, key: str):
 
 
 def _pathspaces(ctx: AuditContext) -> List[Optional[str]]:
-    return fd.pathspaces_option(_opt(ctx, "pathspaces"), _opt(ctx, "pathspace"))
+    return fd.audit_instances(ctx, NAME)
 
 
 def applies(ctx: AuditContext) -> bool:
     """bgpd is enabled (or has a pid file) in one of the FRR instances."""
-    try:
-        spaces = _pathspaces(ctx)
-    except ValueError:
-        return True  # run() reports the bad option
-    return any(_applies_one(ctx, p) for p in spaces)
+    return fd.applies_to_any_instance(ctx, NAME, _applies_one)
 
 
 def _applies_one(ctx: AuditContext, pathspace: Optional[str]) -> bool:
@@ -235,8 +231,7 @@ def _error(pathspace: Optional[str], message: str, evidence: Dict[str, Any]) -> 
                        "(vtysh -c 'show daemons').  Report JSON vtysh printed but netmedic could not read as a bug."))
 
 
-def _subject(pathspace: Optional[str], what: str) -> str:
-    return "%s (pathspace %s)" % (what, pathspace) if pathspace else what
+_subject = fd.instance_subject
 
 
 def _peer_subject(pathspace: Optional[str], vrf: str, peer: str) -> str:

@@ -65,27 +65,21 @@ _DEFINES = [
 
 
 def _pathspaces(ctx: AuditContext) -> List[Optional[str]]:
-    value = ctx.opt(NAME, "pathspaces", None)
-    if not value:
-        return [None]
-    if isinstance(value, str):
-        value = [value]
-    return [fd.check_pathspace(p) for p in value]
+    return fd.audit_instances(ctx, NAME)
+
+
+def _has_frr_conf(ctx: AuditContext, pathspace: Optional[str]) -> bool:
+    """An frr.conf, in an instance where FRR is meant to run (not a package installed and unused)."""
+    return (os.path.exists(os.path.join(fd.etc_dir(ctx.root, pathspace), "frr.conf"))
+            and fd.meant_to_run(ctx.root, pathspace))
 
 
 def applies(ctx: AuditContext) -> bool:
-    """vtysh is installed and an frr.conf exists (cheap: no command runs)."""
-    if not ctx.runner.available("vtysh"):
-        return False
-    try:
-        spaces = _pathspaces(ctx)
-    except ValueError:
-        return True  # run() reports the bad option
-    return any(os.path.exists(os.path.join(fd.etc_dir(ctx.root, p), "frr.conf")) for p in spaces)
+    """vtysh is installed and FRR with an frr.conf is meant to run (cheap: no command runs)."""
+    return ctx.runner.available("vtysh") and fd.applies_to_any_instance(ctx, NAME, _has_frr_conf)
 
 
-def _subject(pathspace: Optional[str], what: str) -> str:
-    return "%s (pathspace %s)" % (what, pathspace) if pathspace else what
+_subject = fd.instance_subject
 
 
 def dangling_references(running: Config) -> Dict[str, List[str]]:

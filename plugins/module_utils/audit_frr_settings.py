@@ -98,42 +98,20 @@ def _opt(ctx: AuditContext, key: str):
     return ctx.opt(NAME, key, DEFAULTS[key])
 
 
-def _subject(pathspace: Optional[str], what: str) -> str:
-    return "%s (pathspace %s)" % (what, pathspace) if pathspace else what
+_subject = fd.instance_subject
 
 
 def _pathspaces(ctx: AuditContext) -> List[Optional[str]]:
-    return fd.pathspaces_option(_opt(ctx, "pathspaces"), _opt(ctx, "pathspace"))
+    return fd.audit_instances(ctx, NAME)
 
 
 def applies(ctx: AuditContext) -> bool:
     """FRR is meant to run in one of the instances (see :func:`_applies_one`)."""
-    try:
-        spaces = _pathspaces(ctx)
-    except ValueError:
-        return True  # run() reports the bad option
-    return any(_applies_one(ctx, p) for p in spaces)
+    return fd.applies_to_any_instance(ctx, NAME, _applies_one)
 
 
 def _applies_one(ctx: AuditContext, pathspace: Optional[str]) -> bool:
-    """A daemons file, and a pathspace was named, FRR has pid files, or systemd runs the host
-    and the frr unit is enabled."""
-    if not os.path.exists(os.path.join(fd.etc_dir(ctx.root, pathspace), "daemons")):
-        return False
-    if pathspace:
-        return True
-    run = fd.run_dir(ctx.root, None)
-    if any(os.path.exists(os.path.join(run, n)) for n in ("watchfrr.pid", "zebra.pid")):
-        return True
-    root = ctx.root or "/"
-    if not os.path.isdir(os.path.join(root, "run/systemd/system")):
-        return False
-    wants = os.path.join(root, "etc/systemd/system")
-    try:
-        targets = [d for d in os.listdir(wants) if d.endswith(".wants")]
-    except OSError:
-        return False
-    return any(os.path.exists(os.path.join(wants, d, "frr.service")) for d in targets)
+    return fd.meant_to_run(ctx.root, pathspace)
 
 
 def count_config_lines(text: str) -> int:

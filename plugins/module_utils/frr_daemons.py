@@ -388,3 +388,51 @@ def pathspaces_option(pathspaces, pathspace=None) -> List[Optional[str]]:
     if not isinstance(value, (list, tuple)):
         raise ValueError("pathspaces must be a list of FRR pathspace names, not %r" % (value,))
     return [check_pathspace(p) if p else None for p in value]
+
+
+def audit_instances(ctx, audit_name: str) -> List[Optional[str]]:
+    """The FRR instances an audit looks at: its ``pathspaces`` or ``pathspace`` option (see above)."""
+    return pathspaces_option(ctx.opt(audit_name, "pathspaces", None), ctx.opt(audit_name, "pathspace", None))
+
+
+def applies_to_any_instance(ctx, audit_name: str, applies_one) -> bool:
+    """True when ``applies_one(ctx, pathspace)`` holds for one of the audit's instances.
+
+    A bad pathspace option counts as applicable, so that the audit's ``run()``
+    reports it instead of the audit being silently skipped.
+    """
+    try:
+        spaces = audit_instances(ctx, audit_name)
+    except ValueError:
+        return True
+    return any(applies_one(ctx, p) for p in spaces)
+
+
+def meant_to_run(root: str, pathspace: Optional[str]) -> bool:
+    """FRR is meant to run in this instance, not merely installed.
+
+    True when there is a daemons file and either a pathspace was named, FRR has
+    pid files, or systemd runs the host and the frr unit is enabled. Cheap: no
+    command runs.
+    """
+    if not os.path.exists(os.path.join(etc_dir(root, pathspace), "daemons")):
+        return False
+    if pathspace:
+        return True
+    run = run_dir(root, None)
+    if any(os.path.exists(os.path.join(run, n)) for n in ("watchfrr.pid", "zebra.pid")):
+        return True
+    root = root or "/"
+    if not os.path.isdir(os.path.join(root, "run/systemd/system")):
+        return False
+    wants = os.path.join(root, "etc/systemd/system")
+    try:
+        targets = [d for d in os.listdir(wants) if d.endswith(".wants")]
+    except OSError:
+        return False
+    return any(os.path.exists(os.path.join(wants, d, "frr.service")) for d in targets)
+
+
+def instance_subject(pathspace: Optional[str], what: str) -> str:
+    """``what``, naming the pathspace when it is not the default FRR instance."""
+    return "%s (pathspace %s)" % (what, pathspace) if pathspace else what

@@ -61,12 +61,22 @@ class FakeVtysh:
         return res
 
 
-def _ctx(tmp_path, running, options=None, conf=INTENDED, pathspace=None, **kw):
+def _ctx(tmp_path, running, options=None, conf=INTENDED, pathspace=None, running_frr=True, **kw):
     etc = tmp_path / "etc" / "frr" / (pathspace or "")
     etc.mkdir(parents=True, exist_ok=True)
     if conf is not None:
         (etc / "frr.conf").write_text(conf)
+    (etc / "daemons").write_text("bgpd=yes\n")
+    if running_frr:  # what a running FRR leaves: watchfrr's pid file
+        run = tmp_path / "var" / "run" / "frr" / (pathspace or "")
+        run.mkdir(parents=True, exist_ok=True)
+        (run / "watchfrr.pid").write_text("1\n")
     return AuditContext(root=str(tmp_path), runner=FakeVtysh(running, **kw), options=options or {})
+
+
+def test_frr_installed_but_not_meant_to_run_is_skipped(tmp_path):
+    # the package ships frr.conf and daemons; nothing runs and no unit is enabled: no finding to make
+    assert not A.applies(_ctx(tmp_path, "", running_frr=False))
 
 
 def test_registered_with_checks():
