@@ -49,7 +49,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -61,6 +60,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
 sys.path.insert(0, os.path.join(REPO, "tests", "lab", "ipmi"))
 
 import frrlab  # noqa: E402
+import procs  # noqa: E402
 
 PREFIX = "nmdemo-"
 DEV = os.path.join(REPO, "build", "dev")
@@ -162,20 +162,7 @@ def missing_components():
 # ---------------------------------------------------------------- cleanup
 
 def _kill_tincd():
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % entry, "rb") as fh:
-                argv = fh.read().split(b"\0")
-        except OSError:
-            continue
-        if argv and os.path.basename(argv[0].decode(errors="replace")) == "tincd" and \
-                any(b"/nmdemo-lab-" in a for a in argv):
-            try:
-                os.kill(int(entry), signal.SIGKILL)
-            except OSError:
-                pass
+    procs.kill_matching(lambda argv: procs.named(argv, "tincd") and any(b"/nmdemo-lab-" in a for a in argv))
 
 
 def down() -> None:

@@ -47,6 +47,8 @@ import subprocess
 import time
 from typing import Dict, Iterable, List, Optional, Sequence
 
+import procs
+
 FRR_LIB = "/usr/lib/frr"
 FRRINIT = os.path.join(FRR_LIB, "frrinit.sh")
 ETC_FRR = "/etc/frr"
@@ -308,19 +310,12 @@ def _alive(pid: int) -> bool:
 def _pathspace_pids(name: str, only: Sequence[str] = ()) -> List[int]:
     """PIDs of FRR processes started for pathspace ``name`` (``-N name`` in argv)."""
     pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % entry, "rb") as fh:
-                argv = fh.read().split(b"\0")
-        except OSError:
-            continue
+    for pid, argv in procs.processes():
         for i, a in enumerate(argv[:-1]):
             if a == b"-N" and argv[i + 1] == name.encode():
                 exe = os.path.basename(argv[0].decode(errors="replace"))
                 if exe in (only or ALWAYS_DAEMONS + KNOWN_DAEMONS + ("watchfrr", "vtysh", "watchfrr.sh")):
-                    pids.append(int(entry))
+                    pids.append(pid)
                 break
     return pids
 

@@ -23,6 +23,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lab"))
+import procs  # noqa: E402  (tests/lab: shared with the other labs)
+
 PREFIX = "nmtinc-"
 NET = "nmtinc"
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -57,20 +60,7 @@ def require_tools():
 
 def cleanup_leftovers():
     """Kill tincd of earlier labs and delete nmtinc-* namespaces."""
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % entry, "rb") as fh:
-                argv = fh.read().split(b"\0")
-        except OSError:
-            continue
-        if argv and os.path.basename(argv[0].decode(errors="replace")) == "tincd" and \
-                any(b"/nmtinc-lab-" in a for a in argv):
-            try:
-                os.kill(int(entry), signal.SIGKILL)
-            except OSError:
-                pass
+    procs.kill_matching(lambda argv: procs.named(argv, "tincd") and any(b"/nmtinc-lab-" in a for a in argv))
     out = sh(["ip", "netns", "list"], check=False).stdout
     for line in out.splitlines():
         name = line.split()[0] if line.split() else ""
