@@ -36,7 +36,7 @@ from ansible_collections.netmedic.network.plugins.module_utils import frr_daemon
 from ansible_collections.netmedic.network.plugins.module_utils import frr_plan, frr_reconcile
 from ansible_collections.netmedic.network.plugins.module_utils.audits import Audit, AuditContext
 from ansible_collections.netmedic.network.plugins.module_utils.findings import CRITICAL, WARNING, Finding, Fix
-from ansible_collections.netmedic.network.plugins.module_utils.frr_config import Config, FrrConfigError, parse
+from ansible_collections.netmedic.network.plugins.module_utils.frr_config import Config, FrrConfigError
 from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError
 
 NAME = "frr_drift"
@@ -129,8 +129,7 @@ def _audit_one(ctx: AuditContext, pathspace: Optional[str]) -> List[Finding]:
         with open(conf_path, "r", encoding="utf-8") as fh:
             intended = fh.read()
         running_text = frr_reconcile.running_config(target)
-        d = frr_reconcile.drift(intended, running_text, source=conf_path)
-        running = parse(running_text, "running config")
+        d, running = frr_reconcile.drift_and_running(intended, running_text, source=conf_path)
     except (OSError, UnicodeDecodeError, FrrConfigError, CommandError, frr_reconcile.ReconcileError) as exc:
         error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return [Finding(id="NM-FRR-004", severity=WARNING, incident=INCIDENT, subject=subject,

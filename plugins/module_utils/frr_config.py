@@ -574,10 +574,12 @@ def _drop_empty_contexts(cfg: Config) -> Config:
 def parse_normalised(intended_text: str, running_text: str, intended_source: str = "intended config",
                      running_source: str = "running config") -> Tuple[Config, Config]:
     """Parse and normalise both sides; what :func:`frr_plan.plan` compares."""
-    intended = parse(intended_text, intended_source)
-    running = parse(running_text, running_source)
-    fwd = forwarding_lines(intended)
-    return normalise(intended, True), normalise(running, False, fwd)
+    return normalise_pair(parse(intended_text, intended_source), parse(running_text, running_source))
+
+
+def normalise_pair(intended: Config, running: Config) -> Tuple[Config, Config]:
+    """Normalised copies of both parsed sides (the running side compares the intended forwarding lines)."""
+    return normalise(intended, True), normalise(running, False, forwarding_lines(intended))
 
 
 def lines_of(cfg: Config) -> Sequence[str]:

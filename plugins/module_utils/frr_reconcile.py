@@ -28,12 +28,12 @@ import gc
 import os
 import re
 import tempfile
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.netmedic.network.plugins.module_utils import frr_daemons
 from ansible_collections.netmedic.network.plugins.module_utils.fileops import backup_path, write_atomic
 from ansible_collections.netmedic.network.plugins.module_utils.frr_config import (
-    FrrConfigError, parse_normalised)
+    Config, FrrConfigError, normalise_pair, parse, parse_normalised)
 from ansible_collections.netmedic.network.plugins.module_utils.frr_plan import Diff, Plan, diff, plan
 from ansible_collections.netmedic.network.plugins.module_utils.runner import Runner
 
@@ -204,9 +204,17 @@ def compute(intended_text: str, running_text: str, source: str = "intended confi
 
 def drift(intended_text: str, running_text: str, source: str = "intended config") -> Diff:
     """Read-only difference, for audits."""
+    return drift_and_running(intended_text, running_text, source)[0]
+
+
+def drift_and_running(intended_text: str, running_text: str,
+                      source: str = "intended config") -> Tuple[Diff, Config]:
+    """The read-only difference, and the running config as parsed (not normalised),
+    so that an audit can look further at it without parsing it a second time."""
     with _no_gc():
-        i, r = parse_normalised(intended_text, running_text, intended_source=source)
-        return diff(i, r)
+        intended = parse(intended_text, source)
+        running = parse(running_text, "running config")
+        return diff(*normalise_pair(intended, running)), running
 
 
 # ---------------------------------------------------------------- applying
