@@ -17,6 +17,7 @@ Standard library only: this file runs on managed hosts.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import shutil
 import signal
@@ -94,6 +95,10 @@ def run(argv: Sequence[str], timeout: float = DEFAULT_TIMEOUT, env: Optional[Map
     argv = [str(a) for a in argv]
     if not argv:
         raise ValueError("run() needs a command")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) \
+            or timeout <= 0:
+        # A NaN timeout makes subprocess raise after the child started: refuse before (issue 11).
+        raise ValueError("run() needs a positive, finite timeout, got %r" % (timeout,))
     exe = which(argv[0])
     if exe is None:
         raise CommandNotFound("%s: command not found (is the package installed?)" % argv[0])
@@ -116,6 +121,12 @@ def run(argv: Sequence[str], timeout: float = DEFAULT_TIMEOUT, env: Optional[Map
         _kill_group(proc)
         out, err = proc.communicate()
         timed_out = True
+    except BaseException:
+        # Any other exception (KeyboardInterrupt, a signal turned into SystemExit by
+        # Ansible, MemoryError reading a huge output): no child is left behind.
+        _kill_group(proc)
+        proc.wait()
+        raise
     result = Result(argv=argv, rc=proc.returncode, stdout=out or "", stderr=err or "",
                     duration=time.monotonic() - start, timed_out=timed_out)
     if timed_out:

@@ -53,3 +53,29 @@ def test_runner_prefix_and_defaults():
     res = r(["sh", "-c", "echo $A$B"], env={"B": "2"})
     assert res.stdout.strip() == "12"
     assert res.argv[0] == "env"
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), float("inf"), 0, -1, "10", True])
+def test_a_bad_timeout_is_refused_before_anything_runs(timeout, tmp_path):
+    marker = tmp_path / "ran"
+    with pytest.raises(ValueError, match="positive, finite timeout"):
+        R.run(["touch", str(marker)], timeout=timeout)
+    assert not marker.exists()
+
+
+def test_no_child_is_left_behind_on_any_exception(monkeypatch, tmp_path):
+    pidfile = tmp_path / "pid"
+
+    def boom(self, input=None, timeout=None):
+        # the child is running when the exception hits (it wrote its pid)
+        deadline = time.monotonic() + 5
+        while not pidfile.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(R.subprocess.Popen, "communicate", boom)
+    with pytest.raises(KeyboardInterrupt):
+        R.run(["sh", "-c", "echo $$ > %s; exec sleep 30" % pidfile], timeout=60)
+    pid = int(pidfile.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

@@ -1,0 +1,1 @@
+"""Helpers shared by the unit tests: fuzzing outside inputs, snapshots for check mode."""
