@@ -6,7 +6,9 @@
 :func:`write_atomic` writes a new version of a file next to it, fsyncs it,
 gives it the old file's owner, group and mode, keeps a timestamped backup of
 the old content and renames the new file into place: a crash at any moment
-leaves either the old or the new file, never half of one.  :func:`unified_diff`
+leaves either the old or the new file, never half of one.  Reading and writing
+are byte-faithful: no newline translation (a CRLF file stays CRLF), and a path
+that is a symlink has its target replaced, the link kept.  :func:`unified_diff`
 renders the before/after for Ansible's diff mode.
 
 Standard library only: this file runs on managed hosts.
@@ -15,6 +17,7 @@ Standard library only: this file runs on managed hosts.
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import shutil
 import stat
@@ -28,9 +31,13 @@ class FileOpError(Exception):
 
 
 def read_text(path: str, missing_ok: bool = False) -> Optional[str]:
-    """Content of ``path`` as text, or None when absent and ``missing_ok``."""
+    """Content of ``path`` as text, or None when absent and ``missing_ok``.
+
+    ``newline=""``: line endings come back exactly as stored (universal-newline
+    reading would turn CRLF into LF, and the rewrite would convert the file).
+    """
     try:
-        with open(path, "r", encoding="utf-8") as fh:
+        with open(path, "r", encoding="utf-8", newline="") as fh:
             return fh.read()
     except FileNotFoundError:
         if missing_ok:
@@ -67,8 +74,10 @@ def write_atomic(path: str, content: str, backup: bool = True, mode: Optional[in
     An existing file keeps its owner, group and permission bits (unless given);
     a new file gets ``mode`` (default 0644) and the caller's owner.  The backup
     is a copy with the same metadata, made before the rename, next to the file
-    or in ``backup_dir`` (created mode 0700 when missing).
+    or in ``backup_dir`` (each missing directory created mode 0700).  When
+    ``path`` is a symlink its target is replaced and the link stays a link.
     """
+    link, path = path, _link_target(path)
     directory = os.path.dirname(os.path.abspath(path)) or "."
     try:
         st = os.stat(path)
@@ -83,8 +92,8 @@ def write_atomic(path: str, content: str, backup: bool = True, mode: Optional[in
     if backup and st is not None:
         try:
             if backup_dir:
-                os.makedirs(backup_dir, mode=0o700, exist_ok=True)
-            saved = backup_path(path, directory=backup_dir)
+                _private_dirs(backup_dir)
+            saved = backup_path(link, directory=backup_dir)
             shutil.copy2(path, saved)
             os.chown(saved, st.st_uid, st.st_gid)
         except OSError as exc:
@@ -119,6 +128,34 @@ def write_atomic(path: str, content: str, backup: bool = True, mode: Optional[in
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
     return saved
+
+
+def _link_target(path: str) -> str:
+    """``path``, or the file a symlink at ``path`` finally points to (renaming over the link would replace it)."""
+    if not os.path.islink(path):
+        return path
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        raise FileOpError("%s: a symlink to %s, which does not exist; refusing to write through it"
+                          % (path, os.readlink(path))) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise FileOpError("%s: a symlink loop (too many levels of symbolic links)" % path) from None
+        raise FileOpError("%s: cannot stat: %s" % (path, exc.strerror)) from None
+    return os.path.realpath(path)
+
+
+def _private_dirs(directory: str) -> None:
+    """Create ``directory`` and its missing parents, each mode 0700 whatever the umask."""
+    missing = []
+    current = os.path.abspath(directory)
+    while not os.path.isdir(current) and os.path.dirname(current) != current:
+        missing.append(current)
+        current = os.path.dirname(current)
+    for new in reversed(missing):
+        os.mkdir(new, 0o700)
+        os.chmod(new, 0o700)
 
 
 def _fsync_dir(directory: str) -> None:

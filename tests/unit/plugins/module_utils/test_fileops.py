@@ -65,3 +65,60 @@ def test_unified_diff():
     assert "--- /etc/x (before)" in d and "-b\n" in d and "+c\n" in d
     assert FO.unified_diff("same\n", "same\n", "/etc/x") == ""
     assert "No newline" in FO.unified_diff("a", "b", "f")
+
+
+# ------------------------------------------------------------------ issue 11: byte-faithful, symlinks
+
+@pytest.mark.parametrize("data", [
+    b"a\r\nb\r\n",                     # CRLF
+    b"a\nb\r\nc\rd",                   # mixed endings, a lone CR, no final newline
+    b"\xef\xbb\xbfkey=value\r\n",      # UTF-8 byte order mark
+    b"",
+])
+def test_read_and_write_keep_every_byte(tmp_path, data):
+    p = tmp_path / "f"
+    p.write_bytes(data)
+    text = FO.read_text(str(p))
+    FO.write_atomic(str(p), text + "x\r\n", backup=False)
+    assert p.read_bytes() == data + b"x\r\n"
+
+
+def test_write_through_a_symlink_edits_the_target_and_keeps_the_link(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    target = real / "bond0.yaml"
+    target.write_text("old\n")
+    os.chmod(target, 0o600)
+    link = tmp_path / "link.yaml"
+    link.symlink_to("real/bond0.yaml")
+    backup = FO.write_atomic(str(link), "new\n", backup_dir=str(tmp_path / "bak"))
+    assert os.readlink(link) == "real/bond0.yaml", "the link is still a link"
+    assert target.read_text() == "new\n" and stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    assert open(backup).read() == "old\n" and os.path.basename(backup).startswith("link.yaml.")
+    assert sorted(os.listdir(real)) == ["bond0.yaml"], "no temporary file left next to the target"
+
+
+def test_dangling_symlink_and_loop_are_clear_errors(tmp_path):
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to("nowhere")
+    with pytest.raises(FO.FileOpError, match="a symlink to nowhere, which does not exist"):
+        FO.write_atomic(str(dangling), "x")
+    assert os.path.islink(dangling) and not (tmp_path / "nowhere").exists()
+    loop = tmp_path / "loop"
+    loop.symlink_to("loop")
+    with pytest.raises(FO.FileOpError, match="symlink loop"):
+        FO.write_atomic(str(loop), "x")
+
+
+def test_backup_dir_levels_are_created_private(tmp_path):
+    p = tmp_path / "f"
+    p.write_text("1")
+    old = os.umask(0o022)
+    try:
+        backup = FO.write_atomic(str(p), "2", backup_dir=str(tmp_path / "var/backups/netmedic/etc/x"))
+    finally:
+        os.umask(old)
+    for d in ("var", "var/backups", "var/backups/netmedic", "var/backups/netmedic/etc",
+              "var/backups/netmedic/etc/x"):
+        assert stat.S_IMODE(os.stat(tmp_path / d).st_mode) == 0o700, d
+    assert open(backup).read() == "1"
