@@ -10,18 +10,30 @@ own it (or the caller names one).  :func:`plan` computes the new text of each
 file without touching anything; :func:`apply` writes the files with
 ``fileops.write_atomic`` (backup, owner and mode kept, atomic rename).
 
+Several bonds in one file (two bonds in one netplan YAML, one interfaces
+file, ...) share one :class:`FileChange` through ``plan(..., pending=)``: each
+bond's edit is made on the text the previous bond's edit produced, and the
+file is written once with a single backup.  Planning each bond from the file
+on disk and writing them in turn loses all but the last bond's edit.
+
+Backups go to ``/var/backups/netmedic`` under root, mirroring the original
+path (``bond_persist_common.BACKUP_ROOT``), for every backend: each owning
+tool reads its directory by rules (documented in each backend) that a backup
+next to the file can match.
+
 Standard library only: this file runs on managed hosts.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Dict, List, Optional
 
 from ansible_collections.netmedic.network.plugins.module_utils import (
     bond_persist_ifcfg, bond_persist_ifupdown, bond_persist_netplan, bond_persist_networkd, bond_persist_nm)
 from ansible_collections.netmedic.network.plugins.module_utils.bond_persist_common import (
-    Location, NotConfigured, PersistError, under)
+    Location, NotConfigured, PersistError, backup_dir)
 from ansible_collections.netmedic.network.plugins.module_utils.bond_sysfs import BondError, normalize_validate
 from ansible_collections.netmedic.network.plugins.module_utils.fileops import (
     FileOpError, unified_diff, write_atomic)
@@ -107,10 +119,10 @@ def detect(root: str, bond: str, backend: str = "auto") -> Persisted:
 
 
 def persisted_value(persisted: Persisted) -> str:
-    """The normalised value the configuration applies at the next boot (``none`` when unset)."""
+    """The normalised value the configuration applies at the next boot (``none`` when unset or empty)."""
     value = persisted.value
-    if value is None:
-        return "none"
+    if value is None or not value.strip():
+        return "none"  # an empty option is skipped (ifenslave writes only non-empty values): the kernel default
     try:
         return normalize_validate(value)
     except BondError:
@@ -118,12 +130,31 @@ def persisted_value(persisted: Persisted) -> str:
                            % (", ".join(persisted.paths), value)) from None
 
 
-def plan(persisted: Persisted, bond: str, value: str) -> List[FileChange]:
-    """The new text of every file that must change (unchanged files left out)."""
+def _writable(root: str, change: FileChange) -> None:
+    """Refuse, before anything is written, a file outside root or in a directory we cannot write."""
+    real = os.path.realpath(change.path)
+    base = os.path.realpath(root or "/")
+    if os.path.commonpath([base, real]) != base:
+        raise PersistError("%s leads to %s, outside root %s; netmedic does not follow it" % (change.path, real, base))
+    directory = os.path.dirname(real)
+    if not os.access(directory, os.W_OK):
+        raise PersistError("%s: cannot write in %s (read-only file system or no permission)" % (change.path, directory))
+
+
+def plan(persisted: Persisted, bond: str, value: str,
+         pending: Optional[Dict[str, FileChange]] = None) -> List[FileChange]:
+    """The files that must change for ``bond`` (unchanged files left out).
+
+    ``pending`` (``{real path: FileChange}``) carries the changes already
+    planned for other bonds: a file they change is edited from their result,
+    and the same FileChange is returned (its ``after`` now holds both edits).
+    Each edited file must read back ``value``, or nothing is planned.
+    """
     mod = BACKENDS[persisted.backend]
     if value not in mod.VALUES:
         raise PersistError("%s cannot persist arp_validate=%s: it knows only %s. Pick one of those, or persist "
                            "with another backend" % (mod.DESCRIPTION, value, ", ".join(mod.VALUES)))
+    pending = {} if pending is None else pending
     locs = persisted.locations
     with_value = [loc for loc in locs if loc.value is not None]
     if with_value:
@@ -132,20 +163,38 @@ def plan(persisted: Persisted, bond: str, value: str) -> List[FileChange]:
         primaries = [loc for loc in locs if loc.primary] or locs
         pick = primaries[-1] if getattr(mod, "INSERT_INTO_LAST", False) else primaries[0]
         targets = [(pick, True)]
-    changes = []
+    changes: List[FileChange] = []
     for loc, insert in targets:
-        after = mod.render(loc.content, bond, value, insert, loc.path)
-        if after != loc.content:
-            backup_dir = under(persisted.root, mod.BACKUP_DIR) if getattr(mod, "BACKUP_DIR", None) else None
-            changes.append(FileChange(loc.path, loc.content, after, backup_dir=backup_dir))
+        key = os.path.realpath(loc.path)
+        change = pending.get(key)
+        current = change.after if change else loc.content
+        after = mod.render(current, bond, value, insert, loc.path)
+        if after == current:
+            continue
+        back = mod.value_in(after, bond, loc.path)
+        if back != value:
+            raise PersistError("%s: after the edit the file would set arp_validate=%s, not %s; not changing it "
+                               "(please report this file)" % (loc.path, back, value))
+        if change is None:
+            change = FileChange(loc.path, loc.content, after, backup_dir=backup_dir(persisted.root, loc.path))
+            _writable(persisted.root, change)
+            pending[key] = change
+        else:
+            change.after = after
+        if all(c is not change for c in changes):
+            changes.append(change)
     return changes
 
 
 def apply(changes: List[FileChange], backup: bool = True) -> List[FileChange]:
-    """Write each change atomically; records the backup path on each."""
+    """Write each changed file once (a FileChange shared by several bonds too); records the backup path."""
+    done: List[FileChange] = []
     for change in changes:
+        if any(c is change for c in done) or not change.changed:
+            continue
         try:
             change.backup = write_atomic(change.path, change.after, backup=backup, backup_dir=change.backup_dir)
         except FileOpError as exc:
             raise PersistError(str(exc)) from None
+        done.append(change)
     return changes

@@ -6,7 +6,13 @@
 A backend (``bond_persist_<name>.py``) finds the files that configure a bond
 (:func:`locate`, returning :class:`Location` objects with the arp_validate value
 the file persists, or None) and rewrites one file's text (:func:`render`),
-changing only the one setting and keeping every other line and comment.
+changing only the one setting and keeping every other byte: comments, line
+endings (CRLF, mixed, a last line without newline), a byte order mark.
+
+Each backend lists the files its owning tool reads with the tool's own rules
+(``config_files`` with the tool's suffix and ignore rules), and says so in its
+docstring: a file the tool ignores must not count as configuration, and a
+backup must never land where the tool reads it (:data:`BACKUP_ROOT`).
 
 Standard library only: this file runs on managed hosts.
 """
@@ -16,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from ansible_collections.netmedic.network.plugins.module_utils.fileops import FileOpError, read_text
 
@@ -46,6 +52,26 @@ def under(root: str, path: str) -> str:
     return os.path.join(root or "/", path.lstrip("/"))
 
 
+# Every backup of every backend goes here (under root), mirroring the original path
+# (/etc/netplan/50.yaml -> /var/backups/netmedic/etc/netplan/50.yaml.<stamp>.netmedic.bak),
+# so two files of one name in different directories never collide.  No network tool
+# reads /var/backups; a backup next to the file would be read as configuration by
+# NetworkManager (bond0.nmconnection.<stamp>.netmedic.bak: a second bond0 profile) and
+# by ifupdown's `source interfaces.d/*`.
+BACKUP_ROOT = "/var/backups/netmedic"
+
+
+def backup_dir(root: str, path: str) -> str:
+    """The directory that receives the backups of ``path`` (a file under ``root``)."""
+    base = os.path.abspath(root or "/")
+    rel = os.path.relpath(os.path.dirname(os.path.abspath(path)), base)
+    if rel == os.curdir:
+        rel = ""
+    elif rel.startswith(os.pardir):
+        raise PersistError("%s is not under root %s" % (path, base))
+    return os.path.join(under(root, BACKUP_ROOT), rel)
+
+
 def read(path: str) -> str:
     try:
         return read_text(path)
@@ -56,8 +82,13 @@ def read(path: str) -> str:
 _LEFTOVERS = ("~", ".bak", ".orig", ".rpmnew", ".rpmsave", ".dpkg-old", ".dpkg-dist", ".netmedic.tmp", ".swp")
 
 
-def config_files(directory: str, suffixes: Tuple[str, ...] = (), name_re: Optional[str] = None) -> List[str]:
-    """Regular files in ``directory`` (sorted), skipping backups and editor leftovers."""
+def config_files(directory: str, suffixes: Tuple[str, ...] = (), name_re: Optional[str] = None,
+                 ignored: Callable[[str], bool] = lambda name: name.endswith(_LEFTOVERS)) -> List[str]:
+    """Regular files in ``directory`` (sorted) that the owning tool reads.
+
+    Hidden files are never read; ``ignored(name)`` is the tool's own ignore
+    rule (by default: backups and editor leftovers).
+    """
     try:
         names = sorted(os.listdir(directory))
     except (FileNotFoundError, NotADirectoryError):
@@ -66,7 +97,7 @@ def config_files(directory: str, suffixes: Tuple[str, ...] = (), name_re: Option
         raise PersistError("%s: cannot list: %s" % (directory, exc.strerror)) from None
     out = []
     for name in names:
-        if name.startswith(".") or name.endswith(_LEFTOVERS):
+        if name.startswith(".") or ignored(name):
             continue
         if suffixes and not name.endswith(suffixes):
             continue
@@ -79,8 +110,21 @@ def config_files(directory: str, suffixes: Tuple[str, ...] = (), name_re: Option
 
 
 def split_lines(content: str) -> List[str]:
-    """Lines with their endings (a last line without newline stays without)."""
-    return content.splitlines(True)
+    """Lines with their endings (a last line without newline stays without).
+
+    Only ``\n`` ends a line (``\r\n`` stays one ending): ``str.splitlines``
+    would also split at form feeds, ``\x1c``-``\x1e``, U+0085, U+2028 and U+2029,
+    which no tool here treats as a line break.
+    """
+    return re.findall(r"[^\n]*\n|[^\n]+$", content)
+
+
+BOM = "\ufeff"
+
+
+def strip_bom(content: str) -> Tuple[str, str]:
+    """``(bom, text)``: YAML and systemd skip a leading byte order mark, so the parsers do too."""
+    return (BOM, content[1:]) if content.startswith(BOM) else ("", content)
 
 
 def eol(lines: List[str]) -> str:

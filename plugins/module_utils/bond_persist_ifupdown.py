@@ -8,8 +8,14 @@ to the including file's directory); ``source-directory DIR`` includes the files
 of DIR whose names match ``^[a-zA-Z0-9_-]+$`` (interfaces(5)).  The option
 lives in the bond's ``iface`` stanza; ifenslave writes it to sysfs.  ifupdown
 also accepts the underscore spelling (``bond_arp_validate``); a stanza that uses
-underscores gets the new option spelled the same way.  Backups go to
-``/var/backups/netmedic``, not next to the file: a glob ``source`` would read them.
+underscores gets the new option spelled the same way.  An option without a
+value is present and empty (ifenslave skips it): it is replaced in place.
+
+Which files count (load rules relied on): ``source`` takes shell globs, so
+``source interfaces.d/*`` (Debian's default) reads every non-hidden file there,
+a backup next to the file included (it would define the bond twice);
+``source-directory`` only names matching ``^[a-zA-Z0-9_-]+$``.  Backups go to
+``/var/backups/netmedic``, which nothing sources.
 
 Standard library only: this file runs on managed hosts.
 """
@@ -27,14 +33,13 @@ from ansible_collections.netmedic.network.plugins.module_utils.bond_persist_comm
 NAME = "ifupdown"
 DESCRIPTION = "ifupdown (/etc/network/interfaces and the files it sources)"
 MAIN = "/etc/network/interfaces"
-# `source interfaces.d/*` (Debian's default) would read a backup next to the file as
-# configuration, defining the bond twice: backups go here instead (under root).
-BACKUP_DIR = "/var/backups/netmedic"
 VALUES = ("none", "active", "backup", "all", "filter", "filter_active", "filter_backup")
 
 _STANZA = re.compile(r"^(iface|auto|allow-\S+|mapping|source|source-directory|source-dir|rename|no-auto-down|"
                      r"no-scripts|template)(\s|$)")
-_OPTION = re.compile(r"^(\s*)(bond[-_]arp[-_]validate)(\s+)(\S.*?)?(\s*)$")
+# The value is optional: `bond-arp-validate` alone is an option with an empty value, which
+# ifenslave skips (`sysfs()` writes only a non-empty value), so the kernel default applies.
+_OPTION = re.compile(r"^(\s*)(bond[-_]arp[-_]validate)(?:(\s+)(\S.*?))?(\s*)$")
 _SOURCE_DIR_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
 
 
@@ -105,27 +110,30 @@ def _option_values(lines, stanza) -> List[str]:
     for line in lines[start + 1:end]:
         m = _OPTION.match(line.rstrip("\r\n"))
         if m and not line.strip().startswith("#"):
-            if not m.group(4):
-                raise PersistError("an empty bond-arp-validate option")
-            out.append(m.group(4).strip())
+            out.append((m.group(4) or "").strip())
     return out
+
+
+def _stanza_values(lines: List[str], bond: str) -> Tuple[bool, Optional[str]]:
+    stanzas = _bond_stanzas(lines, bond)
+    values: List[str] = []
+    for st in stanzas:
+        values.extend(_option_values(lines, st))
+    return bool(stanzas), (values[-1] if values else None)
+
+
+def value_in(content: str, bond: str, path: str = "") -> Optional[str]:
+    """The bond-arp-validate this file's stanzas for ``bond`` set (``''``: present, empty)."""
+    return _stanza_values(split_lines(content), bond)[1]
 
 
 def locate(root: str, bond: str) -> List[Location]:
     out = []
     for path in _files(root):
         content = read(path)
-        lines = split_lines(content)
-        stanzas = _bond_stanzas(lines, bond)
-        if not stanzas:
-            continue
-        values: List[str] = []
-        for st in stanzas:
-            try:
-                values.extend(_option_values(lines, st))
-            except PersistError as exc:
-                raise PersistError("%s: %s in the %s stanza" % (path, exc, bond)) from None
-        out.append(Location(NAME, path, values[-1] if values else None, content))
+        defines, value = _stanza_values(split_lines(content), bond)
+        if defines:
+            out.append(Location(NAME, path, value, content))
     return out
 
 
@@ -143,7 +151,7 @@ def render(content: str, bond: str, value: str, insert: bool, path: str = "") ->
             if m:
                 found = True
                 ending = line[len(line.rstrip("\r\n")):]
-                lines[i] = m.group(1) + m.group(2) + m.group(3) + value + m.group(5) + ending
+                lines[i] = m.group(1) + m.group(2) + (m.group(3) or " ") + value + m.group(5) + ending
     if found or not insert or not stanzas:
         return "".join(lines)
     # Insert into the stanza that carries the bond's options (bond-mode, bond-slaves...).
