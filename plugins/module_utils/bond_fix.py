@@ -5,10 +5,14 @@
 
 :func:`plan_bond` looks at one bond and computes everything that would change
 (the sysfs value, the new text of each configuration file) without touching
-anything, or raises :class:`FixError` with a sentence for the operator.  The
-module plans *every* requested bond first, so bad input for one bond means
-nothing is written for any.  :func:`apply_plan` then writes sysfs (one
-``os.write``) and the files (``write_atomic``: backup, owner and mode kept).
+anything, or raises :class:`FixError` with a sentence for the operator.
+:func:`plan_bonds` plans *every* requested bond first, so bad input for one
+bond means nothing is written for any, and a file that configures several of
+them is planned once with all their edits.  :func:`apply_plans` then writes
+each bond's sysfs value (one ``os.write``, read back), and only when the kernel
+took every value, each changed file once (``write_atomic``: backup, owner and
+mode kept).  Kernel first: it validates the value, so a value it refuses is
+never persisted where the next boot would apply it.
 
 Standard library only: this file runs on managed hosts.
 """
@@ -34,7 +38,14 @@ TOGGLE_OFF_FIX = "Linux 5.2 (commit a9b8a2b39ce6, May 2019)"
 
 
 class FixError(Exception):
-    """A bond that must not or cannot be changed; ``str()`` is for operators."""
+    """A bond that must not or cannot be changed; ``str()`` is for operators.
+
+    ``changed``: something was already written when the error happened.
+    """
+
+    def __init__(self, message: str, changed: bool = False):
+        super().__init__(message)
+        self.changed = changed
 
 
 @dataclasses.dataclass
@@ -60,15 +71,15 @@ class BondPlan:
     def changed(self) -> bool:
         return self.runtime_change or any(f.changed for f in self.files)
 
+    def runtime_diff(self) -> List[Dict[str, str]]:
+        if not self.runtime_change:
+            return []
+        return [{"before_header": self.sysfs_path, "after_header": self.sysfs_path,
+                 "before": "%s\n" % self.runtime_before, "after": "%s\n" % self.value}]
+
     def diffs(self) -> List[Dict[str, str]]:
         """Ansible diff dicts: the sysfs value, then one per file."""
-        out = []
-        if self.runtime_change:
-            out.append({"before_header": self.sysfs_path, "after_header": self.sysfs_path,
-                        "before": "%s\n" % self.runtime_before, "after": "%s\n" % self.value})
-        for f in self.files:
-            out.append({"before_header": f.path, "after_header": f.path, "before": f.before, "after": f.after})
-        return out
+        return self.runtime_diff() + [_file_diff(f) for f in self.files]
 
     def to_result(self) -> Dict[str, Any]:
         return {
@@ -87,6 +98,22 @@ class BondPlan:
         }
 
 
+def _file_diff(change: bond_persist.FileChange) -> Dict[str, str]:
+    return {"before_header": change.path, "after_header": change.path, "before": change.before, "after": change.after}
+
+
+def all_diffs(plans: List[BondPlan]) -> List[Dict[str, str]]:
+    """Diff mode for several bonds: each sysfs value, then each file once (with every bond's edit)."""
+    return [d for pl in plans for d in pl.runtime_diff()] + [_file_diff(f) for f in _distinct_files(plans)]
+
+
+def _distinct_files(plans: List[BondPlan]) -> List[bond_persist.FileChange]:
+    out: List[bond_persist.FileChange] = []
+    for pl in plans:
+        out.extend(f for f in pl.files if all(f is not o for o in out))
+    return out
+
+
 def select_bonds(sysfs: Sysfs, names: List[str]) -> Tuple[List[Bond], List[Dict[str, str]]]:
     """The bonds to work on and the ones skipped (with a reason).
 
@@ -101,7 +128,7 @@ def select_bonds(sysfs: Sysfs, names: List[str]) -> Tuple[List[Bond], List[Dict[
             except BondError as exc:
                 errors.append(str(exc))
         if errors:
-            raise FixError("; ".join(errors))
+            raise FixError("bonds: %s" % "; ".join(errors))
         return bonds, []
     try:
         found = discover(sysfs)
@@ -118,9 +145,19 @@ def select_bonds(sysfs: Sysfs, names: List[str]) -> Tuple[List[Bond], List[Dict[
     return bonds, skipped
 
 
+def plan_bonds(sysfs: Sysfs, root: str, bonds: List[Bond], value: str, **options) -> List[BondPlan]:
+    """:func:`plan_bond` for each bond, sharing the files several bonds change (one edit per file)."""
+    pending: Dict[str, bond_persist.FileChange] = {}
+    return [plan_bond(sysfs, root, b, value, pending=pending, **options) for b in bonds]
+
+
 def plan_bond(sysfs: Sysfs, root: str, bond: Bond, value: str, force: bool = False, runtime: bool = True,
-              persist: bool = True, backend: str = "auto") -> BondPlan:
-    """Everything that would change for ``bond``; FixError when it must not be changed."""
+              persist: bool = True, backend: str = "auto",
+              pending: Optional[Dict[str, bond_persist.FileChange]] = None) -> BondPlan:
+    """Everything that would change for ``bond``; FixError when it must not be changed.
+
+    ``pending``: the file changes of bonds planned before (see :func:`bond_persist.plan`).
+    """
     if value not in ARP_VALIDATE_VALUES:
         raise FixError("%r is not an arp_validate value (expected one of %s)"
                        % (value, ", ".join(ARP_VALIDATE_VALUES)))
@@ -144,32 +181,58 @@ def plan_bond(sysfs: Sysfs, root: str, bond: Bond, value: str, force: bool = Fal
             persisted = bond_persist.detect(root, bond.name, backend)
             plan.backend = persisted.backend
             plan.persisted_before = bond_persist.persisted_value(persisted)
-            plan.files = bond_persist.plan(persisted, bond.name, value)
+            plan.files = bond_persist.plan(persisted, bond.name, value, pending)
         except PersistError as exc:
             raise FixError("%s: %s" % (bond.name, exc)) from None
     return plan
 
 
-def apply_plan(sysfs: Sysfs, plan: BondPlan, backup: bool = True) -> None:
-    """Write the runtime value, then the files.  Raises FixError with what was done so far."""
-    if plan.runtime_change:
-        try:
-            write_arp_validate(sysfs, plan.bond.name, plan.value)
-        except BondError as exc:
-            raise FixError(str(exc)) from None
-        try:
-            now = read_bond(sysfs, plan.bond.name).arp_validate
-        except BondError as exc:
-            raise FixError("%s: wrote arp_validate=%s but cannot read it back: %s"
-                           % (plan.bond.name, plan.value, exc)) from None
-        if now != plan.value:
-            raise FixError("%s: wrote arp_validate=%s but the kernel now reports %s"
-                           % (plan.bond.name, plan.value, now))
+def _apply_runtime(sysfs: Sysfs, plan: BondPlan) -> None:
+    if not plan.runtime_change:
+        return
     try:
-        bond_persist.apply([f for f in plan.files if f.changed], backup=backup)
-    except PersistError as exc:
-        done = " (the running kernel already has arp_validate=%s)" % plan.value if plan.runtime_change else ""
-        raise FixError("%s: %s%s" % (plan.bond.name, exc, done)) from None
+        write_arp_validate(sysfs, plan.bond.name, plan.value)
+    except BondError as exc:
+        raise FixError(str(exc)) from None
+    try:
+        now = read_bond(sysfs, plan.bond.name).arp_validate
+    except BondError as exc:
+        raise FixError("%s: wrote arp_validate=%s but cannot read it back: %s"
+                       % (plan.bond.name, plan.value, exc)) from None
+    if now != plan.value:
+        raise FixError("%s: wrote arp_validate=%s but the kernel now reports %s" % (plan.bond.name, plan.value, now))
+
+
+def _already(kernel: List[str], files: List[str]) -> str:
+    done = (["the running kernel of %s" % ", ".join(kernel)] if kernel else []) + files
+    return "; already changed: %s" % ", ".join(done) if done else "; nothing was changed"
+
+
+def apply_plans(sysfs: Sysfs, plans: List[BondPlan], backup: bool = True) -> None:
+    """Each bond's runtime value, then each changed file once.  FixError says what was already done."""
+    kernel: List[str] = []
+    for plan in plans:
+        try:
+            _apply_runtime(sysfs, plan)
+        except FixError as exc:
+            raise FixError("%s%s%s" % (exc, _already(kernel, []), "; no file was written" if kernel else ""),
+                           changed=bool(kernel)) from None
+        if plan.runtime_change:
+            kernel.append(plan.bond.name)
+    written: List[str] = []
+    for change in _distinct_files(plans):
+        if not change.changed:
+            continue
+        try:
+            bond_persist.apply([change], backup=backup)
+        except PersistError as exc:
+            raise FixError("%s%s" % (exc, _already(kernel, written)), changed=bool(kernel or written)) from None
+        written.append(change.path)
+
+
+def apply_plan(sysfs: Sysfs, plan: BondPlan, backup: bool = True) -> None:
+    """:func:`apply_plans` for one bond."""
+    apply_plans(sysfs, [plan], backup=backup)
 
 
 def known_bonds(sysfs: Sysfs) -> List[str]:

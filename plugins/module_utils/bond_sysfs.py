@@ -92,6 +92,17 @@ class Bond:
         return dataclasses.asdict(self)
 
 
+def valid_ifname(name: object) -> bool:
+    """The kernel's dev_valid_name(): 1 to 15 bytes, not ``.``/``..``, no ``/``, ``:``, whitespace or NUL."""
+    if not isinstance(name, str) or name in (".", ".."):
+        return False
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:
+        return False
+    return 0 < size <= 15 and not re.search(r"[/:\x00 \t\n\v\f\r]", name)
+
+
 def bond_names(sysfs: Sysfs) -> List[str]:
     """Names of the bonds the kernel has (devices with a ``bonding/`` directory)."""
     return [d for d in sysfs.net_devices() if sysfs.exists(*(_NET + (d, "bonding", "mode")))]
@@ -99,8 +110,8 @@ def bond_names(sysfs: Sysfs) -> List[str]:
 
 def read_bond(sysfs: Sysfs, name: str) -> Bond:
     """The bond ``name`` as sysfs shows it; BondError when there is no such bond."""
-    if not re.match(r"^[^/\s]{1,15}$", name or "") or name in (".", ".."):
-        raise BondError("%r is not a valid interface name" % (name,))
+    if not valid_ifname(name):
+        raise BondError("%r is not a valid interface name (1 to 15 bytes, no '/', ':' or whitespace)" % (name,))
     base = _NET + (name, "bonding")
     if not sysfs.exists(*(base + ("mode",))):
         known = bond_names(sysfs)

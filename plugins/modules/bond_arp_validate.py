@@ -37,11 +37,36 @@ description:
     ARP monitoring there), a value the owning backend cannot store, or an
     unreadable or unparsable configuration file fails the task and changes
     nothing.
-  - Configuration files keep every other line and comment, their owner and
-    mode; they are replaced atomically and the old version is kept as a
-    timestamped C(.netmedic.bak) copy next to them (ifupdown files - in
-    C(/var/backups/netmedic), because C(source interfaces.d/*) would read a
-    copy next to the file as configuration).
+  - The running values are written first, bond by bond (the kernel refuses a
+    value it does not support, and such a value is then never persisted), then
+    each configuration file once, with the edits of every bond it configures
+    (two bonds in one netplan file, one interfaces file...).
+  - Configuration files keep every other byte (comments, CRLF or mixed line
+    endings, a last line without newline, a byte order mark), their owner and
+    mode; a symlinked file is edited at its target and the link kept. They are
+    replaced atomically and the old version is kept as a timestamped
+    C(.netmedic.bak) copy under C(/var/backups/netmedic), mirroring the
+    original path (C(/var/backups/netmedic/etc/netplan/50-bond.yaml.<stamp>.netmedic.bak)).
+  - Backups never stay next to the files, because each owning tool reads its
+    directory by rules a backup could match. NetworkManager loads every file
+    in C(/etc/NetworkManager/system-connections) except hidden ones and names
+    ending in C(~), C(.swp), C(.swpx), C(.pem), C(.der), C(.nmmeta) or a
+    mkstemp suffix, so a C(.bak) copy there is a second profile;
+    C(source interfaces.d/*) (ifupdown) reads every file there;
+    systemd-networkd reads only C(*.netdev), C(*.network), C(*.link) and
+    drop-ins C(*.d/*.conf); netplan reads only C(*.yaml); initscripts and
+    NetworkManager's ifcfg-rh read only C(ifcfg-*) names and skip C(~),
+    C(.bak), C(.old), C(.orig), C(.rpmnew), C(.rpmorig), C(.rpmsave),
+    C(.rej), C(.augnew), C(.augtmp). The module finds the configuration by
+    the same rules; backups an older version left in
+    C(/etc/NetworkManager/system-connections) are reported in a warning.
+  - ifcfg files are read as bash reads them (single, double and C($'...')
+    quoting, empty values such as C(HWADDR=), trailing comments); a value that
+    needs a shell to evaluate fails the task only on a line the module needs
+    (C(DEVICE), C(BONDING_OPTS)). netplan files are edited in block style; an
+    empty flow mapping C({}) on the way to the value (the bond or its
+    C(parameters) written as C({})) is opened into block style, other flow style is refused only where it may
+    hold the bond.
 author:
   - netmedic.network contributors (@netmedic)
 options:
@@ -104,8 +129,10 @@ options:
     default: true
   root:
     description:
-      - Filesystem root under which C(/sys) and C(/etc) are read and written.
-        Only tests and chroots need anything but C(/).
+      - Filesystem root under which C(/sys), C(/etc) and C(/var/backups) are
+        read and written. Only tests and chroots need anything but C(/). It
+        must be an existing directory given as an absolute path; an empty
+        value is refused (it does not mean C(/)).
     type: path
     default: /
 attributes:
@@ -178,7 +205,7 @@ bonds:
       files:
         - path: /etc/network/interfaces
           changed: true
-          backup: /etc/network/interfaces.20260101T120000.netmedic.bak
+          backup: /var/backups/netmedic/etc/network/interfaces.20260101T120000.netmedic.bak
           diff: "--- /etc/network/interfaces (before)\n+++ ..."
       changed: true
 left_alone:
@@ -200,29 +227,63 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils.bond_fix import (
-    FixError, apply_plan, plan_bond, select_bonds)
+    FixError, all_diffs, apply_plans, plan_bonds, select_bonds)
 from ansible_collections.netmedic.network.plugins.module_utils.bond_persist import BACKEND_NAMES
+from ansible_collections.netmedic.network.plugins.module_utils.bond_persist_common import PersistError
+from ansible_collections.netmedic.network.plugins.module_utils.bond_persist_nm import stray_backups
 from ansible_collections.netmedic.network.plugins.module_utils.bond_sysfs import ARP_VALIDATE_VALUES
 from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
 from ansible_collections.netmedic.network.plugins.module_utils.sysfs import Sysfs
 
 
 def _reload(plans, runner):
-    """Let NetworkManager / netplan read the files we changed; returns the commands run."""
-    done = []
+    """Let NetworkManager / netplan read the files we changed (each command once); returns the commands run."""
+    wanted = []
     for plan in plans:
         changed = [f.path for f in plan.files if f.changed]
         if not changed:
             continue
         if plan.backend == "networkmanager" and os.path.exists("/run/NetworkManager") and runner.available("nmcli"):
-            for path in changed:
-                argv = ["nmcli", "connection", "load", path]
-                runner(argv, check=True)
-                done.append(" ".join(argv))
-        elif plan.backend == "netplan" and runner.available("netplan") and ["netplan generate"] != done[-1:]:
-            runner(["netplan", "generate"], check=True)
-            done.append("netplan generate")
+            wanted.extend(["nmcli", "connection", "load", path] for path in changed)
+        elif plan.backend == "netplan" and runner.available("netplan"):
+            wanted.append(["netplan", "generate"])
+    done = []
+    for argv in wanted:
+        if " ".join(argv) not in done:
+            runner(argv, check=True)
+            done.append(" ".join(argv))
     return done
+
+
+def _live(root):
+    """Whether root is this host's / (only then are NetworkManager and netplan told to reload)."""
+    return os.path.realpath(root) == "/"
+
+
+def _root_error(root):
+    """Why ``root`` cannot be used, or None.  An empty root is refused: it must not quietly mean /."""
+    if not root or not root.strip():
+        return "root is empty; give / for this host, or the directory of a chroot"
+    if "\x00" in root:
+        return "root %r contains a NUL byte" % root
+    if not os.path.isabs(root):
+        return "root %s is not an absolute path" % root
+    if not os.path.exists(root):
+        return "root %s does not exist" % root
+    if not os.path.isdir(root):
+        return "root %s is not a directory" % root
+    return None
+
+
+def _warnings(module, plans, root):
+    if any(pl.backend == "networkmanager" for pl in plans):
+        try:
+            strays = stray_backups(root)
+        except PersistError:
+            strays = []
+        for path in strays:
+            module.warn("%s is a backup an older netmedic left where NetworkManager loads it as a profile (a second "
+                        "copy of the connection); move it out, e.g. to /var/backups/netmedic" % path)
 
 
 def main():
@@ -243,35 +304,34 @@ def main():
     p = module.params
     if not p["runtime"] and not p["persist"]:
         module.fail_json(msg="runtime and persist are both false: there is nothing to do")
+    problem = _root_error(p["root"])
+    if problem:
+        module.fail_json(msg=problem)
     sysfs = Sysfs(p["root"])
     try:
         bonds, skipped = select_bonds(sysfs, list(dict.fromkeys(p["bonds"])))
-        plans = [plan_bond(sysfs, p["root"], b, p["value"], force=p["force"], runtime=p["runtime"],
-                           persist=p["persist"], backend=p["backend"]) for b in bonds]
+        plans = plan_bonds(sysfs, p["root"], bonds, p["value"], force=p["force"], runtime=p["runtime"],
+                           persist=p["persist"], backend=p["backend"])
     except FixError as exc:
         module.fail_json(msg="%s. Nothing was changed." % str(exc).rstrip("."))
 
     changed = any(pl.changed for pl in plans)
     reloaded = []
     if changed and not module.check_mode:
-        done = []
-        for pl in plans:
-            try:
-                apply_plan(sysfs, pl, backup=p["backup"])
-            except FixError as exc:
-                module.fail_json(msg="%s%s" % (exc, "; already changed: %s" % ", ".join(done) if done else ""),
-                                 changed=bool(done), bonds=[x.to_result() for x in plans])
-            if pl.changed:
-                done.append(pl.bond.name)
-        if p["reload"] and os.path.realpath(p["root"]) == "/":
+        try:
+            apply_plans(sysfs, plans, backup=p["backup"])
+        except FixError as exc:
+            module.fail_json(msg=str(exc), changed=exc.changed, bonds=[x.to_result() for x in plans])
+        if p["reload"] and _live(p["root"]):
             try:
                 reloaded = _reload(plans, Runner(timeout=60))
             except CommandError as exc:
                 module.fail_json(msg="the files were written, but reloading them failed: %s" % exc,
                                  bonds=[x.to_result() for x in plans])
+    _warnings(module, plans, p["root"])
     result = dict(changed=changed, bonds=[pl.to_result() for pl in plans], left_alone=skipped, reloaded=reloaded)
     if module._diff:
-        result["diff"] = [d for pl in plans for d in pl.diffs()]
+        result["diff"] = all_diffs(plans)
     module.exit_json(**result)
 
 

@@ -108,5 +108,7 @@ def test_failure_while_writing_says_what_was_done(run_module, host, monkeypatch)
     monkeypatch.setattr(bond_fix, "write_arp_validate", refuse_bond1)
     res = run_module("bond_arp_validate", {"bonds": ["bond0", "bond1"], "root": str(host)})
     assert res.failed and res["changed"] is True
-    assert res["msg"] == "the kernel refused arp_validate=all on bond1: Invalid argument; already changed: bond0"
+    assert res["msg"] == ("the kernel refused arp_validate=all on bond1: Invalid argument; already changed: the "
+                          "running kernel of bond0; no file was written")
     assert sysval(host, "bond0") == "all" and sysval(host, "bond1") == "none 0"
+    assert "arp_validate" not in (host / KEYFILE).read_text(), "files only after every kernel value was taken"
