@@ -34,6 +34,8 @@ MODE_NAMES = ("balance-rr", "active-backup", "balance-xor", "broadcast", "802.3a
 ACTIVE_BACKUP = "active-backup"
 
 _NET = ("sys", "class", "net")
+# The kernel parses ASCII digits only; str.isdigit() also takes '²' (then int() raises) and '٣'.
+_NUMBER = re.compile(r"[0-9]+\Z")
 
 
 class BondError(Exception):
@@ -45,7 +47,7 @@ def normalize_validate(value: Optional[str]) -> Optional[str]:
     if value is None:
         return None
     word = str(value).strip().split()[0].lower() if str(value).strip() else ""
-    if word.isdigit() and int(word) < len(ARP_VALIDATE_VALUES):
+    if _NUMBER.match(word) and int(word) < len(ARP_VALIDATE_VALUES):
         return ARP_VALIDATE_VALUES[int(word)]
     if word in ARP_VALIDATE_VALUES:
         return word
@@ -57,7 +59,7 @@ def normalize_mode(value: Optional[str]) -> Optional[str]:
     if value is None or not str(value).strip():
         return None
     word = str(value).strip().split()[0].lower()
-    if word.isdigit() and int(word) < len(MODE_NAMES):
+    if _NUMBER.match(word) and int(word) < len(MODE_NAMES):
         return MODE_NAMES[int(word)]
     return word
 

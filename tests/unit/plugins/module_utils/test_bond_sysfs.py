@@ -56,6 +56,9 @@ def test_reads_every_attribute(sysfs):
     ("eno1", "eno1 exists but is not a bond"),
     ("../etc", "not a valid interface name"),
     ("a" * 16, "not a valid interface name"),
+    ("\u00e9" * 8, "not a valid interface name"),      # 8 characters, 16 bytes: IFNAMSIZ counts bytes
+    ("bond\x000", "not a valid interface name"),       # used to reach os.stat and raise ValueError
+    ("bond:0", "not a valid interface name"),
 ])
 def test_unknown_bond(sysfs, name, msg):
     with pytest.raises(BondError, match=msg):
@@ -73,6 +76,14 @@ def test_normalize_rejects_unknown_words():
         normalize_validate("sometimes")
     with pytest.raises(BondError):
         normalize_validate("9")
+
+
+@pytest.mark.parametrize("raw", ["\u00b2", "\u0663", "\u00b9 0"])
+def test_only_ascii_digits_are_numbers(raw):
+    """A config value '²' raised ValueError from int() (str.isdigit is true for it); the kernel reads ASCII digits."""
+    with pytest.raises(BondError):
+        normalize_validate(raw)
+    assert normalize_mode(raw) == raw.split()[0]
 
 
 def test_normalize_mode():

@@ -149,3 +149,21 @@ def test_fuzz_shell_quote_reads_back():
     tally = fuzz("shell_assign.quote round trip", case,
                  ((label, t.replace("\x00", "")) for label, t in _shell_cases(4000, seed=6)))
     assert tally.unexpected == []
+
+
+# ------------------------------------------------------------------ values read from files and sysfs
+
+def test_fuzz_value_normalisation():
+    """Values come from files we did not write: only BondError may come out ('²' once raised ValueError)."""
+    from ansible_collections.netmedic.network.plugins.module_utils.bond_sysfs import (
+        BondError, normalize_mode, normalize_validate, parse_proc_bonding)
+    alphabet = "0123456789 allnoeactivbkupfr_\t\n\u00b2\u00b3\u0663\u0661\uff13\u2028\x00-+:"
+
+    def case(text):
+        normalize_mode(text)
+        parse_proc_bonding("Bonding Mode: %s\nSlave Interface: %s\nLink Failure Count: %s\n" % (text, text, text))
+        normalize_validate(text)
+    rng = random.Random(9)
+    cases = (("case %d" % n, "".join(rng.choice(alphabet) for _x in range(rng.randrange(0, 8)))) for n in range(4000))
+    tally = fuzz("bond_sysfs values", case, cases, allowed=(BondError,))
+    assert tally.unexpected == []
