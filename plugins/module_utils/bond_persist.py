@@ -130,13 +130,9 @@ def persisted_value(persisted: Persisted) -> str:
                            % (", ".join(persisted.paths), value)) from None
 
 
-def _writable(root: str, change: FileChange) -> None:
-    """Refuse, before anything is written, a file outside root or in a directory we cannot write."""
-    real = os.path.realpath(change.path)
-    base = os.path.realpath(root or "/")
-    if os.path.commonpath([base, real]) != base:
-        raise PersistError("%s leads to %s, outside root %s; netmedic does not follow it" % (change.path, real, base))
-    directory = os.path.dirname(real)
+def _writable(change: FileChange) -> None:
+    """Refuse, before anything is written, a file in a directory we cannot write (a symlink: its target's)."""
+    directory = os.path.dirname(os.path.realpath(change.path))
     if not os.access(directory, os.W_OK):
         raise PersistError("%s: cannot write in %s (read-only file system or no permission)" % (change.path, directory))
 
@@ -177,7 +173,7 @@ def plan(persisted: Persisted, bond: str, value: str,
                                "(please report this file)" % (loc.path, back, value))
         if change is None:
             change = FileChange(loc.path, loc.content, after, backup_dir=backup_dir(persisted.root, loc.path))
-            _writable(persisted.root, change)
+            _writable(change)
             pending[key] = change
         else:
             change.after = after

@@ -132,7 +132,9 @@ options:
       - Filesystem root under which C(/sys), C(/etc) and C(/var/backups) are
         read and written. Only tests and chroots need anything but C(/). It
         must be an existing directory given as an absolute path; an empty
-        value is refused (it does not mean C(/)).
+        value is refused (it does not mean C(/)). Symlinks under it are
+        followed as the running kernel follows them (an absolute link points
+        outside a chroot).
     type: path
     default: /
 attributes:
