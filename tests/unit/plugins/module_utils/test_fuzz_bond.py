@@ -45,7 +45,7 @@ SPEC = {
     "ifcfg": (["ifcfg/etc/sysconfig/network-scripts/*", "wild/ifcfg/**/*"],
               "etc/sysconfig/network-scripts/ifcfg-bond0", r"\s*(export\s+)?BONDING_OPTS=.*"),
 }
-BONDS = ("bond0", "bond1", "bond3")
+BONDS = ("bond0", "bond1", "bond3", "bond-wan")
 
 
 def _fixtures(patterns):
