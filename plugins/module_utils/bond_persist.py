@@ -122,7 +122,7 @@ def persisted_value(persisted: Persisted) -> str:
     """The normalised value the configuration applies at the next boot (``none`` when unset or empty)."""
     value = persisted.value
     if value is None or not value.strip():
-        return "none"  # an empty option is skipped (ifenslave writes only non-empty values): the kernel default
+        return "none"  # nothing valid is applied (networkd: an empty value resets; ifupdown refuses it): the default
     try:
         return normalize_validate(value)
     except BondError:

@@ -9,7 +9,9 @@ of DIR whose names match ``^[a-zA-Z0-9_-]+$`` (interfaces(5)).  The option
 lives in the bond's ``iface`` stanza; ifenslave writes it to sysfs.  ifupdown
 also accepts the underscore spelling (``bond_arp_validate``); a stanza that uses
 underscores gets the new option spelled the same way.  An option without a
-value is present and empty (ifenslave skips it): it is replaced in place.
+value is present and empty: ifupdown 0.8 refuses the whole file for it
+("option with empty value"), so nothing is applied; it is replaced in place,
+which repairs the file.
 
 Which files count (load rules relied on): ``source`` takes shell globs, so
 ``source interfaces.d/*`` (Debian's default) reads every non-hidden file there,
@@ -37,8 +39,8 @@ VALUES = ("none", "active", "backup", "all", "filter", "filter_active", "filter_
 
 _STANZA = re.compile(r"^(iface|auto|allow-\S+|mapping|source|source-directory|source-dir|rename|no-auto-down|"
                      r"no-scripts|template)(\s|$)")
-# The value is optional: `bond-arp-validate` alone is an option with an empty value, which
-# ifenslave skips (`sysfs()` writes only a non-empty value), so the kernel default applies.
+# The value is optional here: `bond-arp-validate` alone is an option with an empty value, which
+# ifupdown 0.8 refuses ("option with empty value", the whole file unread); we replace it in place.
 _OPTION = re.compile(r"^(\s*)(bond[-_]arp[-_]validate)(?:(\s+)(\S.*?))?(\s*)$")
 _SOURCE_DIR_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
 

@@ -342,7 +342,7 @@ def test_ifupdown_option_without_value_is_replaced_in_place(tmp_path):
     text = "auto bond0\niface bond0 inet manual\n    bond-mode active-backup\n    bond-arp-validate\n    mtu 9000\n"
     _write(tmp_path, "etc/network/interfaces", text)
     persisted = bp.detect(str(tmp_path), "bond0")
-    assert persisted.value == "" and bp.persisted_value(persisted) == "none"   # ifenslave skips an empty value
+    assert persisted.value == "" and bp.persisted_value(persisted) == "none"   # ifupdown refuses the file: nothing applied
     (change,) = bp.plan(persisted, "bond0", "all")
     assert change.after == text.replace("    bond-arp-validate\n", "    bond-arp-validate all\n")
 
