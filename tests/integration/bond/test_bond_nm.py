@@ -5,6 +5,12 @@ The module runs in the lab host through Ansible (podman connection) with
 kernel has no bonding driver) and whose ``etc/NetworkManager`` is the host's
 real one; then the real NetworkManager reloads the profiles and
 ``nmcli -g bond.options connection show`` must list the value.
+
+Issue 11: a backup next to a profile is loaded by NetworkManager (it reads every
+file in system-connections but a few suffixes; ``.bak`` is not one of them), so
+backups go to /var/backups/netmedic; a CRLF keyfile stays CRLF and NetworkManager
+still reads it; ``nmcli --offline`` (NetworkManager's own keyfile reader, no
+daemon) parses what we wrote.
 """
 
 import os
@@ -35,12 +41,26 @@ def nm_options(host, profile):
     return dict(kv.split("=", 1) for kv in out.split(","))
 
 
+def connections(host):
+    """``{file name: profile name}`` of the profiles NetworkManager loaded from system-connections in /etc."""
+    out = host.exec(["nmcli", "-t", "-f", "NAME,FILENAME", "connection", "show"]).stdout
+    pairs = [line.split(":", 1) for line in out.splitlines()]
+    return {os.path.basename(f): n for n, f in pairs if f.startswith("/etc/NetworkManager/system-connections/")}
+
+
+STRAY = "bond0.nmconnection.20250101T000000.netmedic.bak"
+
+
 def test_networkmanager_reads_our_keyfiles(lab):
     image = ensure_derived_image("nmbond-nm", ["network-manager"])
     host = lab.host("nm", image=image)
-    for name in sorted(os.listdir(KEYFILES)):
+    names = sorted(os.listdir(KEYFILES))
+    for name in names:
         with open(os.path.join(KEYFILES, name)) as fh:
-            host.put_file(fh.read(), "/etc/NetworkManager/system-connections/" + name, mode=0o600)
+            text = fh.read()
+        if name == "storage.nmconnection":
+            text = text.replace("\n", "\r\n")
+        host.put_file(text, "/etc/NetworkManager/system-connections/" + name, mode=0o600)
     host.sh(SYSFS)
     for _attempt in range(60):   # NetworkManager starts with the container's systemd
         if host.exec(["nmcli", "-t", "-f", "RUNNING", "general"], check=False).stdout.strip() == "running":
@@ -48,16 +68,37 @@ def test_networkmanager_reads_our_keyfiles(lab):
         time.sleep(0.5)
     host.exec(["nmcli", "connection", "reload"])
     assert "arp_validate" not in nm_options(host, "bond0")
-    assert nm_options(host, "storage")["arp_validate"] == "none"
+    assert nm_options(host, "storage")["arp_validate"] == "none", "NetworkManager reads the CRLF keyfile"
+    assert sorted(connections(host)) == names
+
+    # What an older netmedic did: a backup next to the profile (another id, as after a rename).
+    stray = host.read_file("/etc/NetworkManager/system-connections/bond0.nmconnection").replace(
+        "id=bond0", "id=bond0-old").replace("uuid=3f3b0c3a-7e2a-4a59-9bd2-1c1a7e0c0b10",
+                                            "uuid=3f3b0c3a-7e2a-4a59-9bd2-1c1a7e0c0b11")
+    host.put_file(stray, "/etc/NetworkManager/system-connections/" + STRAY, mode=0o600)
+    host.exec(["nmcli", "connection", "reload"])
+    assert connections(host).get(STRAY) == "bond0-old", "NetworkManager loads a .bak file as a profile"
 
     res = host.ansible("netmedic.network.bond_arp_validate", {"bonds": ["bond0"], "root": ROOT})
     assert not res.get("failed") and res["changed"], res
+    assert STRAY in str(res.get("warnings")), "the stray backup is reported"
+    assert res["bonds"][0]["files"][0]["backup"].startswith(
+        ROOT + "/var/backups/netmedic/etc/NetworkManager/system-connections/bond0.nmconnection.")
+    host.exec(["rm", "/etc/NetworkManager/system-connections/" + STRAY])
     res = host.ansible("netmedic.network.bond_arp_validate",
                        {"bonds": ["bond1"], "value": "filter_backup", "root": ROOT})
     assert not res.get("failed") and res["changed"], res
     assert res["bonds"][0]["backend"] == "networkmanager"
 
     host.exec(["nmcli", "connection", "reload"])
+    assert sorted(connections(host)) == names, "no backup where NetworkManager reads"
+    counts = host.exec(["python3", "-c", "import sys; d = open(sys.argv[1], 'rb').read(); "
+                        "print(d.count(b'\\r\\n'), d.count(b'\\n'))",
+                        "/etc/NetworkManager/system-connections/storage.nmconnection"]).stdout.split()
+    assert counts[0] == counts[1] != "0", "storage.nmconnection is still CRLF only: %s" % counts
+    offline = host.exec(["nmcli", "--offline", "connection", "modify", "connection.id", "bond0"],
+                        input=host.read_file("/etc/NetworkManager/system-connections/bond0.nmconnection")).stdout
+    assert "arp_validate=all" in offline.split("[bond]")[1].split("[")[0], offline
     bond0 = nm_options(host, "bond0")
     assert bond0["arp_validate"] == "all"
     assert bond0["arp_ip_target"].replace(",", " ").split() == ["192.0.2.1", "192.0.2.2"], "other options kept"

@@ -32,6 +32,7 @@ def test_fix_writes_kernel_and_file_then_is_idempotent(step):
     assert s["result"]["changed"] is True and s["sysfs_after"] == "all 3"
     assert "    bond-arp-validate all\n    # validation: see incident 004\n" in s["file"], "comment kept in place"
     assert s["mode_kept"] and len(s["backups"]) == 1
+    assert s["backups"][0].startswith("etc/network/interfaces."), "backups mirror the original path"
     assert step("second_run")["result"]["changed"] is False
 
 

@@ -195,7 +195,8 @@ def fix():
     return {"result": res, "sysfs_after": sysval("nmbond-ab", "arp_validate"),
             "file": open(ROOT + "/etc/network/interfaces").read(),
             "mode_kept": (st.st_mode, st.st_uid) == (st2.st_mode, st2.st_uid),
-            "backups": sorted(os.listdir(ROOT + "/var/backups/netmedic"))}
+            "backups": sorted(os.path.relpath(os.path.join(d, n), ROOT + "/var/backups/netmedic")
+                              for d, _dirs, names in os.walk(ROOT + "/var/backups/netmedic") for n in names)}
 
 
 @step("second_run")
