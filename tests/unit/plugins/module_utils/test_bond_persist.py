@@ -368,8 +368,8 @@ def test_netplan_flow_style_elsewhere_is_ignored(tmp_path):
     _write(tmp_path, "etc/netplan/00-version.yaml", "network: {version: 2, renderer: networkd}\n")
     _write(tmp_path, "etc/netplan/10-eth.yaml", "network:\n  ethernets: {eno1: {dhcp4: false}, eno2: {}}\n")
     _write(tmp_path, "etc/netplan/20-bond1.yaml", "network: {bonds: {bond1: {interfaces: [eno3]}}}\n")
-    _write(tmp_path, "etc/netplan/50-bond.yaml", "network:\n  bonds:\n    bond0:\n      interfaces: [eno1, eno2]\n"
-                                               "      parameters: {mode: active-backup}\n")
+    _write(tmp_path, "etc/netplan/50-bond.yaml",
+           "network:\n  bonds:\n    bond0:\n      interfaces: [eno1, eno2]\n      parameters: {mode: active-backup}\n")
     with pytest.raises(PersistError, match="50-bond.yaml: network.bonds.bond0.parameters is written in YAML flow"):
         bp.detect(str(tmp_path), "bond0")
     os.unlink(str(tmp_path / "etc/netplan/50-bond.yaml"))

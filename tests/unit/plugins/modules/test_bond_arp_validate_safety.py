@@ -19,7 +19,7 @@ SYSFS = yaml.safe_load(open(os.path.join(FIX, "sysfs.yml")))
 READ_BY = {
     "ifupdown": ["etc/network"],
     "networkmanager": ["etc/NetworkManager/system-connections", "run/NetworkManager/system-connections",
-                      "usr/lib/NetworkManager/system-connections"],
+                       "usr/lib/NetworkManager/system-connections"],
     "networkd": ["etc/systemd/network", "run/systemd/network", "usr/lib/systemd/network",
                  "usr/local/lib/systemd/network"],
     "netplan": ["etc/netplan", "run/netplan", "lib/netplan"],
