@@ -328,7 +328,7 @@ def main():
             try:
                 reloaded = _reload(plans, Runner(timeout=60))
             except CommandError as exc:
-                module.fail_json(msg="the files were written, but reloading them failed: %s" % exc,
+                module.fail_json(msg="the files were written, but reloading them failed: %s" % exc, changed=True,
                                  bonds=[x.to_result() for x in plans])
     _warnings(module, plans, p["root"])
     result = dict(changed=changed, bonds=[pl.to_result() for pl in plans], left_alone=skipped, reloaded=reloaded)

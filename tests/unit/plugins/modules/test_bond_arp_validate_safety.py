@@ -317,3 +317,15 @@ def test_check_mode_writes_and_executes_nothing(run_module, tmp_path, backend, e
         res = run_module("bond_arp_validate", {"bonds": ["bond0", "bond1"], "root": str(root)})
         assert [[os.path.basename(c[0])] + c[1:] for c in exec_log.commands] == [["netplan", "generate"]]
         assert res["reloaded"] == ["netplan generate"]
+
+
+def test_failed_reload_still_says_changed(run_module, tmp_path, monkeypatch):
+    root = make_host(tmp_path, "netplan")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "netplan").write_text("#!/bin/sh\necho 'broken' >&2\nexit 1\n")
+    os.chmod(str(bindir / "netplan"), 0o755)
+    monkeypatch.setenv("PATH", "%s:%s" % (bindir, os.environ["PATH"]))
+    monkeypatch.setattr(module, "_live", lambda r: True)
+    res = run_module("bond_arp_validate", {"bonds": ["bond0"], "root": str(root)})
+    assert res.failed and res["changed"] is True and "reloading them failed" in res["msg"]
