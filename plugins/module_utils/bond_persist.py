@@ -153,11 +153,14 @@ def plan(persisted: Persisted, bond: str, value: str,
     pending = {} if pending is None else pending
     locs = persisted.locations
     with_value = [loc for loc in locs if loc.value is not None]
-    if with_value:
+    primaries = [loc for loc in locs if loc.primary] or locs
+    pick = primaries[-1] if getattr(mod, "INSERT_INTO_LAST", False) else primaries[0]
+    if getattr(mod, "VALUE_IN_DEFINITION", False):
+        # changed wherever it is set, and present in the definition itself (ifupdown: a port's copy may not apply)
+        targets = [(loc, loc is pick) for loc in locs if loc is pick or loc.value is not None]
+    elif with_value:
         targets = [(loc, False) for loc in with_value]
     else:
-        primaries = [loc for loc in locs if loc.primary] or locs
-        pick = primaries[-1] if getattr(mod, "INSERT_INTO_LAST", False) else primaries[0]
         targets = [(pick, True)]
     changes: List[FileChange] = []
     for loc, insert in targets:

@@ -11,7 +11,10 @@ also accepts the underscore spelling (``bond_arp_validate``); a stanza that uses
 underscores gets the new option spelled the same way.  An option without a
 value is present and empty: ifupdown 0.8 refuses the whole file for it
 ("option with empty value"), so nothing is applied; it is replaced in place,
-which repairs the file.
+which repairs the file.  ifenslave also applies the bond-* options of a port's
+stanza (``bond-master <bond>``) when the port comes up before its master
+(README.Debian): a value set there is changed too, and the bond's own stanza
+gets the value as well.
 
 Which files count (load rules relied on): ``source`` takes shell globs, so
 ``source interfaces.d/*`` (Debian's default) reads every non-hidden file there,
@@ -33,6 +36,8 @@ from ansible_collections.netmedic.network.plugins.module_utils.bond_persist_comm
     Location, PersistError, eol, read, split_lines, under)
 
 NAME = "ifupdown"
+# The bond's own stanza must carry the value even when a port's stanza sets it too (see _port_stanzas).
+VALUE_IN_DEFINITION = True
 DESCRIPTION = "ifupdown (/etc/network/interfaces and the files it sources)"
 MAIN = "/etc/network/interfaces"
 VALUES = ("none", "active", "backup", "all", "filter", "filter_active", "filter_backup")
@@ -63,6 +68,24 @@ def _stanzas(lines: List[str]) -> List[Tuple[List[str], int, int]]:
 
 def _bond_stanzas(lines, bond):
     return [(w, s, e) for (w, s, e) in _stanzas(lines) if w[0] == "iface" and len(w) > 1 and w[1] == bond]
+
+
+_MASTER = re.compile(r"^\s*bond[-_]master\s+(\S+)\s*$")
+
+
+def _port_stanzas(lines, bond):
+    """Stanzas of the bond's ports (``bond-master <bond>``): ifenslave applies their bond-* options
+    when a port comes up before its master (README.Debian, examples/two_hotplug_ethernet)."""
+    out = []
+    for w, s, e in _stanzas(lines):
+        if w[0] != "iface" or len(w) < 2 or w[1] == bond:
+            continue
+        for line in lines[s + 1:e]:
+            m = _MASTER.match(line.rstrip("\r\n"))
+            if m and m.group(1) == bond and not line.strip().startswith("#"):
+                out.append((w, s, e))
+                break
+    return out
 
 
 def _files(root: str) -> List[str]:
@@ -117,25 +140,27 @@ def _option_values(lines, stanza) -> List[str]:
 
 
 def _stanza_values(lines: List[str], bond: str) -> Tuple[bool, Optional[str]]:
-    stanzas = _bond_stanzas(lines, bond)
+    """Whether the file has the bond's own stanza, and the last bond-arp-validate of it or its ports."""
+    own = _bond_stanzas(lines, bond)
     values: List[str] = []
-    for st in stanzas:
+    for st in sorted(own + _port_stanzas(lines, bond), key=lambda st: st[1]):
         values.extend(_option_values(lines, st))
-    return bool(stanzas), (values[-1] if values else None)
+    return bool(own), (values[-1] if values else None)
 
 
 def value_in(content: str, bond: str, path: str = "") -> Optional[str]:
-    """The bond-arp-validate this file's stanzas for ``bond`` set (``''``: present, empty)."""
+    """The bond-arp-validate this file's stanzas for ``bond`` (and its ports) set (``''``: present, empty)."""
     return _stanza_values(split_lines(content), bond)[1]
 
 
 def locate(root: str, bond: str) -> List[Location]:
+    """Files with the bond's stanza, and files where only its ports set bond-arp-validate (primary=False)."""
     out = []
     for path in _files(root):
         content = read(path)
         defines, value = _stanza_values(split_lines(content), bond)
-        if defines:
-            out.append(Location(NAME, path, value, content))
+        if defines or value is not None:
+            out.append(Location(NAME, path, value, content, primary=defines))
     return out
 
 
@@ -143,15 +168,16 @@ def render(content: str, bond: str, value: str, insert: bool, path: str = "") ->
     lines = split_lines(content)
     nl = eol(lines)
     stanzas = _bond_stanzas(lines, bond)
-    found = False
-    for _w, start, end in stanzas:
+    found = False   # in the bond's own stanzas: the ports' copies do not count, the master may come up first
+    for st in stanzas + _port_stanzas(lines, bond):
+        _w, start, end = st
         for i in range(start + 1, end):
             line = lines[i]
             if line.strip().startswith("#"):
                 continue
             m = _OPTION.match(line.rstrip("\r\n"))
             if m:
-                found = True
+                found = found or st in stanzas
                 ending = line[len(line.rstrip("\r\n")):]
                 lines[i] = m.group(1) + m.group(2) + (m.group(3) or " ") + value + m.group(5) + ending
     if found or not insert or not stanzas:

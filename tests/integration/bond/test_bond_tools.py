@@ -257,3 +257,14 @@ def test_bash_agrees_with_our_shell_reader(tmp_path):
     assert len(theirs) == len(words)
     for n, value in enumerate(theirs):
         assert ours["V%d" % n] == value, (words[n], ours["V%d" % n], value)
+
+
+def test_ifquery_port_stanzas_of_the_hotplug_example(tmp_path):
+    """A port's bond-* options apply when it comes up before the bond (ifenslave): both carry the value."""
+    root = str(tmp_path)
+    with open(os.path.join(WILD, "ifupdown", "ifenslave-two_hotplug_ethernet")) as fh:
+        text = fh.read().replace("\tbond-master bond0\n", "\tbond-master bond0\n\tbond-arp-validate none\n")
+    main = write(root, "etc/network/interfaces", text)
+    persist_together(root, ["bond0"], "backup")
+    for iface in ("bond0", "eth0", "eth1"):
+        assert _options(run(["ifquery", "-i", main, iface]))["bond-arp-validate"] == "backup", iface

@@ -384,3 +384,24 @@ def test_netplan_reads_only_yaml_suffix(tmp_path):
     _write(tmp_path, "etc/netplan/50.yml", "network:\n  bonds:\n    bond0:\n      interfaces: [a]\n")
     with pytest.raises(NotConfigured):
         bp.detect(str(tmp_path), "bond0")
+
+
+HOTPLUG = os.path.join(FIX, "wild", "ifupdown", "ifenslave-two_hotplug_ethernet")
+
+
+def test_ifupdown_ports_stanzas_setting_the_option_are_changed_too(tmp_path):
+    """ifenslave applies a port stanza's bond-* options when the port comes up first (README.Debian):
+    a `bond-arp-validate none` there would be the value at boot, whatever the bond's stanza says."""
+    with open(HOTPLUG) as fh:
+        text = fh.read().replace("\tbond-master bond0\n", "\tbond-master bond0\n\tbond-arp-validate none\n")
+    _write(tmp_path, "etc/network/interfaces", "source interfaces.d/*\n" + text.split("allow-hotplug eth1")[0])
+    _write(tmp_path, "etc/network/interfaces.d/eth1", "allow-hotplug eth1" + text.split("allow-hotplug eth1")[1])
+    persisted = bp.detect(str(tmp_path), "bond0")
+    assert [(os.path.basename(loc.path), loc.primary, loc.value) for loc in persisted.locations] == [
+        ("interfaces", True, "none"), ("eth1", False, "none")]
+    changes = bp.apply(bp.plan(persisted, "bond0", "all"))
+    main, port = (c.after for c in changes)
+    assert "\tbond-slaves none\n\tbond-mode 1\n\tbond-miimon 100\n\tbond-arp-validate all\n" in main, "the master too"
+    assert main.count("bond-arp-validate all") == 2 and "bond-arp-validate none" not in main + port
+    assert "\tbond-master bond0\n\tbond-arp-validate all\n" in port
+    assert bp.plan(bp.detect(str(tmp_path), "bond0"), "bond0", "all") == []
