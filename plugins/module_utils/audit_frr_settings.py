@@ -53,6 +53,7 @@ import os
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.netmedic.network.plugins.module_utils import frr_daemons as fd
+from ansible_collections.netmedic.network.plugins.module_utils import frr_options
 from ansible_collections.netmedic.network.plugins.module_utils import frr_plan, frr_reconcile
 from ansible_collections.netmedic.network.plugins.module_utils.frr_config import FrrConfigError
 from ansible_collections.netmedic.network.plugins.module_utils.audits import Audit, AuditContext
@@ -128,26 +129,17 @@ def estimate_load_seconds(lines: int, lines_per_second: float) -> float:
     return lines / float(lines_per_second)
 
 
-def _parse_int(value: Optional[str]) -> Optional[int]:
-    """The number a daemon reads from an option value (digits only, as watchfrr's sscanf and zebra's atoi
-    accept them), or None."""
-    if value is None:
-        return None
-    value = value.strip()
-    return int(value) if value.isascii() and value.isdigit() else None
-
-
 def _file_option(assignments, daemon: str, opt) -> Optional[int]:
     """``opt`` of ``<daemon>_options`` in the daemons file; None when absent or not readable without a shell."""
     try:
-        return _parse_int(fd.option_value(fd.checked_options(assignments, daemon), opt))
+        return frr_options.number(fd.option_value(fd.checked_options(assignments, daemon), opt))
     except fd.DaemonsFileError:
         return None
 
 
 def _running_option(proc, opt) -> Optional[int]:
     """``opt`` as the running daemon got it (its argv from /proc), or None."""
-    return _parse_int(fd.argv_option_value(proc.argv[1:], opt))
+    return frr_options.number(frr_options.argv_option_value(proc.argv[1:], opt))
 
 
 def run(ctx: AuditContext) -> List[Finding]:

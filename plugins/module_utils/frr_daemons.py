@@ -29,8 +29,7 @@ from typing import Dict, List, Optional, Tuple
 
 # The option strings are argv: read and edited in frr_options (re-exported here for the callers).
 from ansible_collections.netmedic.network.plugins.module_utils.frr_options import (  # noqa: F401
-    WATCHFRR_TIMEOUT_OPT, ZEBRA_BUFSIZE_OPT, DaemonsFileError, OptionsError, argv_option_value, option_value,
-    set_option, words)
+    WATCHFRR_TIMEOUT_OPT, ZEBRA_BUFSIZE_OPT, DaemonsFileError, OptionsError, option_value, set_option, words)
 
 ETC_DIR = "/etc/frr"
 RUN_DIR = "/var/run/frr"
@@ -390,6 +389,11 @@ def _plain_assignment(line: str) -> bool:
     return not tail.strip(" \t") or _comment(tail)
 
 
+def _state(assignments: Dict[str, Assignment], name: str) -> Optional[Tuple[str, bool]]:
+    a = assignments.get(name)
+    return None if a is None else (a.value, a.dynamic)
+
+
 def verify_edit(before: str, after: str, expected: Dict[str, str]) -> None:
     """Our own parser's check of an edited copy: the variables of ``expected`` have exactly those plain values,
     and every other assignment is as it was.  DaemonsFileError otherwise (nothing is written then)."""
@@ -399,8 +403,7 @@ def verify_edit(before: str, after: str, expected: Dict[str, str]) -> None:
         if got is None or got.dynamic or got.value != value:
             raise DaemonsFileError("the edited daemons file gives %s=%r, expected %r"
                                    % (var, None if got is None else got.value, value))
-    others = lambda a: {k: (v.value, v.dynamic) for k, v in a.items() if k not in expected}  # noqa: E731
-    if others(old) != others(new):
+    if any(_state(old, name) != _state(new, name) for name in set(old) | set(new) if name not in expected):
         raise DaemonsFileError("the edit changed other variables of the daemons file")
 
 
@@ -421,31 +424,46 @@ def bash_syntax_check(runner, text: str, timeout: float = 10.0) -> None:
         raise DaemonsFileError("bash -n (syntax check, nothing executed) rejects it: %s" % said)
 
 
-def read_daemons_file(path: str) -> str:
-    """The daemons file's text, every byte kept (CRLF included); DaemonsFileError saying why not.
+class UnreadableFile(ValueError):
+    """A configuration file cannot be read as text; ``str()`` says why, for operators."""
 
-    A symlink is followed (it is edited at its target).  Only UTF-8 text is
-    accepted: FRR's file is ASCII, and a file in another encoding could not
-    be written back byte for byte.
+
+def read_frr_file(path: str) -> str:
+    """The text of one of FRR's files (daemons, frr.conf), every byte kept (CRLF included).
+
+    A symlink is followed (and an edit goes to its target).  Only UTF-8 is
+    accepted: FRR's files are ASCII, and a file in another encoding could not
+    be written back byte for byte.  Raises :class:`UnreadableFile`: no such
+    file (or a dangling symlink), a directory, not a regular file, not UTF-8
+    (with the offset of the first bad byte), or the reason the OS gives; the
+    message starts with the path.
     """
     try:
         st = os.stat(path)
         if stat.S_ISDIR(st.st_mode):
-            raise DaemonsFileError("%s is a directory, not a daemons file" % path)
+            raise UnreadableFile("%s is a directory, not a file" % path)
         if not stat.S_ISREG(st.st_mode):
-            raise DaemonsFileError("%s is not a regular file" % path)
+            raise UnreadableFile("%s is not a regular file" % path)
         with open(path, "rb") as fh:
             data = fh.read()
     except FileNotFoundError:
-        raise DaemonsFileError("%s does not exist%s" % (path, " (a dangling symlink)" if os.path.islink(path)
-                                                         else "")) from None
+        dangling = " (a dangling symlink)" if os.path.islink(path) else ""
+        raise UnreadableFile("%s does not exist%s" % (path, dangling)) from None
     except OSError as exc:
-        raise DaemonsFileError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+        raise UnreadableFile("%s cannot be read: %s" % (path, exc.strerror or exc)) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DaemonsFileError("%s is not UTF-8 text (byte 0x%02x at offset %d): we would not write it back "
-                               "byte for byte" % (path, data[exc.start], exc.start)) from None
+        raise UnreadableFile("%s is not UTF-8 text (byte 0x%02x at offset %d)"
+                             % (path, data[exc.start], exc.start)) from None
+
+
+def read_daemons_file(path: str) -> str:
+    """:func:`read_frr_file`, with DaemonsFileError."""
+    try:
+        return read_frr_file(path)
+    except UnreadableFile as exc:
+        raise DaemonsFileError(str(exc)) from None
 
 
 def pathspaces_option(pathspaces, pathspace=None) -> List[Optional[str]]:

@@ -236,6 +236,15 @@ def option_value(options: str, opt: Tuple[str, str]) -> Optional[str]:
     return argv_option_value([w.value for w in words(options or "")], opt)
 
 
+def number(value: Optional[str]) -> Optional[int]:
+    """The whole number a daemon reads from an option's value (ASCII digits, blanks around them allowed:
+    watchfrr's sscanf and zebra's atoi skip them), or None."""
+    if value is None:
+        return None
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
 def _is_value(word: Optional[str]) -> bool:
     """A word that can be the option's value: not another option such as ``-d`` (an operator who wrote
     ``-T -d`` forgot the value; getopt would give ``-d`` to ``-T`` and watchfrr would refuse to start)."""

@@ -33,7 +33,6 @@ import dataclasses
 import gc
 import os
 import re
-import stat
 import tempfile
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -189,24 +188,11 @@ def load_intended(target: Target, src: Optional[str] = None, content: Optional[s
     if content is not None:
         return Intended(content, None, "intended config")
     path = src or target.default_config
-    what = ("src: the intended config %s" if src else "the intended config %s") % path
     try:
-        st = os.stat(path)
-        if stat.S_ISDIR(st.st_mode):
-            raise refusal("%s is a directory, not a configuration file" % what)
-        if not stat.S_ISREG(st.st_mode):
-            raise refusal("%s is not a regular file" % what)
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        raise refusal("%s does not exist%s" % (what, " (a dangling symlink)" if os.path.islink(path) else
-                                               "" if src else "; give src or content"))
-    except OSError as exc:
-        raise refusal("cannot read %s: %s" % (what, exc.strerror or exc))
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise refusal("%s is not UTF-8 text (byte 0x%02x at offset %d)" % (what, data[exc.start], exc.start))
+        text = frr_daemons.read_frr_file(path)
+    except frr_daemons.UnreadableFile as exc:
+        hint = "" if src or os.path.lexists(path) else "; give src or content"
+        raise refusal("%sthe intended config %s%s" % ("src: " if src else "", exc, hint))
     return Intended(text, path, path)
 
 

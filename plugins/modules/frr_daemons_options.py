@@ -178,10 +178,7 @@ SETTINGS = (("watchfrr_restart_timeout", "watchfrr", fo.WATCHFRR_TIMEOUT_OPT, fd
 
 def _int_value(value, default):
     """The number a daemon reads from an option value; the default when absent, None when unreadable."""
-    if value is None:
-        return default
-    value = value.strip()
-    return int(value) if value.isdigit() else None
+    return default if value is None else fo.number(value)
 
 
 def _running(root, pathspace):

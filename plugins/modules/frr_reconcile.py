@@ -210,7 +210,7 @@ ansible_facts:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils import frr_reconcile as fr
 from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS, check_module_ranges
-from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
+from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, CommandNotFound, Runner
 
 # Every numeric option, checked first thing: a NaN timeout used to crash deep in the runner (issue 11).
 RANGES = {"command_timeout": SECONDS, "apply_timeout": SECONDS}
@@ -267,6 +267,8 @@ def main():
         if not data["changed"] and fr.NOTHING_APPLIED not in msg:
             msg += "; " + fr.NOTHING_APPLIED
         module.fail_json(msg=msg, ansible_facts=_facts(data), **{k: v for k, v in data.items() if k != "daemons"})
+    except CommandNotFound as exc:
+        module.fail_json(msg="vtysh %r cannot run: %s; %s" % (p["vtysh"], exc, fr.NOTHING_APPLIED), changed=False)
     except CommandError as exc:
         # (after the plan went to vtysh, reconcile() raises ReconcileError with changed=True instead)
         module.fail_json(msg="FRR did not answer: %s; %s" % (exc, fr.NOTHING_APPLIED), changed=False)

@@ -112,7 +112,7 @@ def test_a_flag_without_value_is_fixed_once_and_stays_fixed():
     again, changes = fd.plan_options(text, 400)
     assert again == 'watchfrr_options="-T 400"\n' and changes["watchfrr_options"]["before"] == "-T 300"
     assert fd.plan_options(again, 400) == (again, {})
-    text, _ = fd.plan_options('zebra_options="-A 127.0.0.1 -s"\n', zebra_netlink_buffer=90000000)
+    text = fd.plan_options('zebra_options="-A 127.0.0.1 -s"\n', zebra_netlink_buffer=90000000)[0]
     assert text == 'zebra_options="-A 127.0.0.1 -s 90000000"\n'
 
 
@@ -139,19 +139,19 @@ def test_shell_code_that_may_set_the_variable_is_refused(text, line):
     with pytest.raises(fd.DaemonsFileError, match="line %d" % line):
         fd.plan_options(text, 300)
     # other shell code is kept as it is (bash -n checks the whole file before a write)
-    ok, _ = fd.plan_options("if true; then :; fi\n" + 'watchfrr_options="-T 20"\n', 300)
+    ok = fd.plan_options("if true; then :; fi\n" + 'watchfrr_options="-T 20"\n', 300)[0]
     assert ok == "if true; then :; fi\n" + 'watchfrr_options="-T 300"\n'
 
 
 def test_crlf_and_odd_line_breaks_are_kept_byte_for_byte():
     text = 'bgpd=yes\r\n#watchfrr_options=""\r\nzebra_options="-s 1"\t # tuned\r\nlast=1'
-    new, _ = fd.plan_options(text, 300, 90000000)
+    new = fd.plan_options(text, 300, 90000000)[0]
     assert new == ('bgpd=yes\r\n#watchfrr_options=""\r\nwatchfrr_options="-T 300"\r\n'
                    'zebra_options="-s 90000000"\t # tuned\r\nlast=1')
     # a form feed or U+2028 is not a line break for bash: line numbers are bash's
     assert fd.parse_assignments("a=1\x0cb=2\nc=3\u2028\n")["c"].line == 1
     assert fd.split_lines("a\r\nb\x0cc\n\nd") == ["a\r\n", "b\x0cc\n", "\n", "d"]
-    appended, _ = fd.plan_options("bgpd=yes\r\nospfd=no", 300)
+    appended = fd.plan_options("bgpd=yes\r\nospfd=no", 300)[0]
     assert appended == 'bgpd=yes\r\nospfd=no\r\nwatchfrr_options="-T 300"\r\n'
 
 

@@ -70,7 +70,7 @@ def frr(tmp_path, monkeypatch):
         pass
     f = Frr()
     f.root, f.etc, f.state, f.vtysh, f.tmp = root, etc, state, str(vtysh), tmp_path
-    f.running = lambda: (state / "running.conf").read_text()
+    f.running = (state / "running.conf").read_text
     return f
 
 
@@ -113,6 +113,8 @@ BAD_INPUT = [
     ({"src": "T/dir"}, "src", "is a directory"),
     ({"src": "T/latin1.conf"}, "src", "not UTF-8 text (byte 0xe9"),
     ({"src": "/dev/null"}, "src", "not a regular file"),
+    ({"src": "T/frr.conf; reboot"}, "src", "does not exist"),
+    ({"vtysh": "no-such-vtysh; reboot", "content": INTENDED}, "vtysh", "command not found"),
     ({"backup_dir": ""}, "backup_dir", "empty string"),
     ({"backup_dir": "T/none", "content": INTENDED}, "backup_dir", "does not exist"),
     ({"backup_dir": "T/dangling", "content": INTENDED}, "backup_dir", "dangling symlink"),
@@ -158,6 +160,16 @@ def test_check_mode_reads_only_and_writes_nothing(run_module, frr, exec_log, mon
         validate = ["-C", "-f", "/dev/stdin" if "content" in args else str(src)]
         assert [c[1:] for c in exec_log.commands] == [validate, ["-c", "show running-config"]]
         assert exec_log.signals == []
+
+
+def test_src_symlink_to_a_crlf_file_is_read(run_module, frr):
+    real = frr.tmp / "real.conf"
+    real.write_bytes(INTENDED.replace("\n", "\r\n").encode())
+    link = frr.tmp / "link.conf"
+    os.symlink(str(real), str(link))
+    res = run_module("frr_reconcile", _args(frr, src=str(link)), check_mode=True)
+    assert res["changed"] and res["intended"] == str(link)
+    assert res["plan"]["commands"] == ["ip prefix-list A seq 10 permit 10.1.0.0/16", "no ip prefix-list JUNK"]
 
 
 def test_apply_then_idempotent(run_module, frr):
