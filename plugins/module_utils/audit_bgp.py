@@ -128,10 +128,29 @@ def load_json(text: str, what: str) -> Dict[str, Any]:
 
 
 def _int(value: Any, default: int = 0) -> int:
+    """A counter from vtysh's JSON; ``default`` for anything that is not a finite number (``inf``, text...)."""
+    if isinstance(value, bool):
+        return default
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
+
+
+def _msec(value: Any) -> Optional[float]:
+    """A duration from vtysh's JSON, or None when it is not a finite, non-negative number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if 0 <= value < float("inf") else None
+
+
+def _name(value: Any, default: str = "") -> str:
+    """A VRF, peer or state name fit for a one-line summary (vtysh prints plain names; anything else is
+    shown escaped rather than breaking the report)."""
+    if value is None or isinstance(value, (dict, list)):
+        return default
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if text.isprintable() else json.dumps(text)[1:-1]
 
 
 def parse_summary(data: Dict[str, Any]) -> Tuple[Dict[Tuple[str, str], Dict[str, Any]], List[Dict[str, Any]]]:
@@ -142,6 +161,7 @@ def parse_summary(data: Dict[str, Any]) -> Tuple[Dict[Tuple[str, str], Dict[str,
     """
     peers: Dict[Tuple[str, str], Dict[str, Any]] = {}
     families: List[Dict[str, Any]] = []
+    _check_object(data, "summary")
     for vrf, per_vrf in data.items():
         if not isinstance(per_vrf, dict):
             raise BgpOutputError("summary: VRF %r is %s, not an object" % (vrf, type(per_vrf).__name__))
@@ -150,17 +170,19 @@ def parse_summary(data: Dict[str, Any]) -> Tuple[Dict[Tuple[str, str], Dict[str,
                 continue  # scalar keys, empty families
             if not isinstance(fam["peers"], dict):
                 raise BgpOutputError("summary: %s %s 'peers' is not an object" % (vrf, afi))
-            vrf_name = fam.get("vrfName") or vrf
+            vrf_name = _name(fam.get("vrfName")) or _name(vrf)
+            afi = _name(afi)
             admin = []
             for name, p in fam["peers"].items():
                 if not isinstance(p, dict):
-                    raise BgpOutputError("summary: %s %s peer %s is not an object" % (vrf, afi, name))
+                    raise BgpOutputError("summary: %s %s peer %s is not an object" % (vrf_name, afi, _name(name)))
+                name = _name(name)
                 key = (vrf_name, name)
                 entry = peers.setdefault(key, {"vrf": vrf_name, "peer": name, "families": {}})
-                state = str(p.get("state", "unknown"))
+                state = _name(p.get("state", "unknown"), "unknown")
                 entry["families"][afi] = {
-                    "state": state, "peerState": p.get("peerState"), "inq": _int(p.get("inq")),
-                    "outq": _int(p.get("outq")), "uptime_msec": p.get("peerUptimeMsec"),
+                    "state": state, "peerState": _name(p.get("peerState")) or None, "inq": _int(p.get("inq")),
+                    "outq": _int(p.get("outq")), "uptime_msec": _msec(p.get("peerUptimeMsec")),
                     "connectionsDropped": _int(p.get("connectionsDropped")),
                     "connectionsEstablished": _int(p.get("connectionsEstablished")),
                     "pfxRcd": p.get("pfxRcd"),
@@ -168,15 +190,20 @@ def parse_summary(data: Dict[str, Any]) -> Tuple[Dict[Tuple[str, str], Dict[str,
                 for k in ("remoteAs", "hostname", "desc"):
                     if p.get(k) is not None:
                         entry.setdefault(k, p.get(k))
-                if is_admin_down(state, p.get("peerState")):
+                if is_admin_down(state, entry["families"][afi]["peerState"]):
                     admin.append(name)
             families.append({
                 "vrf": vrf_name, "afi": afi, "failedPeers": _int(fam.get("failedPeers")),
                 "totalPeers": _int(fam.get("totalPeers"), len(fam["peers"])), "admin_down": admin,
-                "failed": sorted(n for n, p in fam["peers"].items()
-                                 if str(p.get("state")) != "Established" and n not in admin),
+                "failed": sorted(n for n, p in ((_name(n), p) for n, p in fam["peers"].items())
+                                 if _name(p.get("state")) != "Established" and n not in admin),
             })
     return peers, families
+
+
+def _check_object(data: Any, what: str) -> None:
+    if not isinstance(data, dict):
+        raise BgpOutputError("%s: JSON %s, expected an object keyed by VRF" % (what, type(data).__name__))
 
 
 def is_admin_down(state: Optional[str], peer_state: Optional[str]) -> bool:
@@ -186,29 +213,30 @@ def is_admin_down(state: Optional[str], peer_state: Optional[str]) -> bool:
 def parse_neighbors(data: Dict[str, Any]) -> Dict[Tuple[str, str], Dict[str, Any]]:
     """Per-session details from ``show bgp vrf all neighbors json``."""
     out: Dict[Tuple[str, str], Dict[str, Any]] = {}
+    _check_object(data, "neighbors")
     for vrf, per_vrf in data.items():
         if not isinstance(per_vrf, dict):
             raise BgpOutputError("neighbors: VRF %r is %s, not an object" % (vrf, type(per_vrf).__name__))
-        vrf_name = per_vrf.get("vrfName") or vrf
+        vrf_name = _name(per_vrf.get("vrfName")) or _name(vrf)
         for name, n in per_vrf.items():
             if not isinstance(n, dict) or ("bgpState" not in n and "connectionsDropped" not in n):
                 continue
             stats = n.get("messageStats") if isinstance(n.get("messageStats"), dict) else {}
-            out[(vrf_name, name)] = {
-                "state": n.get("bgpState"),
-                "admin_down": bool(n.get("adminShutDown")),
-                "uptime_msec": n.get("bgpTimerUpMsec"),
-                "hold_msec": n.get("bgpTimerHoldTimeMsecs"),
-                "configured_hold_msec": n.get("bgpTimerConfiguredHoldTimeMsecs"),
-                "keepalive_msec": n.get("bgpTimerKeepAliveIntervalMsecs"),
+            out[(vrf_name, _name(name))] = {
+                "state": _name(n.get("bgpState")) or None,
+                "admin_down": n.get("adminShutDown") is True,
+                "uptime_msec": _msec(n.get("bgpTimerUpMsec")),
+                "hold_msec": _msec(n.get("bgpTimerHoldTimeMsecs")),
+                "configured_hold_msec": _msec(n.get("bgpTimerConfiguredHoldTimeMsecs")),
+                "keepalive_msec": _msec(n.get("bgpTimerKeepAliveIntervalMsecs")),
                 "connectionsDropped": _int(n.get("connectionsDropped")),
                 "connectionsEstablished": _int(n.get("connectionsEstablished")),
-                "lastResetDueTo": n.get("lastResetDueTo"),
-                "lastResetTimerMsecs": n.get("lastResetTimerMsecs"),
+                "lastResetDueTo": _name(n.get("lastResetDueTo")) or None,
+                "lastResetTimerMsecs": _msec(n.get("lastResetTimerMsecs")),
                 "depthInq": _int(stats.get("depthInq")),
                 "depthOutq": _int(stats.get("depthOutq")),
-                "notificationsRecv": stats.get("notificationsRecv"),
-                "notificationsSent": stats.get("notificationsSent"),
+                "notificationsRecv": _int(stats.get("notificationsRecv"), None),
+                "notificationsSent": _int(stats.get("notificationsSent"), None),
             }
     return out
 

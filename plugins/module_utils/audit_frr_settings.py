@@ -53,6 +53,7 @@ import os
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.netmedic.network.plugins.module_utils import frr_daemons as fd
+from ansible_collections.netmedic.network.plugins.module_utils import frr_options
 from ansible_collections.netmedic.network.plugins.module_utils import frr_plan, frr_reconcile
 from ansible_collections.netmedic.network.plugins.module_utils.frr_config import FrrConfigError
 from ansible_collections.netmedic.network.plugins.module_utils.audits import Audit, AuditContext
@@ -128,13 +129,17 @@ def estimate_load_seconds(lines: int, lines_per_second: float) -> float:
     return lines / float(lines_per_second)
 
 
-def _parse_int(value: Optional[str]) -> Optional[int]:
-    if value is None:
-        return None
+def _file_option(assignments, daemon: str, opt) -> Optional[int]:
+    """``opt`` of ``<daemon>_options`` in the daemons file; None when absent or not readable without a shell."""
     try:
-        return int(value.strip())
-    except (ValueError, AttributeError):
+        return frr_options.number(fd.option_value(fd.checked_options(assignments, daemon), opt))
+    except fd.DaemonsFileError:
         return None
+
+
+def _running_option(proc, opt) -> Optional[int]:
+    """``opt`` as the running daemon got it (its argv from /proc), or None."""
+    return frr_options.number(frr_options.argv_option_value(proc.argv[1:], opt))
 
 
 def run(ctx: AuditContext) -> List[Finding]:
@@ -223,14 +228,11 @@ def _drift(ctx, pathspace, etc, restarted, fix_target) -> List[Finding]:
 
 def _restart_timeout(ctx, pathspace, etc, daemons_path, assignments, procs, fix_target) -> List[Finding]:
     findings: List[Finding] = []
-    a = assignments.get("watchfrr_options")
-    file_value = None
-    if a is not None and not a.dynamic:
-        file_value = _parse_int(fd.option_value(a.value, fd.WATCHFRR_TIMEOUT_OPT))
+    file_value = _file_option(assignments, "watchfrr", fd.WATCHFRR_TIMEOUT_OPT)
     watchfrr = procs["watchfrr"]
     running_value = None
     if watchfrr.running:
-        running_value = _parse_int(fd.option_value(" ".join(watchfrr.argv[1:]), fd.WATCHFRR_TIMEOUT_OPT))
+        running_value = _running_option(watchfrr, fd.WATCHFRR_TIMEOUT_OPT)
         if running_value is None:
             running_value = fd.WATCHFRR_RESTART_TIMEOUT_DEFAULT
     configured = file_value if file_value is not None else fd.WATCHFRR_RESTART_TIMEOUT_DEFAULT
@@ -353,11 +355,11 @@ def _netlink_buffer(ctx, pathspace, daemons_path, assignments, procs, fix_target
     a = assignments.get("zebra_options")
     if a is not None and a.dynamic:
         return findings
-    file_value = _parse_int(fd.option_value(a.value if a else "", fd.ZEBRA_BUFSIZE_OPT))
+    file_value = _file_option(assignments, "zebra", fd.ZEBRA_BUFSIZE_OPT)
     zebra = procs.get("zebra")
     running_value = None
     if zebra is not None and zebra.running:
-        running_value = _parse_int(fd.option_value(" ".join(zebra.argv[1:]), fd.ZEBRA_BUFSIZE_OPT))
+        running_value = _running_option(zebra, fd.ZEBRA_BUFSIZE_OPT)
         if running_value is None:
             running_value = fd.ZEBRA_NL_BUFSIZE_DEFAULT
     configured = file_value if file_value is not None else fd.ZEBRA_NL_BUFSIZE_DEFAULT
@@ -406,8 +408,8 @@ def _netlink_buffer(ctx, pathspace, daemons_path, assignments, procs, fix_target
     pending = {}
     watchfrr = procs["watchfrr"]
     if watchfrr.running:
-        wf_file = _parse_int(fd.option_value(fd.daemon_options(assignments, "watchfrr"), fd.WATCHFRR_TIMEOUT_OPT))
-        wf_run = _parse_int(fd.option_value(" ".join(watchfrr.argv[1:]), fd.WATCHFRR_TIMEOUT_OPT))
+        wf_file = _file_option(assignments, "watchfrr", fd.WATCHFRR_TIMEOUT_OPT)
+        wf_run = _running_option(watchfrr, fd.WATCHFRR_TIMEOUT_OPT)
         wf_file = fd.WATCHFRR_RESTART_TIMEOUT_DEFAULT if wf_file is None else wf_file
         wf_run = fd.WATCHFRR_RESTART_TIMEOUT_DEFAULT if wf_run is None else wf_run
         if wf_file != wf_run and not (assignments.get("watchfrr_options") and

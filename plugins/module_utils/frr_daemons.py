@@ -7,7 +7,10 @@ The daemons file is a shell fragment that ``frrcommon.sh`` sources as root.
 We never execute it here: we read the simple ``NAME=value`` assignments the
 shipped file is made of, refuse to edit values we cannot read safely (shell
 expansions), and rewrite only the one assignment we change, keeping every
-other byte of the file.
+other byte of the file (CRLF line ends included).  An edited copy is checked
+by our own parser and by ``bash -n``, which parses without executing
+(:func:`bash_syntax_check`); the option strings themselves are read as argv
+by :mod:`frr_options`.
 
 A *pathspace* (``frrinit.sh start NAME``, ``vtysh -N NAME``) keeps the config
 in ``/etc/frr/NAME/`` and the pid files and sockets in ``/var/run/frr/NAME/``;
@@ -21,8 +24,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import shlex
+import stat
 from typing import Dict, List, Optional, Tuple
+
+# The option strings are argv: read and edited in frr_options (re-exported here for the callers).
+from ansible_collections.netmedic.network.plugins.module_utils.frr_options import (  # noqa: F401
+    WATCHFRR_TIMEOUT_OPT, ZEBRA_BUFSIZE_OPT, DaemonsFileError, OptionsError, option_value, set_option, words)
 
 ETC_DIR = "/etc/frr"
 RUN_DIR = "/var/run/frr"
@@ -36,16 +43,9 @@ ALWAYS_ON = ("zebra", "staticd")
 WATCHFRR_RESTART_TIMEOUT_DEFAULT = 20
 ZEBRA_NL_BUFSIZE_DEFAULT = 4 * 1024 * 1024
 
-WATCHFRR_TIMEOUT_OPT = ("-T", "--restart-timeout")
-ZEBRA_BUFSIZE_OPT = ("-s", "--nl-bufsize")
-
 _PATHSPACE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _ASSIGN_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<rest>.*)$")
 _COMMENTED_RE = r"^[ \t]*#[ \t]*%s="
-
-
-class DaemonsFileError(ValueError):
-    """The daemons file cannot be read or edited safely; ``str()`` is for operators."""
 
 
 def check_pathspace(pathspace: Optional[str]) -> Optional[str]:
@@ -92,30 +92,59 @@ class Assignment:
 
 def _unquote(rest: str) -> Tuple[str, bool]:
     """Value of the right-hand side of ``NAME=rest`` and whether it is dynamic."""
-    rest = rest.rstrip("\r\n")
-    dynamic = False
-    if rest[:1] == '"':
-        end = rest.find('"', 1)
-        if end < 0:
-            raise DaemonsFileError("unterminated double quote")
-        value = rest[1:end]
+    quote, value, tail = _value_and_tail(rest.rstrip("\r\n"))
+    if quote == "'":
+        dynamic = False
+    elif quote == '"':
         dynamic = any(c in value for c in "$`\\")
-        tail = rest[end + 1:]
-    elif rest[:1] == "'":
-        end = rest.find("'", 1)
-        if end < 0:
-            raise DaemonsFileError("unterminated single quote")
-        value = rest[1:end]
-        tail = rest[end + 1:]
     else:
-        m = re.match(r"^([^\s;#]*)(.*)$", rest)
-        value, tail = m.group(1), m.group(2)
         dynamic = any(c in value for c in "$`\\\"'")
-    tail = tail.strip()
-    if tail and not tail.startswith("#"):
-        # NAME="a" b, NAME=x; cmd ...: not a plain assignment
+    if tail.strip(" \t") and not _comment(tail):
+        # NAME="a" b, NAME=x; cmd, NAME="a"b ...: not a plain assignment
         dynamic = True
     return value, dynamic
+
+
+# An unquoted value ends at a blank (space or tab for bash) or a shell operator; '#' inside a word is
+# part of it, as in bash.
+_UNQUOTED_RE = re.compile(r"^([^ \t\n;&|<>()]*)(.*)$", re.S)
+
+
+def _comment(tail: str) -> bool:
+    """What follows a value is a comment: blanks, then '#' (bash's blanks are only space and tab)."""
+    return tail[:1] in (" ", "\t") and tail.lstrip(" \t").startswith("#")
+
+
+def _value_and_tail(rest: str) -> Tuple[str, str, str]:
+    """(quote character or '', value, what follows it) of the right-hand side of ``NAME=rest``."""
+    if rest[:1] in ('"', "'"):
+        end = rest.find(rest[0], 1)
+        if end < 0:
+            raise DaemonsFileError("unterminated %s quote" % ("double" if rest[0] == '"' else "single"))
+        return rest[0], rest[1:end], rest[end + 1:]
+    m = _UNQUOTED_RE.match(rest)
+    return "", m.group(1), m.group(2)
+
+
+def split_lines(text: str) -> List[str]:
+    """The lines of ``text`` as the shell sees them: ended by ``\n`` only (kept, with a ``\r`` before it).
+
+    ``str.splitlines`` also splits at ``\r``, form feeds, ``\x1c``-``\x1e``,
+    ``\x85`` and ``\u2028``, which are ordinary characters to bash: line
+    numbers and values would not be the ones bash reads.
+    """
+    lines = text.split("\n")
+    out = [line + "\n" for line in lines[:-1]]
+    if lines[-1]:
+        out.append(lines[-1])
+    return out
+
+
+def _eol(lines: List[str]) -> str:
+    """The file's line end for a new line: CRLF when most lines end so (we keep the file's style)."""
+    ended = [line for line in lines if line.endswith("\n")]
+    crlf = sum(1 for line in ended if line.endswith("\r\n"))
+    return "\r\n" if crlf * 2 > len(ended) else "\n"
 
 
 def parse_assignments(text: str) -> Dict[str, Assignment]:
@@ -125,8 +154,8 @@ def parse_assignments(text: str) -> Dict[str, Assignment]:
     we read it (an unterminated quote).
     """
     found: Dict[str, Assignment] = {}
-    for i, line in enumerate(text.splitlines()):
-        m = _ASSIGN_RE.match(line)
+    for i, line in enumerate(split_lines(text)):
+        m = _ASSIGN_RE.match(line.rstrip("\r\n"))
         if not m:
             continue
         try:
@@ -153,78 +182,37 @@ def enabled_daemons(assignments: Dict[str, Assignment]) -> List[str]:
     return out
 
 
-def option_value(options: str, opt: Tuple[str, str]) -> Optional[str]:
-    """Value of a short/long option (``-T 30``, ``-T30``, ``--restart-timeout=30``) in an options string.
-
-    The last occurrence wins (getopt).  None when the option is absent.
-    """
-    short, long_ = opt
-    try:
-        tokens = shlex.split(options or "")
-    except ValueError as exc:
-        raise DaemonsFileError("cannot split options %r: %s" % (options, exc)) from None
-    value = None
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        if tok in (short, long_):
-            value = tokens[i + 1] if i + 1 < len(tokens) else ""
-            i += 2
-            continue
-        if tok.startswith(long_ + "="):
-            value = tok[len(long_) + 1:]
-        elif tok.startswith(short) and not tok.startswith("--") and len(tok) > len(short):
-            value = tok[len(short):]
-        i += 1
-    return value
-
-
-def set_option(options: str, opt: Tuple[str, str], value: str) -> str:
-    """``options`` with every occurrence of ``opt`` set to ``value`` (appended when absent).
-
-    Spacing and the other options are kept as they are.
-    """
-    short, long_ = opt
-    value = str(value)
-    pattern = re.compile(r"(?<!\S)(%s[ \t]+|%s|%s(?:=|[ \t]+))([^\s]+)"
-                         % (re.escape(short), re.escape(short), re.escape(long_)))
-    new, count = pattern.subn(lambda m: m.group(1) + value, options or "")
-    if count:
-        return new
-    base = (options or "").rstrip()
-    return (base + " " if base else "") + "%s %s" % (short, value)
-
-
-def set_assignment(text: str, name: str, value: str) -> str:
+def set_assignment(text: str, name: str, value: str,
+                   assignments: Optional[Dict[str, Assignment]] = None) -> str:
     """``text`` with the last plain assignment of ``name`` set to ``"value"``.
 
     When there is no such assignment, the new line goes right after a
     commented example (``#name=""``) if the file has one, else at the end.
     """
-    if any(c in value for c in '"$`\\\n'):
+    if any(c in value for c in '"$`\\\r\n'):
         raise DaemonsFileError("refusing to write %s=%r: quotes, $, ` and \\ are not allowed" % (name, value))
-    lines = text.splitlines(True)
-    assignments = parse_assignments(text)
+    lines = split_lines(text)
+    if assignments is None:
+        assignments = parse_assignments(text)
     new_line = '%s="%s"' % (name, value)
     current = assignments.get(name)
     if current is not None:
         old = lines[current.line]
         indent = _ASSIGN_RE.match(old.rstrip("\r\n")).group("indent")
         tail = _split_tail(old)[1]
-        eol = old[len(old.rstrip("\r\n")):] or "\n"
+        eol = old[len(old.rstrip("\r\n")):]   # kept as it was, none on a last line without one
         lines[current.line] = indent + new_line + tail + eol
         return "".join(lines)
+    eol = _eol(lines)
     commented = re.compile(_COMMENTED_RE % re.escape(name))
+    at = len(lines)
     for i in range(len(lines) - 1, -1, -1):
         if commented.match(lines[i]):
-            eol = lines[i][len(lines[i].rstrip("\r\n")):] or "\n"
-            if not lines[i].endswith(("\n", "\r")):
-                lines[i] += "\n"
-            lines.insert(i + 1, new_line + eol)
-            return "".join(lines)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    lines.append(new_line + "\n")
+            at = i + 1
+            break
+    if at and not lines[at - 1].endswith("\n"):
+        lines[at - 1] += eol
+    lines.insert(at, new_line + eol)
     return "".join(lines)
 
 
@@ -232,13 +220,8 @@ def _split_tail(line: str) -> Tuple[str, str]:
     """(assignment, trailing comment with its leading space) of one line."""
     body = line.rstrip("\r\n")
     m = _ASSIGN_RE.match(body)
-    rest = m.group("rest")
-    if rest[:1] in ('"', "'"):
-        end = rest.find(rest[0], 1)
-        after = rest[end + 1:]
-    else:
-        after = re.match(r"^[^\s;#]*(.*)$", rest).group(1)
-    tail = after if after.strip().startswith("#") else ""
+    after = _value_and_tail(m.group("rest"))[2]
+    tail = after if _comment(after) else ""
     return body[:len(body) - len(after)], tail
 
 
@@ -248,13 +231,21 @@ def daemon_options(assignments: Dict[str, Assignment], daemon: str) -> str:
 
 
 def checked_options(assignments: Dict[str, Assignment], daemon: str) -> str:
-    """``<daemon>_options``, or DaemonsFileError when its value needs a shell to evaluate."""
+    """``<daemon>_options``, or DaemonsFileError when its value needs a shell to evaluate.
+
+    frrcommon.sh runs the value through ``eval``: it must also read as plain
+    words there (:func:`frr_options.words`).
+    """
     a = assignments.get(daemon + "_options")
     if a is None:
         return ""
     if a.dynamic:
         raise DaemonsFileError("%s_options on line %d uses shell expansion (%r); edit it by hand"
                                % (daemon, a.line + 1, a.value))
+    try:
+        words(a.value)
+    except OptionsError as exc:
+        raise DaemonsFileError("%s_options on line %d: %s; edit it by hand" % (daemon, a.line + 1, exc)) from None
     return a.value
 
 
@@ -350,29 +341,129 @@ def plan_options(text: str, watchfrr_restart_timeout: Optional[int] = None,
                                ("zebra", ZEBRA_BUFSIZE_OPT, zebra_netlink_buffer)):
         if value is None:
             continue
+        _refuse_shell_code(text, assignments, daemon + "_options")
         current = checked_options(assignments, daemon)
         if option_value(current, opt) == str(int(value)):
             continue
         var = daemon + "_options"
         existed = var in assignments
         new = set_option(current, opt, str(int(value)))
-        text = set_assignment(text, var, new)
+        text = set_assignment(text, var, new, assignments)
         assignments = parse_assignments(text)
         changes[var] = {"before": current if existed else None, "after": new}
     return text, changes
 
 
-VALIDATE_SCRIPT = ('set -e; . "$1" >/dev/null 2>&1; '
-                   'printf "%s\\n%s\\n" "${watchfrr_options-}" "${zebra_options-}"')
+def _refuse_shell_code(text: str, assignments: Dict[str, Assignment], var: str) -> None:
+    """DaemonsFileError when shell code (not a plain assignment) could set ``var``: we would not know its value.
+
+    We never run the file to find out (issue 11: sourcing it ran whatever it
+    holds, as root, even in check mode): a line that is not blank, a comment
+    or ``NAME=value`` and names ``var`` (``export``, ``if``, ``read``,
+    ``eval``...), a file that sources another, or an indented assignment of
+    ``var`` (inside an ``if`` or a function) makes us refuse.
+    """
+    a = assignments.get(var)
+    if a is not None and split_lines(text)[a.line][:1] in (" ", "\t"):
+        raise DaemonsFileError("%s on line %d is indented (inside an if or a function?): we cannot tell whether "
+                               "bash runs it; edit it by hand" % (var, a.line + 1))
+    for i, line in enumerate(split_lines(text)):
+        body = line.strip()
+        if not body or body.startswith("#") or _plain_assignment(line):
+            continue
+        first = body.split(None, 1)[0]
+        if re.search(r"\b%s\b" % re.escape(var), body) or first in (".", "source", "eval"):
+            raise DaemonsFileError("line %d (%r) is shell code that may set %s: we do not run the file to find "
+                                   "out; edit it by hand" % (i + 1, body[:80], var))
 
 
-def shell_values(runner, path: str) -> Tuple[str, str]:
-    """(watchfrr_options, zebra_options) as bash sees them after sourcing ``path`` (as frrcommon.sh does)."""
-    res = runner(["bash", "--norc", "--noprofile", "-c", VALIDATE_SCRIPT, "netmedic-validate", path], timeout=10)
+def _plain_assignment(line: str) -> bool:
+    """``NAME=value`` with nothing after it but a comment: it sets NAME and nothing else."""
+    m = _ASSIGN_RE.match(line.rstrip("\r\n"))
+    if not m:
+        return False
+    try:
+        tail = _value_and_tail(m.group("rest"))[2]
+    except DaemonsFileError:
+        return False
+    return not tail.strip(" \t") or _comment(tail)
+
+
+def _state(assignments: Dict[str, Assignment], name: str) -> Optional[Tuple[str, bool]]:
+    a = assignments.get(name)
+    return None if a is None else (a.value, a.dynamic)
+
+
+def verify_edit(before: str, after: str, expected: Dict[str, str]) -> None:
+    """Our own parser's check of an edited copy: the variables of ``expected`` have exactly those plain values,
+    and every other assignment is as it was.  DaemonsFileError otherwise (nothing is written then)."""
+    old, new = parse_assignments(before), parse_assignments(after)
+    for var, value in expected.items():
+        got = new.get(var)
+        if got is None or got.dynamic or got.value != value:
+            raise DaemonsFileError("the edited daemons file gives %s=%r, expected %r"
+                                   % (var, None if got is None else got.value, value))
+    if any(_state(old, name) != _state(new, name) for name in set(old) | set(new) if name not in expected):
+        raise DaemonsFileError("the edit changed other variables of the daemons file")
+
+
+# `bash -n` reads the whole file and reports syntax errors without executing a single command
+# (bash(1): "Read commands but do not execute them"; even BASH_ENV is not read then, and we empty
+# it anyway).  The file comes on stdin, so no copy of it is written anywhere.
+BASH_SYNTAX_ARGV = ["bash", "--norc", "--noprofile", "-n"]
+
+
+def bash_syntax_check(runner, text: str, timeout: float = 10.0) -> None:
+    """DaemonsFileError with bash's own message when bash cannot parse ``text`` (as frrcommon.sh will have to).
+
+    Raises runner.CommandError when bash cannot run.
+    """
+    res = runner(BASH_SYNTAX_ARGV, input=text, env={"BASH_ENV": "", "ENV": ""}, timeout=timeout)
     if not res.ok:
-        raise DaemonsFileError("bash could not source the new daemons file: %s" % res.describe())
-    lines = res.stdout.split("\n")
-    return (lines[0] if lines else ""), (lines[1] if len(lines) > 1 else "")
+        said = (res.stderr or res.stdout).strip() or "exit status %d" % res.rc
+        raise DaemonsFileError("bash -n (syntax check, nothing executed) rejects it: %s" % said)
+
+
+class UnreadableFile(ValueError):
+    """A configuration file cannot be read as text; ``str()`` says why, for operators."""
+
+
+def read_frr_file(path: str) -> str:
+    """The text of one of FRR's files (daemons, frr.conf), every byte kept (CRLF included).
+
+    A symlink is followed (and an edit goes to its target).  Only UTF-8 is
+    accepted: FRR's files are ASCII, and a file in another encoding could not
+    be written back byte for byte.  Raises :class:`UnreadableFile`: no such
+    file (or a dangling symlink), a directory, not a regular file, not UTF-8
+    (with the offset of the first bad byte), or the reason the OS gives; the
+    message starts with the path.
+    """
+    try:
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise UnreadableFile("%s is a directory, not a file" % path)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnreadableFile("%s is not a regular file" % path)
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        dangling = " (a dangling symlink)" if os.path.islink(path) else ""
+        raise UnreadableFile("%s does not exist%s" % (path, dangling)) from None
+    except OSError as exc:
+        raise UnreadableFile("%s cannot be read: %s" % (path, exc.strerror or exc)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile("%s is not UTF-8 text (byte 0x%02x at offset %d)"
+                             % (path, data[exc.start], exc.start)) from None
+
+
+def read_daemons_file(path: str) -> str:
+    """:func:`read_frr_file`, with DaemonsFileError."""
+    try:
+        return read_frr_file(path)
+    except UnreadableFile as exc:
+        raise DaemonsFileError(str(exc)) from None
 
 
 def pathspaces_option(pathspaces, pathspace=None) -> List[Optional[str]]:

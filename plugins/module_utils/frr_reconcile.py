@@ -7,7 +7,8 @@ The steps (:func:`reconcile`), each a small function the module and the
 preflight audit share:
 
 1. read the intended config (a file, or text rendered by the caller) and
-   validate it with FRR's own parser (``vtysh -C -f``): refuse on errors;
+   validate it with FRR's own parser (``vtysh -C -f``, text on its stdin):
+   refuse on errors;
 2. read the running config (``vtysh -c 'show running-config'``), parse and
    normalise both sides, compute the :class:`~frr_plan.Plan`;
 3. refuse to apply when a daemon enabled in the daemons file is not running,
@@ -16,6 +17,11 @@ preflight audit share:
    ``vtysh -f`` (which does not stop at a failing line and reports each);
 5. read the running config again and report what still differs;
 6. ``write memory`` only when asked.
+
+A refusal (bad option, daemons down, empty intended config, locked
+configuration, no backup possible) happens before anything is applied: its
+:class:`ReconcileError` carries ``changed=False`` and says nothing was
+applied.  An error after the plan went to vtysh carries ``changed=True``.
 
 Standard library only: this file runs on managed hosts.
 """
@@ -31,11 +37,11 @@ import tempfile
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.netmedic.network.plugins.module_utils import frr_daemons
-from ansible_collections.netmedic.network.plugins.module_utils.fileops import backup_path, write_atomic
+from ansible_collections.netmedic.network.plugins.module_utils.fileops import FileOpError, backup_path, write_atomic
 from ansible_collections.netmedic.network.plugins.module_utils.frr_config import (
     Config, FrrConfigError, normalise_pair, parse, parse_normalised)
 from ansible_collections.netmedic.network.plugins.module_utils.frr_plan import Diff, Plan, diff, plan
-from ansible_collections.netmedic.network.plugins.module_utils.runner import Runner
+from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
 
 # A restart this recent is evidence (incident 000: watchfrr's 'restart all').
 RECENT_RESTART_SECONDS = 3600
@@ -43,12 +49,25 @@ RECENT_RESTART_SECONDS = 3600
 _VTYSH_LINE_ERR_RE = re.compile(r"^line (\d+): (.*)$")
 
 
+NOTHING_APPLIED = "nothing was applied"
+
+
 class ReconcileError(Exception):
-    """A reason not to go on, for operators (``str()``), with details in ``data``."""
+    """A reason not to go on, for operators (``str()``), with details in ``data``.
+
+    ``data["changed"]`` is False unless the plan had gone to vtysh already.
+    """
 
     def __init__(self, message: str, **data: Any):
         super().__init__(message)
+        data.setdefault("changed", False)
         self.data = data
+
+
+def refusal(message: str, **data: Any) -> ReconcileError:
+    """A refusal before anything was applied: ``changed=False``, and the message says so."""
+    data["changed"] = False
+    return ReconcileError("%s; %s" % (message, NOTHING_APPLIED), **data)
 
 
 @dataclasses.dataclass
@@ -93,9 +112,15 @@ def running_config(target: Target) -> str:
     return res.stdout
 
 
-def validate(target: Target, path: str, timeout: Optional[float] = None) -> List[str]:
-    """FRR's own syntax check of a config file (``vtysh -C -f``): the error lines, empty when valid."""
-    res = target.run("-C", "-f", path, check=False, timeout=timeout)
+def validate(target: Target, path: Optional[str], timeout: Optional[float] = None,
+             text: Optional[str] = None) -> List[str]:
+    """FRR's own syntax check (``vtysh -C -f``) of a file, or of ``text`` given on vtysh's stdin (no file is
+    written, not even a temporary one): the error lines, empty when valid."""
+    if path is None:
+        res = target.runner(target.argv("-C", "-f", "/dev/stdin"), timeout=target.timeout if timeout is None
+                            else timeout, input=text or "", check=False)
+    else:
+        res = target.run("-C", "-f", path, check=False, timeout=timeout)
     if res.rc == 0:
         return []
     errors = [l.strip() for l in (res.stderr + "\n" + res.stdout).splitlines() if l.strip()]
@@ -110,16 +135,16 @@ def daemon_states(target: Target) -> List[Dict[str, Any]]:
             text = fh.read()
     except FileNotFoundError:
         if target.pathspace:
-            raise ReconcileError("FRR pathspace %r has no daemons file %s: is the pathspace name right?"
-                                 % (target.pathspace, path), pathspace=target.pathspace)
-        raise ReconcileError("FRR's daemons file %s does not exist: is FRR installed?" % path)
+            raise refusal("FRR pathspace %r has no daemons file %s: is the pathspace name right?"
+                          % (target.pathspace, path), pathspace=target.pathspace)
+        raise refusal("FRR's daemons file %s does not exist: is FRR installed?" % path)
     except OSError as exc:
-        raise ReconcileError("cannot read the FRR daemons file %s: %s" % (path, exc.strerror),
-                             pathspace=target.pathspace)
+        raise refusal("cannot read the FRR daemons file %s: %s" % (path, exc.strerror),
+                      pathspace=target.pathspace)
     try:
         enabled = frr_daemons.enabled_daemons(frr_daemons.parse_assignments(text))
     except frr_daemons.DaemonsFileError as exc:
-        raise ReconcileError("cannot read the FRR daemons file %s: %s" % (path, exc))
+        raise refusal("cannot read the FRR daemons file %s: %s" % (path, exc))
     uptime = frr_daemons.uptime_seconds(target.root)
     out = []
     for name in ["watchfrr"] + list(enabled):
@@ -141,7 +166,7 @@ def lock_holder(target: Target) -> Optional[str]:
     if "lock" in text.lower():
         return text.splitlines()[0] if text else "configuration is locked"
     if res.rc != 0:
-        raise ReconcileError("vtysh cannot enter configuration mode: %s" % res.describe())
+        raise refusal("vtysh cannot enter configuration mode: %s" % res.describe())
     return None
 
 
@@ -150,36 +175,41 @@ def lock_holder(target: Target) -> Optional[str]:
 @dataclasses.dataclass
 class Intended:
     text: str
-    path: Optional[str]     # a file vtysh can read (a temporary one for text)
+    path: Optional[str]     # the file vtysh validates; None for text (given on vtysh's stdin)
     source: str             # for messages
-    temporary: bool = False
-
-    def cleanup(self) -> None:
-        if self.temporary and self.path:
-            try:
-                os.unlink(self.path)
-            except OSError:
-                pass
 
 
 def load_intended(target: Target, src: Optional[str] = None, content: Optional[str] = None) -> Intended:
-    """The intended config from ``content`` (text) or ``src`` (default: the pathspace's frr.conf)."""
+    """The intended config from ``content`` (text) or ``src`` (default: the pathspace's frr.conf).
+
+    Errors name the option (``src``) and say nothing was applied.  A symlink is
+    followed; CRLF line ends are read as line ends (FRR does the same).
+    """
     if content is not None:
-        fd, path = tempfile.mkstemp(prefix="netmedic-frr-intended.", suffix=".conf")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(content)
-        return Intended(content, path, "intended config", temporary=True)
+        return Intended(content, None, "intended config")
     path = src or target.default_config
     try:
-        with open(path, "r", encoding="utf-8") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        raise ReconcileError("the intended config %s does not exist" % path)
-    except UnicodeDecodeError:
-        raise ReconcileError("the intended config %s is not UTF-8 text" % path)
-    except OSError as exc:
-        raise ReconcileError("cannot read the intended config %s: %s" % (path, exc.strerror))
+        text = frr_daemons.read_frr_file(path)
+    except frr_daemons.UnreadableFile as exc:
+        hint = "" if src or os.path.lexists(path) else "; give src or content"
+        raise refusal("%sthe intended config %s%s" % ("src: " if src else "", exc, hint))
     return Intended(text, path, path)
+
+
+def check_backup_dir(directory: Optional[str]) -> None:
+    """ReconcileError naming ``backup_dir`` when it is not an existing, writable directory (checked first,
+    so that a typo fails before anything runs; we do not create it: a wrong path would hide the backup)."""
+    if directory is None:
+        return
+    if not directory.strip():
+        raise refusal("backup_dir is an empty string: give a directory or leave backup_dir out")
+    if not os.path.exists(directory):
+        raise refusal("backup_dir %s does not exist%s" % (
+            directory, " (a dangling symlink)" if os.path.islink(directory) else ""))
+    if not os.path.isdir(directory):
+        raise refusal("backup_dir %s is not a directory" % directory)
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise refusal("backup_dir %s is not writable" % directory)
 
 
 @contextlib.contextmanager
@@ -254,9 +284,12 @@ def apply(target: Target, p: Plan, timeout: float) -> ApplyResult:
 
 
 def backup_running(text: str, directory: str) -> str:
-    """Save the running config before changing it; returns the file's path."""
+    """Save the running config before changing it; returns the file's path (a refusal when it cannot)."""
     path = backup_path(os.path.join(directory, "frr.running.conf"))
-    write_atomic(path, text, backup=False, mode=0o640)
+    try:
+        write_atomic(path, text, backup=False, mode=0o640)
+    except FileOpError as exc:
+        raise refusal("cannot save the running config before changing it (backup_dir): %s" % exc)
     return path
 
 
@@ -284,66 +317,77 @@ def reconcile(target: Target, opts: Options) -> Dict[str, Any]:
     """Plan (and unless ``check_mode``, apply and verify).  Returns the module's result dict.
 
     :raises ReconcileError: a reason to refuse or a failure; ``data`` carries
-        what was learnt so far (daemons, plan, errors).
+        what was learnt so far (daemons, plan, errors) and ``changed``: False
+        for every refusal (nothing was applied), True once the plan went to vtysh.
     """
     result: Dict[str, Any] = {"changed": False, "pathspace": target.pathspace}
-    daemons = daemon_states(target)
-    result["daemons"] = daemons
+    check_backup_dir(opts.backup_dir)
     intended = load_intended(target, opts.src, opts.content)
     result["intended"] = intended.source
-    try:
-        errors = validate(target, intended.path)
-    finally:
-        intended.cleanup()
+    daemons = daemon_states(target)
+    result["daemons"] = daemons
+    errors = validate(target, intended.path, text=intended.text)
     if errors:
-        raise ReconcileError("FRR rejects the intended config (%s): %s" % (intended.source, errors[0]),
-                             validation_errors=errors, **result)
+        raise refusal("FRR rejects the intended config (%s): %s" % (intended.source, errors[0]),
+                      validation_errors=errors, **result)
 
     before = running_config(target)
     try:
         p = compute(intended.text, before, intended.source)
     except FrrConfigError as exc:
-        raise ReconcileError(str(exc), **result)
+        raise refusal(str(exc), **result)
     result.update(_plan_facts(p))
     if p.empty:
         result["remaining"] = []
         return result
-    result["changed"] = True
     if opts.check_mode:
+        result["changed"] = True   # would change
         return result
 
+    _refuse_unsafe(target, opts, p, daemons, intended.source, result)
+    if opts.backup:
+        result["backup_file"] = backup_running(before, opts.backup_dir or target.confdir)
+
+    result["changed"] = True   # from here on, the plan has gone to FRR (maybe only partly)
+    try:
+        applied = apply(target, p, opts.apply_timeout)
+        result["apply_errors"] = applied.errors
+        result["apply_seconds"] = round(applied.duration, 3)
+        after = running_config(target)
+        left = compute(intended.text, after, intended.source)
+    except (CommandError, FrrConfigError, ReconcileError) as exc:
+        raise ReconcileError("the plan was sent to FRR but could not be verified: %s; FRR may run part of it: run "
+                             "again in check mode to see what still differs" % exc, **result)
+    result["remaining"] = [" > ".join(s.path + (s.command,)) for s in left.steps]
+    result["saved"] = False
+    if opts.save and not left.steps:
+        try:
+            save(target)
+        except (CommandError, ReconcileError) as exc:
+            raise ReconcileError("FRR runs the intended config now, but it was not saved: %s" % exc, **result)
+        result["saved"] = True
+    return result
+
+
+def _refuse_unsafe(target: Target, opts: Options, p: Plan, daemons: List[Dict[str, Any]], source: str,
+                   result: Dict[str, Any]) -> None:
+    """The refusals before applying (each with ``changed=False``: nothing was applied)."""
     if not p.diff.intended.entries:
         # An empty template or a truncated file must not wipe a router.
-        raise ReconcileError("refusing to reconcile: the intended config (%s) has no configuration lines, "
-                             "applying it would delete the whole running config (%d lines)"
-                             % (intended.source, len(p.diff.running.entries)), **result)
-
+        raise refusal("refusing to reconcile: the intended config (%s) has no configuration lines, "
+                      "applying it would delete the whole running config (%d lines)"
+                      % (source, len(p.diff.running.entries)), **result)
     if opts.require_daemons:
         down = [d for d in daemons if d["enabled"] and not d["running"]]
         if down:
-            raise ReconcileError(
+            raise refusal(
                 "refusing to reconcile: FRR daemon(s) %s enabled in %s but not running (%s); "
                 "reconciling a half-started FRR makes it worse: start them first"
                 % (", ".join(d["name"] for d in down), os.path.join(target.confdir, "daemons"),
                    "; ".join(d["why"] for d in down if d["why"])), **result)
     holder = lock_holder(target)
     if holder:
-        raise ReconcileError("refusing to reconcile: the FRR configuration is locked (%s)" % holder, **result)
-    if opts.backup:
-        result["backup_file"] = backup_running(before, opts.backup_dir or target.confdir)
-
-    applied = apply(target, p, opts.apply_timeout)
-    result["apply_errors"] = applied.errors
-    result["apply_seconds"] = round(applied.duration, 3)
-    after = running_config(target)
-    left = compute(intended.text, after, intended.source)
-    result["remaining"] = [" > ".join(s.path + (s.command,)) for s in left.steps]
-    if opts.save and not left.steps:
-        save(target)
-        result["saved"] = True
-    else:
-        result["saved"] = False
-    return result
+        raise refusal("refusing to reconcile: the FRR configuration is locked (%s)" % holder, **result)
 
 
 def _plan_facts(p: Plan) -> Dict[str, Any]:

@@ -17,13 +17,18 @@ description:
   - Incident 000, zebra overran its netlink buffer, watchfrr ran C(restart all), and its 20 s default
     restart timeout killed the push of a large frr.conf; the daemons came back with part of their
     configuration. The C(frr_settings) preflight audit (NM-FRR-010, NM-FRR-011) says which values to set.
-  - The file is rewritten atomically with a timestamped backup, owner and mode kept. Before the rewrite
-    the new file is sourced by C(bash) (as C(frrcommon.sh) does) to check that it still parses and gives
-    the intended values.
+  - The file is rewritten atomically with a timestamped backup, owner and mode kept, every other byte
+    (CRLF line ends included) as it was; a symlink is edited at its target. The file is never executed;
+    the edited copy is read back by the module's own parser (the values must be the intended ones, every
+    other variable unchanged) and, before a real write, checked by C(bash -n), which parses it without
+    running anything. Check mode runs no command at all.
+  - The options are read as the daemon's argv (as C(frrcommon.sh)'s C(eval) and C(getopt_long) split
+    them). C(-T 300), C(-T300), C(--restart-timeout=300) and C(--restart-timeout 300) are changed in
+    place, a C(-T) without a value gets one, and an absent option is appended.
   - FRR is not restarted unless O(restart=true); the new values apply at the next FRR start. The result
     says whether the running FRR uses other values (RV(restart_needed)).
-  - An option value that uses shell expansion (C($VAR), backticks) is refused with an explanation
-    instead of being guessed at.
+  - An option value that uses shell expansion (C($VAR), backticks) or shell syntax, or a file whose shell
+    code could set the variable, is refused with an explanation instead of being guessed at.
 author:
   - netmedic.network contributors (@netmedic)
 options:
@@ -31,13 +36,17 @@ options:
     description:
       - Seconds watchfrr lets a restart (including the C(vtysh -b) push of frr.conf) run before killing it
         (watchfrr C(-T), C(--restart-timeout)). FRR's default is 20.
-      - Allowed range 5 to 3600.
+      - Allowed range 5 to 3600. watchfrr refuses 0; under 5 s no real frr.conf loads (about 55 lines/s under
+        load); above an hour a wedged restart would keep a daemon down longer than any config needs (20,000
+        lines took 380 s at 53 lines/s).
     type: int
   zebra_netlink_buffer:
     description:
       - Bytes of zebra's netlink receive buffer (zebra C(-s), C(--nl-bufsize)). The binary's default is
         4194304 (4 MiB); Debian's daemons file ships 90000000.
-      - Allowed range 1048576 to 2147483647.
+      - Allowed range 4194304 to 1073741823. zebra calls anything under 4194304 "smaller than recommended";
+        the kernel caps the buffer at 1073741823 (INT_MAX/2, which it doubles), and a value over
+        2147483647 wraps to a negative int that gives zebra the smallest buffer of all.
     type: int
   pathspace:
     description:
@@ -45,10 +54,21 @@ options:
         C(/etc/frr/NAME/daemons). Ignored when O(path) is given.
     type: str
   path:
-    description: The daemons file. Default C(/etc/frr/daemons), or C(/etc/frr/PATHSPACE/daemons).
+    description:
+      - The daemons file. Default C(ROOT/etc/frr/daemons), or C(ROOT/etc/frr/PATHSPACE/daemons).
+      - A symlink is followed; the file it points to is edited.
     type: path
+  root:
+    description:
+      - Filesystem root under which the daemons file, C(/var/run/frr) and C(/proc) are read.
+        Only tests and chroots need anything but C(/); O(restart=true) needs C(/).
+    type: path
+    default: /
   backup:
-    description: Keep a timestamped copy of the old file next to it before rewriting it.
+    description:
+      - Keep a timestamped copy of the old file next to it (C(daemons.YYYYmmddTHHMMSS.netmedic.bak)) before
+        rewriting it. FRR never reads it, because C(frrcommon.sh) reads only C(daemons) and, for the default
+        instance, C(daemons.conf), C(/etc/default/frr) and C(/etc/sysconfig/frr), each by name.
     type: bool
     default: true
   restart:
@@ -62,7 +82,9 @@ options:
     type: bool
     default: false
   restart_timeout:
-    description: Seconds to wait for the FRR restart command.
+    description:
+      - Seconds to wait for the FRR restart command. Allowed range 1 to 3600 (systemd gives frr.service
+        2 minutes to stop and 2 to start; frrinit.sh restart does the same two steps).
     type: int
     default: 300
 attributes:
@@ -75,6 +97,8 @@ attributes:
 notes:
   - At least one of O(watchfrr_restart_timeout) and O(zebra_netlink_buffer) is required.
   - Managed hosts need only Python 3.8+ and the standard library (and C(bash), which FRR needs anyway).
+  - Bad input (a number out of range, C(nan), an empty O(path) or O(root), a directory or a missing file)
+    fails with the option named and nothing written.
 seealso:
   - module: netmedic.network.preflight
 """
@@ -130,53 +154,125 @@ restarted:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils import fileops
 from ansible_collections.netmedic.network.plugins.module_utils import frr_daemons as fd
+from ansible_collections.netmedic.network.plugins.module_utils import frr_options as fo
+from ansible_collections.netmedic.network.plugins.module_utils.params import check_module_ranges
 from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
 
 FRRINIT = "/usr/lib/frr/frrinit.sh"
 
+# Every numeric option, checked first thing (finite, in range, named): see frr_options for the reasons.
+RANGES = {
+    "watchfrr_restart_timeout": fo.WATCHFRR_RESTART_TIMEOUT_RANGE,
+    "zebra_netlink_buffer": fo.ZEBRA_NL_BUFSIZE_RANGE,
+    "restart_timeout": (1, 3600),
+}
 
-def _running(pathspace):
-    out = {"watchfrr_restart_timeout": None, "zebra_netlink_buffer": None}
-    for daemon, key, opt, default in (("watchfrr", "watchfrr_restart_timeout", fd.WATCHFRR_TIMEOUT_OPT,
-                                       fd.WATCHFRR_RESTART_TIMEOUT_DEFAULT),
-                                      ("zebra", "zebra_netlink_buffer", fd.ZEBRA_BUFSIZE_OPT,
-                                       fd.ZEBRA_NL_BUFSIZE_DEFAULT)):
-        p = fd.daemon_process("/", pathspace, daemon)
-        if p.running:
-            try:
-                value = fd.option_value(" ".join(p.argv[1:]), opt)
-                out[key] = int(value) if value is not None else default
-            except (ValueError, fd.DaemonsFileError):
-                out[key] = None
+# (module option, variable, option of the daemon, the daemon's default)
+SETTINGS = (("watchfrr_restart_timeout", "watchfrr", fo.WATCHFRR_TIMEOUT_OPT, fd.WATCHFRR_RESTART_TIMEOUT_DEFAULT),
+            ("zebra_netlink_buffer", "zebra", fo.ZEBRA_BUFSIZE_OPT, fd.ZEBRA_NL_BUFSIZE_DEFAULT))
+
+
+def _int_value(value, default):
+    """The number a daemon reads from an option value; the default when absent, None when unreadable."""
+    return default if value is None else fo.number(value)
+
+
+def _running(root, pathspace):
+    """What the running watchfrr and zebra use (None when not running or unreadable); reads /proc only."""
+    out = {}
+    for key, daemon, opt, default in SETTINGS:
+        p = fd.daemon_process(root, pathspace, daemon)
+        out[key] = _int_value(fo.argv_option_value(p.argv[1:], opt), default) if p.running else None
     return out
 
 
 def _file_values(text):
+    """What the daemons file gives the next FRR start (None where we cannot read it without a shell)."""
     a = fd.parse_assignments(text)
-    t = fd.option_value(fd.daemon_options(a, "watchfrr"), fd.WATCHFRR_TIMEOUT_OPT)
-    s = fd.option_value(fd.daemon_options(a, "zebra"), fd.ZEBRA_BUFSIZE_OPT)
-    return {"watchfrr_restart_timeout": int(t) if t and t.isdigit() else fd.WATCHFRR_RESTART_TIMEOUT_DEFAULT,
-            "zebra_netlink_buffer": int(s) if s and s.isdigit() else fd.ZEBRA_NL_BUFSIZE_DEFAULT}
+    out = {}
+    for key, daemon, opt, default in SETTINGS:
+        try:
+            out[key] = _int_value(fo.option_value(fd.checked_options(a, daemon), opt), default)
+        except fd.DaemonsFileError:
+            out[key] = None
+    return out
 
 
-def _restart_argv(pathspace):
-    if not pathspace and os.path.isdir("/run/systemd/system"):
+def _restart_needed(running, wanted):
+    return any(running[k] is not None and wanted[k] is not None and running[k] != wanted[k] for k in running)
+
+
+def _restart_argv(root, pathspace):
+    if not pathspace and os.path.isdir(os.path.join(root, "run/systemd/system")):
         return ["systemctl", "restart", "frr"]
     return [FRRINIT, "restart"] + ([pathspace] if pathspace else [])
 
 
+def _checked_paths(module):
+    """(root, pathspace, daemons file), or fail_json naming the option that is wrong."""
+    p = module.params
+    for name in ("path", "root", "pathspace"):
+        if p[name] is not None and not p[name].strip():
+            module.fail_json(msg="%s is an empty string: give a value or leave %s out. Nothing was done."
+                             % (name, name))
+    root = p["root"]
+    if not os.path.isdir(root):
+        module.fail_json(msg="root %s is not a directory. Nothing was done." % root)
+    if p["restart"] and os.path.realpath(root) != "/":
+        module.fail_json(msg="restart=true restarts this host's FRR; it cannot be combined with root=%s. "
+                             "Nothing was done." % root)
+    try:
+        pathspace = fd.check_pathspace(p["pathspace"])
+    except ValueError as exc:
+        module.fail_json(msg="pathspace: %s. Nothing was done." % exc)
+    path = p["path"] or os.path.join(fd.etc_dir(root, pathspace), "daemons")
+    return root, pathspace, path
+
+
+def _read(module, path):
+    try:
+        return fd.read_daemons_file(path)
+    except fd.DaemonsFileError as exc:
+        if module.params["path"]:
+            where = "path"
+        elif module.params["pathspace"]:
+            where = "pathspace %s" % module.params["pathspace"]
+        else:
+            where = "the default daemons file (root %s)" % module.params["root"]
+        module.fail_json(msg="cannot read FRR's daemons file (%s): %s. Nothing was written." % (where, exc),
+                         path=path)
+
+
+def _new_module(**spec):
+    """AnsibleModule(**spec); an int option given 'inf' fails with a message instead of a traceback.
+
+    ansible-core 2.19's check_type_int computes int(Decimal('inf')), whose
+    OverflowError its validator does not catch.  Then the options are read
+    again untyped, to name the ones that are infinite.
+    """
+    try:
+        return AnsibleModule(**spec)
+    except OverflowError:
+        ints = [k for k, v in spec["argument_spec"].items() if v.get("type") == "int"]
+        raw = dict(spec["argument_spec"], **{k: dict(spec["argument_spec"][k], type="raw") for k in ints})
+        module = AnsibleModule(**dict(spec, argument_spec=raw))
+        bad = [k for k in ints if str(module.params[k]).strip().lstrip("+-").lower() in ("inf", "infinity")]
+        module.fail_json(msg="%s must be a finite whole number. Nothing was done." % " and ".join(bad or ints))
+    return None  # not reached
+
+
 def main():
-    module = AnsibleModule(
+    module = _new_module(
         argument_spec=dict(
             watchfrr_restart_timeout=dict(type="int"),
             zebra_netlink_buffer=dict(type="int"),
             pathspace=dict(type="str"),
             path=dict(type="path"),
+            root=dict(type="path", default="/"),
             backup=dict(type="bool", default=True),
             restart=dict(type="bool", default=False),
             restart_timeout=dict(type="int", default=300),
@@ -184,62 +280,45 @@ def main():
         required_one_of=[("watchfrr_restart_timeout", "zebra_netlink_buffer")],
         supports_check_mode=True,
     )
+    check_module_ranges(module, RANGES)
     p = module.params
-    t, s = p["watchfrr_restart_timeout"], p["zebra_netlink_buffer"]
-    if t is not None and not 5 <= t <= 3600:
-        module.fail_json(msg="watchfrr_restart_timeout must be between 5 and 3600 seconds, not %d" % t)
-    if s is not None and not 1048576 <= s <= 2147483647:
-        module.fail_json(msg="zebra_netlink_buffer must be between 1048576 (1 MiB) and 2147483647 bytes, not %d" % s)
-    if p["restart_timeout"] <= 0:
-        module.fail_json(msg="restart_timeout must be a positive number of seconds")
+    root, pathspace, path = _checked_paths(module)
+    before = _read(module, path)
+    wanted = {"watchfrr": p["watchfrr_restart_timeout"], "zebra": p["zebra_netlink_buffer"]}
     try:
-        pathspace = fd.check_pathspace(p["pathspace"])
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    path = p["path"] or os.path.join(fd.etc_dir("/", pathspace), "daemons")
-
-    try:
-        before = fileops.read_text(path)
-        after, changes = fd.plan_options(before, t, s)
-    except (fileops.FileOpError, fd.DaemonsFileError) as exc:
-        module.fail_json(msg="cannot edit FRR's daemons file: %s" % exc, path=path)
+        after, changes = fd.plan_options(before, wanted["watchfrr"], wanted["zebra"])
+        # our own parser reads the edited copy back: exactly the values we meant, nothing else changed
+        fd.verify_edit(before, after, {var: change["after"] for var, change in changes.items()})
+    except fd.DaemonsFileError as exc:
+        module.fail_json(msg="cannot edit FRR's daemons file %s: %s. Nothing was written." % (path, exc), path=path)
 
     runner = Runner(timeout=30)
     result = dict(changed=bool(changes), path=path, changes=changes, restarted=False)
-    if changes:
-        # the new file must still be a shell fragment that gives the values we meant
-        fdesc, tmp = tempfile.mkstemp(prefix="netmedic-daemons-", suffix=".check")
+    if changes and module._diff:
+        result["diff"] = fileops.ansible_diff(before, after, path)
+    if changes and not module.check_mode:
+        # Check mode runs nothing.  Here bash parses the new file (-n: nothing is executed) as
+        # frrcommon.sh will have to; the file is never sourced (issue 11).
         try:
-            with os.fdopen(fdesc, "w", encoding="utf-8") as fh:
-                fh.write(after)
-            wf, zb = fd.shell_values(runner, tmp)
-        except (OSError, CommandError, fd.DaemonsFileError) as exc:
-            module.fail_json(msg="the edited daemons file did not pass the bash check, nothing written: %s" % exc,
-                             path=path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        expect = fd.parse_assignments(after)
-        for var, got in (("watchfrr_options", wf), ("zebra_options", zb)):
-            if var in changes and got != expect[var].value:
-                module.fail_json(msg="the edited daemons file gives %s=%r under bash, expected %r; nothing written"
-                                 % (var, got, expect[var].value), path=path)
-        if module._diff:
-            result["diff"] = fileops.ansible_diff(before, after, path)
-        if not module.check_mode:
-            try:
-                saved = fileops.write_atomic(path, after, backup=p["backup"])
-            except fileops.FileOpError as exc:
-                module.fail_json(msg="cannot write FRR's daemons file: %s" % exc, path=path)
-            if saved:
-                result["backup_file"] = saved
+            fd.bash_syntax_check(runner, after)
+        except (CommandError, fd.DaemonsFileError) as exc:
+            module.fail_json(msg="the edited daemons file %s did not pass the bash syntax check: %s. Nothing was "
+                                 "written." % (path, exc), path=path)
+        try:
+            # A symlink is edited at its target.  The backup goes next to the file: frrcommon.sh reads
+            # C_PATH/daemons (and, without a pathspace, daemons.conf, /etc/default/frr and
+            # /etc/sysconfig/frr) by name only, never daemons.*.netmedic.bak.
+            saved = fileops.write_atomic(os.path.realpath(path), after, backup=p["backup"])
+        except fileops.FileOpError as exc:
+            module.fail_json(msg="cannot write FRR's daemons file: %s" % exc, path=path)
+        if saved:
+            result["backup_file"] = saved
 
-    running = _running(pathspace)
-    wanted = _file_values(after)
-    result["running"] = running
-    result["restart_needed"] = any(running[k] is not None and running[k] != wanted[k] for k in running)
+    file_values = _file_values(after)
+    result["running"] = _running(root, pathspace)
+    result["restart_needed"] = _restart_needed(result["running"], file_values)
     if p["restart"] and changes and not module.check_mode:
-        argv = _restart_argv(pathspace)
+        argv = _restart_argv(root, pathspace)
         try:
             res = runner(argv, timeout=p["restart_timeout"])
         except CommandError as exc:
@@ -248,9 +327,8 @@ def main():
             module.fail_json(msg="the daemons file was changed but the FRR restart failed: %s" % res.describe(),
                              **result)
         result["restarted"] = True
-        result["running"] = _running(pathspace)
-        result["restart_needed"] = any(result["running"][k] is not None and result["running"][k] != wanted[k]
-                                       for k in running)
+        result["running"] = _running(root, pathspace)
+        result["restart_needed"] = _restart_needed(result["running"], file_values)
     module.exit_json(**result)
 
 

@@ -66,8 +66,8 @@ options:
     default: true
   backup_dir:
     description:
-      - Directory for the backup of the running configuration.
-      - Defaults to the FRR configuration directory.
+      - Directory for the backup of the running configuration (C(frr.running.conf.TIMESTAMP.netmedic.bak)).
+      - Defaults to the FRR configuration directory. It must exist and be writable; it is not created.
     type: path
   require_daemons:
     description:
@@ -82,11 +82,11 @@ options:
     type: bool
     default: true
   command_timeout:
-    description: Timeout in seconds for each read-only vtysh call.
+    description: Timeout in seconds for each read-only vtysh call (more than 0, at most 86400).
     type: float
     default: 60
   apply_timeout:
-    description: Timeout in seconds for applying the plan (one C(vtysh -f)).
+    description: Timeout in seconds for applying the plan (one C(vtysh -f)); more than 0, at most 86400.
     type: float
     default: 600
 attributes:
@@ -99,6 +99,11 @@ attributes:
 notes:
   - Managed hosts need Python 3.8+, the standard library and FRR's vtysh.
   - A second run reports C(changed=false) when nothing differs.
+  - A refusal (a bad option, a daemon down, an empty intended config, a locked configuration, no backup
+    possible) fails with C(changed=false) and says that nothing was applied. A failure after the plan went
+    to vtysh reports C(changed=true).
+  - Check mode runs only read-only vtysh commands (C(-C) validation, C(show running-config)) and writes no
+    file, not even a temporary one.
   - The preflight's C(frr_drift) audit uses the same comparison, read-only.
 seealso:
   - module: netmedic.network.preflight
@@ -204,7 +209,11 @@ ansible_facts:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils import frr_reconcile as fr
-from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
+from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS, check_module_ranges
+from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, CommandNotFound, Runner
+
+# Every numeric option, checked first thing: a NaN timeout used to crash deep in the runner (issue 11).
+RANGES = {"command_timeout": SECONDS, "apply_timeout": SECONDS}
 
 
 def _facts(result):
@@ -234,15 +243,17 @@ def main():
         mutually_exclusive=[("src", "content")],
         supports_check_mode=True,
     )
+    check_module_ranges(module, RANGES)
     p = module.params
-    for name in ("command_timeout", "apply_timeout"):
-        if p[name] <= 0:
-            module.fail_json(msg="%s must be a positive number of seconds" % name)
+    for name in ("src", "pathspace", "vtysh", "backup_dir"):
+        if p[name] is not None and not p[name].strip():
+            module.fail_json(msg="%s is an empty string: give a value or leave %s out. Nothing was done."
+                             % (name, name), changed=False)
     try:
         target = fr.Target(pathspace=p["pathspace"], vtysh=p["vtysh"], runner=Runner(timeout=p["command_timeout"]),
                            timeout=p["command_timeout"])
     except ValueError as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_json(msg="pathspace: %s. Nothing was done." % exc, changed=False)
     opts = fr.Options(src=p["src"], content=p["content"], check_mode=module.check_mode, save=p["save"],
                       backup=p["backup"], backup_dir=p["backup_dir"], require_daemons=p["require_daemons"],
                       apply_timeout=p["apply_timeout"])
@@ -252,9 +263,15 @@ def main():
         data = dict(exc.data)
         data.pop("before", None)
         data.pop("after", None)
-        module.fail_json(msg=str(exc), ansible_facts=_facts(data), **{k: v for k, v in data.items() if k != "daemons"})
+        msg = str(exc)
+        if not data["changed"] and fr.NOTHING_APPLIED not in msg:
+            msg += "; " + fr.NOTHING_APPLIED
+        module.fail_json(msg=msg, ansible_facts=_facts(data), **{k: v for k, v in data.items() if k != "daemons"})
+    except CommandNotFound as exc:
+        module.fail_json(msg="vtysh %r cannot run: %s; %s" % (p["vtysh"], exc, fr.NOTHING_APPLIED), changed=False)
     except CommandError as exc:
-        module.fail_json(msg="FRR did not answer: %s" % exc, changed=False)
+        # (after the plan went to vtysh, reconcile() raises ReconcileError with changed=True instead)
+        module.fail_json(msg="FRR did not answer: %s; %s" % (exc, fr.NOTHING_APPLIED), changed=False)
 
     before = result.pop("before", "")
     after = result.pop("after", "")

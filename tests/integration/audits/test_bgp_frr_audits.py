@@ -228,3 +228,38 @@ def test_fix_module_restart_applies_the_new_timeout(lab):
     assert wf.running and "-T" in wf.argv and wf.argv[wf.argv.index("-T") + 1] == "90"
     r.wait_up()
     assert "NM-FRR-017" not in {x.id for x in audit_frr_settings.run(ctx)}
+
+
+def test_fix_module_never_runs_the_daemons_file_and_completes_a_bare_T(lab, tmp_path):
+    """Issue 11, defects 5 and 6, against real FRR 8.4.4: check mode and the real run execute no line of
+    the daemons file (check mode used to source it with bash); '-T' without a value becomes '-T 300'
+    once (it became '-T -T 300', then '-T 300 300'), and frrinit.sh starts watchfrr with it."""
+    r = lab.router("dopt", "frr defaults traditional\nhostname dopt\n", watchfrr_options="-d -T")
+    marker = tmp_path / "sourced"
+    clean = open(r.daemons_path).read()
+    rogue = "touch %s\n" % marker
+    with open(r.daemons_path, "a") as fh:
+        fh.write(rogue)
+    before = open(r.daemons_path).read()
+    args = {"pathspace": r.name, "watchfrr_restart_timeout": 300}
+
+    res = ansible_module(r.name, "frr_daemons_options", args, check=True)
+    assert res["changed"] is True and res["changes"]["watchfrr_options"] == {"before": "-d -T", "after": "-d -T 300"}
+    assert open(r.daemons_path).read() == before and not marker.exists()
+    res = ansible_module(r.name, "frr_daemons_options", args)
+    assert res["changed"] is True and not marker.exists()
+    assert open(r.daemons_path).read() == before.replace('watchfrr_options="-d -T"', 'watchfrr_options="-d -T 300"')
+    assert ansible_module(r.name, "frr_daemons_options", args)["changed"] is False
+
+    # FRR's own scripts read the edited file: watchfrr runs with -T 300 (the rogue line removed first:
+    # frrinit.sh, unlike netmedic, does run every line of the file)
+    edited = open(r.daemons_path).read()
+    with open(r.daemons_path, "w") as fh:
+        fh.write(edited.replace(rogue, ""))
+    assert open(r.daemons_path).read() == clean.replace('"-d -T"', '"-d -T 300"')
+    r.start()
+    wf = audit_frr_settings.fd.daemon_process("/", r.name, "watchfrr")
+    assert wf.running and wf.argv[wf.argv.index("-T") + 1] == "300"
+    res = ansible_module(r.name, "frr_daemons_options", args)
+    assert res["changed"] is False and res["running"]["watchfrr_restart_timeout"] == 300
+    assert res["restart_needed"] is False

@@ -307,3 +307,40 @@ def test_kitchen_sink_config_converges_and_a_booted_router_shows_no_drift(lab):
         time.sleep(0.5)
     booted = _reconcile(r2, check_mode=True)
     assert booted["plan"]["commands"] == [] and booted["changed"] is False
+
+
+def test_module_refusals_report_changed_false_and_apply_nothing(lab):
+    """Issue 11, defect 7, against real FRR 8.4.4: refusals (a daemon down, an empty intended config, a
+    missing backup_dir, a NaN timeout) fail with changed=false and leave the running config alone."""
+    r = lab.router("refmod", "frr defaults traditional\nip prefix-list A seq 5 permit 10.0.0.0/8\n",
+                   daemons=["bgpd", "ospfd"])
+    r.start()
+    before = r.running_config()
+    intended = "ip prefix-list A seq 5 permit 10.0.0.0/8\nip prefix-list B seq 5 permit 10.0.0.0/8\n"
+
+    # check mode validates the content on vtysh's stdin (-C -f /dev/stdin) and plans
+    res = _ansible({"pathspace": r.name, "content": intended}, check=True)
+    assert res["changed"] is True and res["plan"]["commands"] == ["ip prefix-list B seq 5 permit 10.0.0.0/8"]
+    res = _ansible({"pathspace": r.name, "content": intended + "router bgp 65001\n neighbor 192.0.2.1 remote-ass 1\n"},
+                   check=True)
+    assert res["failed"] and res["changed"] is False and "FRR rejects the intended config" in res["msg"]
+
+    r.kill("ospfd")
+    time.sleep(0.3)
+    res = _ansible({"pathspace": r.name, "content": intended})
+    assert res["failed"] and res["changed"] is False, res
+    assert "ospfd" in res["msg"] and "not running" in res["msg"] and "nothing was applied" in res["msg"]
+    res = _ansible({"pathspace": r.name, "content": "! rendered from an empty template\n", "require_daemons": False})
+    assert res["failed"] and res["changed"] is False and "no configuration lines" in res["msg"]
+    res = _ansible({"pathspace": r.name, "content": intended, "require_daemons": False,
+                    "backup_dir": os.path.join(r.confdir, "no-such-dir")})
+    assert res["failed"] and res["changed"] is False and "backup_dir" in res["msg"] and "does not exist" in res["msg"]
+    assert "Traceback" not in json.dumps(res)
+    res = _ansible({"pathspace": r.name, "content": intended, "command_timeout": "nan"})
+    assert res["failed"] and "command_timeout must be a finite number" in res["msg"]
+    assert r.running_config() == before
+
+    # the same with the refusals lifted: applied, changed=true
+    res = _ansible({"pathspace": r.name, "content": intended, "require_daemons": False, "backup_dir": r.confdir})
+    assert res["changed"] is True and res["remaining"] == [] and not res.get("failed")
+    assert "ip prefix-list B seq 5 permit 10.0.0.0/8" in r.running_config()

@@ -136,7 +136,7 @@ def mutate_json(obj: Any, rng: random.Random, steps: int = 2) -> Any:
         path = rng.choice(paths)
         if not path:
             if rng.random() < 0.2:
-                obj = rng.choice(_ODD_VALUES)
+                obj = copy.deepcopy(rng.choice(_ODD_VALUES))
             continue
         parent = _get(obj, path[:-1])
         key = path[-1]

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from ansible_collections.netmedic.network.plugins.module_utils import frr_reconcile as fr
-from ansible_collections.netmedic.network.plugins.module_utils.runner import Result
+from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandTimeout, Result
 
 HZ = os.sysconf("SC_CLK_TCK")
 
@@ -177,3 +177,71 @@ def test_refuses_an_empty_intended_config(tmp_path):
         fr.reconcile(_target(root, fake), fr.Options(content="! rendered from an empty template\n"))
     assert "no configuration lines" in str(err.value)
     assert fake.running == ["ip prefix-list A seq 5 permit 10.0.0.0/8"]
+
+
+def test_every_refusal_says_nothing_was_applied_and_changed_false(tmp_path):
+    """Issue 11, defect 7: refusals carried changed=True (the plan's 'would change')."""
+    cases = [
+        (FakeFrr([]), "bgpd=yes\nospfd=yes\n", INTENDED, "not running"),
+        (FakeFrr(["ip prefix-list A seq 5 permit 10.0.0.0/8"]), "bgpd=yes\n", "! empty\n", "no configuration lines"),
+        (FakeFrr([], lock=True), "bgpd=yes\n", INTENDED, "locked"),
+    ]
+    for n, (fake, daemons, content, words) in enumerate(cases):
+        root = _root(tmp_path / str(n), daemons=daemons)
+        with pytest.raises(fr.ReconcileError) as err:
+            fr.reconcile(_target(root, fake), fr.Options(content=content, backup_dir=str(tmp_path)))
+        assert words in str(err.value) and str(err.value).endswith("; nothing was applied")
+        assert err.value.data["changed"] is False and err.value.data["plan"]["commands"]
+        assert not any(c[1] == "-f" for c in fake.calls)
+
+
+def test_backup_dir_is_checked_before_anything_runs(tmp_path):
+    fake = FakeFrr([])
+    root = _root(tmp_path)
+    (tmp_path / "afile").write_text("")
+    for bad, words in ((tmp_path / "none", "does not exist"), (tmp_path / "afile", "is not a directory")):
+        with pytest.raises(fr.ReconcileError) as err:
+            fr.reconcile(_target(root, fake), fr.Options(content=INTENDED, backup_dir=str(bad)))
+        assert "backup_dir %s %s; nothing was applied" % (bad, words) == str(err.value)
+        assert err.value.data["changed"] is False
+    assert fake.calls == []
+
+
+class _DiesAfterApply(FakeFrr):
+    """vtysh that applies the plan, then stops answering."""
+
+    def __call__(self, argv, timeout=None, env=None, input=None, check=False, cwd=None):
+        if any(c[1:2] == ["-f"] for c in self.calls) and "show running-config" in argv:
+            raise CommandTimeout("'vtysh -c show running-config' did not finish within 60 s")
+        return super().__call__(argv, timeout, env, input, check, cwd)
+
+
+def test_a_failure_after_the_plan_went_to_vtysh_reports_changed(tmp_path):
+    fake = _DiesAfterApply(["ip prefix-list JUNK seq 5 permit 192.0.2.0/24"])
+    with pytest.raises(fr.ReconcileError) as err:
+        fr.reconcile(_target(_root(tmp_path), fake), fr.Options(content=INTENDED, backup_dir=str(tmp_path)))
+    assert err.value.data["changed"] is True and "FRR may run part of it" in str(err.value)
+    assert "backup_file" in err.value.data
+
+
+def test_a_failed_save_reports_changed(tmp_path):
+    class NoSave(FakeFrr):
+        def __call__(self, argv, timeout=None, env=None, input=None, check=False, cwd=None):
+            if "write memory" in argv:
+                return Result(list(argv), 1, "", "% Can't open configuration file /etc/frr/frr.conf.", 0.01)
+            return super().__call__(argv, timeout, env, input, check, cwd)
+    fake = NoSave([])
+    with pytest.raises(fr.ReconcileError) as err:
+        fr.reconcile(_target(_root(tmp_path), fake), fr.Options(content=INTENDED, save=True,
+                                                                backup_dir=str(tmp_path)))
+    assert err.value.data["changed"] is True and "it was not saved" in str(err.value)
+    assert err.value.data["remaining"] == []
+
+
+def test_content_is_validated_on_stdin_without_a_file(tmp_path, monkeypatch):
+    def no_temp_files(*a, **kw):
+        raise AssertionError("a temporary file was written")
+    monkeypatch.setattr(fr.tempfile, "mkstemp", no_temp_files)
+    fake = FakeFrr([])
+    fr.reconcile(_target(_root(tmp_path), fake), fr.Options(content=INTENDED, check_mode=True))
+    assert fake.calls[0] == ["vtysh", "-C", "-f", "/dev/stdin"]
