@@ -1,5 +1,3 @@
-import json
-
 from ansible_collections.netmedic.network.plugins.module_utils import audits as A
 
 
@@ -25,44 +23,3 @@ def test_options_for_unknown_audit(run_module):
 def test_bad_timeout(run_module):
     res = run_module("preflight", {"command_timeout": 0})
     assert res.failed and "command_timeout must be a positive" in res["msg"]
-
-
-def test_report_module_writes_and_gates(run_module, tmp_path):
-    results = {
-        "r1": {"findings": [{"id": "NM-BGP-001", "severity": "critical", "summary": "peer down", "subject": "peer x"}]},
-        "r2": {"findings": []},
-    }
-    jp, mp = tmp_path / "out" / "r.json", tmp_path / "out" / "r.md"
-    res = run_module("preflight_report", {"results": results, "json_path": str(jp), "markdown_path": str(mp)})
-    assert res.failed and res["failing_hosts"] == ["r1"]
-    assert "do not start maintenance: 1 host(s) with findings at or above 'critical': r1 (NM-BGP-001)" in res["msg"]
-    assert json.loads(jp.read_text())["summary"]["critical"] == 1
-    assert "## r1: 1 critical" in mp.read_text()
-
-    res = run_module("preflight_report", {"results": results, "json_path": str(jp), "markdown_path": str(mp),
-                                          "fail_on": "never"})
-    assert not res.failed and res["changed"]
-
-
-def test_report_check_mode_writes_nothing(run_module, tmp_path):
-    jp = tmp_path / "r.json"
-    res = run_module("preflight_report", {"results": {"h": {"findings": []}}, "json_path": str(jp),
-                                          "markdown_path": str(tmp_path / "r.md")}, check_mode=True)
-    assert not res.failed and res["changed"] is False and not jp.exists()
-
-
-def test_report_rejects_garbage(run_module, tmp_path):
-    res = run_module("preflight_report", {"results": {"h": {"findings": [{"id": "bad"}]}},
-                                          "json_path": str(tmp_path / "j"), "markdown_path": str(tmp_path / "m")})
-    assert res.failed and "do not look like netmedic.network.preflight output" in res["msg"]
-
-
-def test_report_module_writes_junit(run_module, tmp_path):
-    import xml.etree.ElementTree as ET
-    results = {"r1": {"findings": [{"id": "NM-BGP-001", "severity": "warning", "summary": "flapping"}]}}
-    jx = tmp_path / "r.junit.xml"
-    res = run_module("preflight_report", {"results": results, "json_path": str(tmp_path / "r.json"),
-                                          "markdown_path": str(tmp_path / "r.md"), "junit_path": str(jx),
-                                          "fail_on": "warning"})
-    assert res.failed and res["junit_path"] == str(jx)
-    assert ET.parse(str(jx)).getroot().get("failures") == "1"
