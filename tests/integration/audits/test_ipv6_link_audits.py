@@ -14,7 +14,9 @@ and that the flush commands remove exactly what they target.
 """
 
 import json
+import os
 import subprocess
+import sys
 
 import pytest
 
@@ -22,6 +24,10 @@ from nmaud_helpers import ansible_module, audits_in
 
 from ansible_collections.netmedic.network.plugins.module_utils import audit_ipv6_cache as C
 from ansible_collections.netmedic.network.plugins.module_utils.runner import Runner
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                "unit"))
+from support.snapshot import tree  # noqa: E402
 
 
 @pytest.fixture
@@ -116,13 +122,14 @@ def test_carrier_changes_across_preflight_and_postflight(netns, tmp_path):
     netns.ip(ns, "link", "set", "eth-b", "up")
     netns.ip(ns, "link", "add", "eth-c", "type", "veth", "peer", "name", "eth-d")
     netns.ip(ns, "link", "set", "eth-c", "up")   # eth-d stays down: eth-c is up without carrier
-    snap = str(tmp_path / "links.json")
-    opts = {"link_flaps": {"snapshot_path": snap, "phase": "pre"}}
 
-    pre = ansible_module(ns, "preflight", {"checks": ["link_flaps"], "options": opts})
+    before_files = snapshot_dirs()
+    pre = ansible_module(ns, "preflight", {"checks": ["link_flaps"]}, check=True)
+    assert snapshot_dirs() == before_files  # read-only on the host, check mode or not (issue 11)
     got = {(f["id"], f["subject"]) for f in pre["findings"]}
-    assert got == {("NM-LINK-001", "eth-c"), ("NM-LINK-005", snap)}, pre["findings"]
-    before = json.load(open(snap))["interfaces"]["eth-a"]["carrier_changes"]
+    assert got == {("NM-LINK-001", "eth-c")}, pre["findings"]
+    baseline = pre["snapshots"]["link_flaps"]
+    before = baseline["interfaces"]["eth-a"]["carrier_changes"]
 
     for dummy in range(3):  # cycle the peer: eth-a loses and regains carrier each time
         netns.ip(ns, "link", "set", "eth-b", "down")
@@ -131,10 +138,19 @@ def test_carrier_changes_across_preflight_and_postflight(netns, tmp_path):
     assert after >= before + 6
 
     post = ansible_module(ns, "preflight", {"checks": ["link_flaps"],
-                                            "options": {"link_flaps": {"snapshot_path": snap, "phase": "post"}}})
+                                            "options": {"link_flaps": {"phase": "post", "baseline": baseline}}})
     flaps = {f["subject"]: f for f in post["findings"] if f["id"] == "NM-LINK-002"}
     assert set(flaps) == {"eth-a", "eth-b"}
     assert flaps["eth-a"]["evidence"]["carrier_changes_before"] == before
     assert flaps["eth-a"]["evidence"]["carrier_changes_now"] == after
     assert flaps["eth-a"]["evidence"]["carrier_down_events"] == 3
     assert post["summary"]["warning"] == 3  # eth-a, eth-b flapped; eth-c still without carrier
+
+
+def snapshot_dirs():
+    """What a preflight could have written: netmedic's old snapshot place and the working directory."""
+    out = {}
+    for d in ("/var/lib/netmedic", os.getcwd()):
+        if os.path.isdir(d):
+            out.update(tree(d))
+    return out
