@@ -45,7 +45,8 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.netmedic.network.plugins.module_utils import frr_daemons as fd
-from ansible_collections.netmedic.network.plugins.module_utils.audits import Audit, AuditContext
+from ansible_collections.netmedic.network.plugins.module_utils.audits import ANY, Audit, AuditContext, integer, number
+from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS_OR_ZERO
 from ansible_collections.netmedic.network.plugins.module_utils.findings import CRITICAL, INFO, WARNING, Finding, Fix
 from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError
 
@@ -425,8 +426,19 @@ def evaluate(ctx: AuditContext, pathspace: Optional[str], summary, first, second
     return findings
 
 
+# Every option this audit reads (issue 11: unknown keys and non-finite numbers fail the preflight).
+OPTIONS = {
+    "pathspace": ANY, "pathspaces": ANY,
+    "min_established_seconds": number(SECONDS_OR_ZERO),
+    "max_connections_dropped": integer((0, 10 ** 9)),
+    # the preflight pauses once this long: more than 10 minutes is a typo
+    "sample_interval": number((0, 600)),
+    "max_queue": integer((0, 10 ** 9)),
+    "min_hold_time": number((0, 65535)),  # BGP hold time is a 16-bit count of seconds
+}
+
 AUDIT = Audit(
     name=NAME,
     description="BGP sessions: down, recently flapped, flapping now, backlogged, short hold timers, failed "
                 "peers (incident 002)",
-    run=run, applies=applies, checks=CHECKS)
+    run=run, applies=applies, checks=CHECKS, options=OPTIONS)

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from ansible_collections.netmedic.network.plugins.module_utils.audits import Audit, AuditContext
+from ansible_collections.netmedic.network.plugins.module_utils.audits import ANY, Audit, AuditContext, integer, number
+from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS
 from ansible_collections.netmedic.network.plugins.module_utils.findings import CRITICAL, WARNING, Finding, Fix
 from ansible_collections.netmedic.network.plugins.module_utils.ipmi_lan import Reading, read_lan_mode
 from ansible_collections.netmedic.network.plugins.module_utils.ipmi_parse import FAILOVER, MODES
@@ -121,5 +122,9 @@ def run(ctx: AuditContext) -> List[Finding]:
     return findings_for(reading, wanted, target)
 
 
+# Every option this audit reads (issue 11: unknown keys and non-finite numbers fail the preflight).
+OPTIONS = {"wanted_mode": ANY, "interface": ANY, "host": ANY, "user": ANY, "password_file": ANY, "generation": ANY,
+           "port": integer((1, 65535)), "cipher_suite": integer((0, 17)), "timeout": number(SECONDS)}
+
 AUDIT = Audit(name=NAME, description="BMC LAN interface mode (dedicated, not failover)", run=run,
-              applies=applies, checks=CHECKS)
+              applies=applies, checks=CHECKS, options=OPTIONS)

@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import List
 
 from ansible_collections.netmedic.network.plugins.module_utils import bond_persist
-from ansible_collections.netmedic.network.plugins.module_utils.audits import Audit, AuditContext
+from ansible_collections.netmedic.network.plugins.module_utils.audits import ANY, Audit, AuditContext
 from ansible_collections.netmedic.network.plugins.module_utils.bond_fix import DEFAULT_VALUE
 from ansible_collections.netmedic.network.plugins.module_utils.bond_persist_common import NotConfigured, PersistError
 from ansible_collections.netmedic.network.plugins.module_utils.bond_sysfs import (
@@ -135,10 +135,14 @@ def applies(ctx: AuditContext) -> bool:
     return bool(bond_names(ctx.sysfs))
 
 
+# Every option this audit reads (issue 11: unknown keys fail the preflight).
+OPTIONS = {"value": ANY, "backend": ANY, "check_drift": ANY}
+
 AUDIT = Audit(
     name=NAME,
     description="Linux bonds whose ARP link monitoring can be fooled by stray traffic (incident 004)",
     run=run,
     applies=applies,
     checks=CHECKS,
+    options=OPTIONS,
 )

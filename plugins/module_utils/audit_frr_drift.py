@@ -34,7 +34,7 @@ from typing import Dict, List, Optional, Set
 
 from ansible_collections.netmedic.network.plugins.module_utils import frr_daemons as fd
 from ansible_collections.netmedic.network.plugins.module_utils import frr_plan, frr_reconcile
-from ansible_collections.netmedic.network.plugins.module_utils.audits import Audit, AuditContext
+from ansible_collections.netmedic.network.plugins.module_utils.audits import ANY, Audit, AuditContext, integer
 from ansible_collections.netmedic.network.plugins.module_utils.findings import CRITICAL, WARNING, Finding, Fix
 from ansible_collections.netmedic.network.plugins.module_utils.frr_config import Config, FrrConfigError
 from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError
@@ -175,10 +175,14 @@ def _audit_one(ctx: AuditContext, pathspace: Optional[str]) -> List[Finding]:
     return findings
 
 
+# Every option this audit reads (issue 11: unknown keys and non-finite numbers fail the preflight).
+OPTIONS = {"pathspace": ANY, "pathspaces": ANY, "examples": integer((0, 10000))}
+
 AUDIT = Audit(
     name=NAME,
     description="FRR's running config against frr.conf (incident 000: partial config after a restart)",
     run=run,
     applies=applies,
     checks=CHECKS,
+    options=OPTIONS,
 )

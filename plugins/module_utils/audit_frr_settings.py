@@ -56,7 +56,8 @@ from ansible_collections.netmedic.network.plugins.module_utils import frr_daemon
 from ansible_collections.netmedic.network.plugins.module_utils import frr_options
 from ansible_collections.netmedic.network.plugins.module_utils import frr_plan, frr_reconcile
 from ansible_collections.netmedic.network.plugins.module_utils.frr_config import FrrConfigError
-from ansible_collections.netmedic.network.plugins.module_utils.audits import Audit, AuditContext
+from ansible_collections.netmedic.network.plugins.module_utils.audits import ANY, Audit, AuditContext, integer, number
+from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS_OR_ZERO
 from ansible_collections.netmedic.network.plugins.module_utils.findings import CRITICAL, INFO, WARNING, Finding, Fix
 from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError
 
@@ -473,8 +474,18 @@ def _processes(ctx, pathspace, daemons_path, enabled, procs) -> List[Finding]:
     return findings
 
 
+# Every option this audit reads (issue 11: unknown keys and non-finite numbers fail the preflight).
+OPTIONS = {
+    "pathspace": ANY, "pathspaces": ANY, "check_drift": ANY,
+    "lines_per_second": number((0.001, 10 ** 9)),
+    "timeout_margin": number((1, 100)),
+    "min_netlink_buffer": integer((0, 2 ** 31 - 1)),  # SO_RCVBUF is an int
+    "recent_restart_seconds": number(SECONDS_OR_ZERO),
+    "recommended_min_timeout": integer((1, 86400)),
+}
+
 AUDIT = Audit(
     name=NAME,
     description="FRR process settings: watchfrr restart timeout vs frr.conf size, zebra netlink buffer, "
                 "daemons down or restarted (incident 000)",
-    run=run, applies=applies, checks=CHECKS)
+    run=run, applies=applies, checks=CHECKS, options=OPTIONS)

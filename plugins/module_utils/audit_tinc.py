@@ -31,7 +31,8 @@ import os
 import time
 from typing import List, Optional
 
-from ansible_collections.netmedic.network.plugins.module_utils.audits import Audit, AuditContext
+from ansible_collections.netmedic.network.plugins.module_utils.audits import ANY, Audit, AuditContext, number
+from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS_OR_ZERO
 from ansible_collections.netmedic.network.plugins.module_utils.findings import CRITICAL, WARNING, Finding, Fix
 from ansible_collections.netmedic.network.plugins.module_utils.tinc_state import TincState, discover, tinc_up_bridge
 from ansible_collections.netmedic.network.plugins.module_utils.tinc_watch import (
@@ -173,10 +174,20 @@ def run(ctx: AuditContext) -> List[Finding]:
     return findings
 
 
+# Every option this audit reads (issue 11: unknown keys and non-finite numbers fail the preflight).
+OPTIONS = {
+    "networks": ANY,
+    "arp_rate": number((0, 10 ** 9)),
+    # the audit samples each tinc port this long: more than 10 minutes is a typo
+    "arp_sample_seconds": number((0, 600)),
+    "kernel_log_window": number(SECONDS_OR_ZERO),
+}
+
 AUDIT = Audit(
     name="tinc",
     description="tinc ports in Linux bridges: STP, loop signs, ARP storms, daemon and port presence (incident 001)",
     run=run,
     applies=applies,
     checks=CHECKS,
+    options=OPTIONS,
 )

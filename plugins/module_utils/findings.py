@@ -46,6 +46,17 @@ class FindingError(ValueError):
     """A finding that does not fit the schema (a programming error in an audit)."""
 
 
+def kind_of(value: Any) -> str:
+    """``str 'abc'`` for error messages about input: the type, and the value cut short."""
+    return "%s %s" % (type(value).__name__, short_repr(value))
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for error messages."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def severity_rank(severity: str) -> int:
     """Rank of a severity: 0 is the worst.  Unknown severities raise FindingError."""
     try:
@@ -76,8 +87,14 @@ class Fix:
     manual: Optional[str] = None
 
     def __post_init__(self):
+        for key in ("module", "role", "manual"):
+            value = getattr(self, key)
+            if value is not None and not isinstance(value, str):
+                raise FindingError("fix.%s must be a string or null, got %s" % (key, kind_of(value)))
         if not (self.module or self.role or self.manual):
             raise FindingError("a fix needs a module, a role or a manual instruction")
+        if not isinstance(self.params, dict):
+            raise FindingError("fix.params must be a dictionary, got %s" % kind_of(self.params))
 
     def to_dict(self) -> Dict[str, Any]:
         return {"module": self.module, "params": dict(self.params), "role": self.role, "manual": self.manual}
@@ -86,7 +103,10 @@ class Fix:
     def from_dict(cls, data: Optional[Dict[str, Any]]) -> Optional["Fix"]:
         if data is None:
             return None
-        return cls(module=data.get("module"), params=dict(data.get("params") or {}),
+        if not isinstance(data, dict):
+            raise FindingError("fix must be a dictionary or null, got %s" % kind_of(data))
+        params = data.get("params")
+        return cls(module=data.get("module"), params={} if params is None else params,
                    role=data.get("role"), manual=data.get("manual"))
 
 
@@ -117,15 +137,24 @@ class Finding:
     def __post_init__(self):
         if not isinstance(self.id, str) or not CHECK_ID_RE.match(self.id):
             raise FindingError("check id %r does not match NM-<AREA>-<NNN>" % (self.id,))
+        if not isinstance(self.severity, str):
+            raise FindingError("finding %s: severity must be a string, got %s" % (self.id, kind_of(self.severity)))
         severity_rank(self.severity)
         if not self.summary or not isinstance(self.summary, str) or "\n" in self.summary:
             raise FindingError("finding %s needs a one-line summary" % self.id)
-        if self.incident is not None and self.incident not in INCIDENTS:
+        if self.incident is not None and (not isinstance(self.incident, str) or self.incident not in INCIDENTS):
             raise FindingError("finding %s names unknown incident %r" % (self.id, self.incident))
         if isinstance(self.fix, dict):
-            object.__setattr__(self, "fix", Fix.from_dict(self.fix))
+            try:
+                object.__setattr__(self, "fix", Fix.from_dict(self.fix))
+            except FindingError as exc:
+                raise FindingError("finding %s: %s" % (self.id, exc)) from None
         elif self.fix is not None and not isinstance(self.fix, Fix):
-            raise FindingError("finding %s: fix must be a Fix, a dict or None" % self.id)
+            raise FindingError("finding %s: fix must be a dictionary or null, got %s" % (self.id, kind_of(self.fix)))
+        if self.evidence is not None and not isinstance(self.evidence, dict):
+            raise FindingError("finding %s: evidence must be a dictionary, got %s" % (self.id, kind_of(self.evidence)))
+        if self.subject is not None and not isinstance(self.subject, str):
+            raise FindingError("finding %s: subject must be a string, got %s" % (self.id, kind_of(self.subject)))
         object.__setattr__(self, "evidence", dict(self.evidence or {}))
         object.__setattr__(self, "subject", self.subject or "")
 
@@ -147,12 +176,14 @@ class Finding:
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "Finding":
+        if not isinstance(data, dict):
+            raise FindingError("a finding must be a dictionary, got %s" % kind_of(data))
         missing = [k for k in ("id", "severity", "summary") if k not in data]
         if missing:
-            raise FindingError("finding lacks %s: %r" % (", ".join(missing), data))
+            raise FindingError("finding lacks %s: %s" % (", ".join(missing), short_repr(data)))
         return cls(id=data["id"], severity=data["severity"], summary=data["summary"],
-                   evidence=data.get("evidence") or {}, fix=data.get("fix"),
-                   incident=data.get("incident"), subject=data.get("subject") or "")
+                   evidence=data.get("evidence"), fix=data.get("fix"),
+                   incident=data.get("incident"), subject=data.get("subject"))
 
     __hash__ = None  # evidence is a dict: findings are values, not set members
 

@@ -487,7 +487,8 @@ class SafeRestart:
         while pending:
             for addr in list(pending):
                 try:
-                    res = self.runner(["ping", "-n", "-q", "-c", "1", "-W", "1", addr], timeout=5)
+                    # "--": a probe address from the play is never read as an option (issue 11)
+                    res = self.runner(["ping", "-n", "-q", "-c", "1", "-W", "1", "--", addr], timeout=5)
                 except CommandError:
                     continue
                 if res.rc == 0:

@@ -17,8 +17,14 @@ description:
   - With O(scope=sticky) (the default) the module reads C(ip -6 -j route show cache table all) and the
     FIB and flushes exactly the cache entries of type unreachable, prohibit or blackhole whose
     destination a reachable FIB route of the same table covers (what the C(ipv6_route_cache) preflight
-    audit reports as NM-IP6-001), one C(ip -6 route flush cache table T DST) each, then checks they are
-    gone. Other cache entries (PMTU, redirects) are left alone.
+    audit reports as NM-IP6-001), then checks they are gone. Other cache entries (PMTU, redirects) are
+    left alone.
+  - The flushes run in one C(ip -6 -batch -) per 200 lines. Entries that are all the cache holds of their
+    type under one covering route are flushed with one line (C(route flush cache table T type TYPE root
+    PREFIX)), the others with one exact line each. Each line makes iproute2 walk the whole cache, so 20,000
+    exact lines would take minutes (measured, see docs/routing-health.md).
+  - The whole run is bounded by O(total_timeout); when it is reached, the module stops, reads the cache
+    back and fails, saying how many entries were flushed and how many remain (RV(flushed), RV(remaining)).
   - With O(scope=all) it flushes the whole IPv6 route cache (C(ip -6 route flush cache table all)); the
     kernel rebuilds entries on demand, at the cost of re-learning path MTUs.
   - Kernels from 4.2 on no longer clone reject routes into the cache, so on them O(scope=sticky) normally
@@ -40,6 +46,16 @@ options:
     type: list
     elements: str
     default: []
+  command_timeout:
+    description: Seconds each C(ip) command may take (0.001 to 86400).
+    type: float
+    default: 30
+  total_timeout:
+    description:
+      - Seconds the whole flush may take (0.001 to 86400). No new flush starts after it, and a running one
+        is stopped; the final read of the cache (at most O(command_timeout)) comes after it.
+    type: float
+    default: 300
 attributes:
   check_mode:
     support: full
@@ -67,17 +83,40 @@ EXAMPLES = r"""
 
 RETURN = r"""
 flushed:
-  description: The cache entries flushed (or that would be flushed in check mode).
+  description: The cache entries flushed (or that would be flushed in check mode); the first 1,000.
   returned: always
   type: list
   elements: dict
   sample: [{dst: "2001:db8::1", type: unreachable, table: main}]
+flushed_count:
+  description: How many cache entries were flushed (would be, in check mode).
+  returned: always
+  type: int
+  sample: 1
+remaining:
+  description:
+    - Entries chosen for flushing that are still in the cache after the flush (stopped by O(total_timeout),
+      refused by the kernel, or re-created at once); the first 1,000. Empty on success and in check mode.
+  returned: always
+  type: list
+  elements: dict
+  sample: []
+remaining_count:
+  description: How many entries chosen for flushing are still in the cache.
+  returned: always
+  type: int
+  sample: 0
 sticky:
-  description: Every sticky entry found before flushing, with the reachable route that covers it.
+  description: Sticky entries found before flushing, with the reachable route that covers each; the first 1,000.
   returned: always
   type: list
   elements: dict
   sample: [{dst: "2001:db8::1", type: unreachable, table: main, covering_route: {dst: "2001:db8::/64"}}]
+sticky_count:
+  description: How many sticky entries were found before flushing.
+  returned: always
+  type: int
+  sample: 1
 not_sticky:
   description: Requested O(destinations) that matched no sticky entry (nothing was flushed for them).
   returned: always
@@ -96,13 +135,57 @@ cache_entries_after:
   sample: 1
 """
 
+import time
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils import audit_ipv6_cache as C
-from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
+from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS, check_module_ranges
+from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, CommandTimeout, Runner
+
+RANGES = {"command_timeout": SECONDS, "total_timeout": SECONDS}
+# Entries listed in the result; the counts are exact.  20,000 entries in three lists made a
+# result of megabytes that Ansible spent seconds scanning for secrets.
+LIST_LIMIT = 1000
 
 
 def _text(entries):
     return "".join(C.describe_entry(e) + "\n" for e in entries)
+
+
+def _listed(chosen):
+    """The first LIST_LIMIT entries, briefly (the counts are returned beside)."""
+    return [{"dst": c["dst"], "type": c["type"], "table": c["table"]} for c in chosen[:LIST_LIMIT]]
+
+
+def run_flush(runner, commands, deadline, command_timeout, clock=time.monotonic):
+    """Run ``(argv, stdin)`` commands until done or ``deadline``.
+
+    Returns (commands run, stopped at the deadline, error messages).  A command
+    that fails or times out does not stop the others: the cache is read back
+    afterwards and what is left is reported.
+    """
+    ran, errors = 0, []
+    for argv, stdin in commands:
+        left = deadline - clock()
+        if left <= 0:
+            return ran, True, errors
+        ran += 1
+        try:
+            res = runner(argv, input=stdin, timeout=min(command_timeout, left))
+        except CommandError as exc:
+            if isinstance(exc, CommandTimeout) and deadline - clock() <= 0:
+                return ran, True, errors
+            errors.append(str(exc))
+            continue
+        if not res.ok:
+            errors.append(res.describe())
+    return ran, False, errors
+
+
+def batches(lines):
+    """``ip -batch`` commands of at most BATCH_LINES lines each."""
+    return [(C.BATCH_ARGV, "".join(line + "\n" for line in lines[i:i + C.BATCH_LINES]))
+            for i in range(0, len(lines), C.BATCH_LINES)]
 
 
 def main():
@@ -110,10 +193,14 @@ def main():
         argument_spec=dict(
             scope=dict(type="str", choices=["sticky", "all"], default="sticky"),
             destinations=dict(type="list", elements="str", default=[]),
+            command_timeout=dict(type="float", default=30.0),
+            total_timeout=dict(type="float", default=300.0),
         ),
         supports_check_mode=True,
     )
+    check_module_ranges(module, RANGES)
     p = module.params
+    deadline = time.monotonic() + p["total_timeout"]
     if p["scope"] == "all" and p["destinations"]:
         module.fail_json(msg="destinations only apply to scope=sticky; scope=all flushes the whole IPv6 cache")
     try:
@@ -121,9 +208,9 @@ def main():
     except ValueError as exc:
         module.fail_json(msg="destinations: %s" % exc)
 
-    runner = Runner(timeout=30)
+    runner = Runner(timeout=p["command_timeout"])
     try:
-        cache, fib = C.read_state(runner)
+        cache, fib = C.read_state(runner, timeout=min(p["command_timeout"], p["total_timeout"]))
     except (C.RouteOutputError, CommandError) as exc:
         module.fail_json(msg="cannot read the IPv6 route cache: %s" % exc)
     sticky = C.sticky_entries(cache, fib)
@@ -135,44 +222,62 @@ def main():
 
     result = dict(
         changed=bool(chosen),
-        flushed=[{"dst": c["dst"], "type": c["type"], "table": c["table"]} for c in chosen],
+        flushed=_listed(chosen),
+        flushed_count=len(chosen),
+        remaining=[],
+        remaining_count=0,
         sticky=[{"dst": s["dst"], "type": s["type"], "table": s["table"], "covering_route": s["covering_route"]}
-                for s in sticky],
+                for s in sticky[:LIST_LIMIT]],
+        sticky_count=len(sticky),
         not_sticky=unused,
         cache_entries_before=len(cache),
         cache_entries_after=len(cache),
     )
     if not chosen or module.check_mode:
         if module._diff and chosen:
-            flushed_ids = [id(c["cache_entry"]) for c in chosen]
+            flushed_ids = set(id(c["cache_entry"]) for c in chosen)
             result["diff"] = {"before": _text(cache), "after": _text([e for e in cache if id(e) not in flushed_ids]),
                               "before_header": "ipv6 route cache", "after_header": "ipv6 route cache"}
         module.exit_json(**result)
 
     try:
-        if p["scope"] == "all":
-            res = runner(C.FLUSH_ALL_ARGV)
-            if not res.ok:
-                module.fail_json(msg="flushing the IPv6 route cache failed: %s" % res.describe(), **result)
-        else:
-            for c in chosen:
-                res = runner(C.flush_argv(c["cache_entry"]))
-                if not res.ok:
-                    module.fail_json(msg="flushing the cache entry for %s failed: %s" % (c["dst"], res.describe()),
-                                     **result)
+        commands = [(C.FLUSH_ALL_ARGV, None)] if p["scope"] == "all" else batches(C.flush_lines(chosen, cache))
+    except C.RouteOutputError as exc:
+        result.update(changed=False, flushed=[], flushed_count=0)
+        module.fail_json(msg="nothing was flushed: %s" % exc, **result)
+    ran, stopped, errors = run_flush(runner, commands, deadline, p["command_timeout"])
+    try:
         after, fib = C.read_state(runner)
     except (C.RouteOutputError, CommandError) as exc:
-        module.fail_json(msg="flushing the IPv6 route cache: %s" % exc, **result)
-    result["cache_entries_after"] = len(after)
+        result.update(changed=ran > 0, flushed=[], flushed_count=None, remaining_count=None)
+        module.fail_json(msg="the flush ran (%d command(s)%s) but the IPv6 route cache could not be read back, so "
+                             "what was flushed is unknown: %s"
+                             % (ran, ", stopped at total_timeout" if stopped else "", exc), **result)
+
+    # what is still there, by table, type and destination
+    present = set((C.route_table(e), C.route_type(e), str(C.route_network(e))) for e in after)
+    still = [c for c in chosen
+             if (c["table"], c["type"], str(C.route_network(c["cache_entry"]))) in present]
+    still_ids = set(id(c) for c in still)
+    result.update(changed=len(still) < len(chosen) or (p["scope"] == "all" and ran > 0 and not errors),
+                  flushed=_listed([c for c in chosen if id(c) not in still_ids]),
+                  flushed_count=len(chosen) - len(still), remaining=_listed(still), remaining_count=len(still),
+                  cache_entries_after=len(after))
     if module._diff:
         result["diff"] = {"before": _text(cache), "after": _text(after),
                           "before_header": "ipv6 route cache", "after_header": "ipv6 route cache"}
-    left = [s for s in C.sticky_entries(after, fib)
-            if any(s["dst"] == c["dst"] and s["table"] == c["table"] for c in chosen)]
-    if left:
+    counts = "flushed %d of %d entries, %d remain" % (len(chosen) - len(still), len(chosen), len(still))
+    if stopped:
+        module.fail_json(msg="stopped at total_timeout (%g s): %s; run again to flush the rest"
+                             % (p["total_timeout"], counts), **result)
+    if still and errors:
+        module.fail_json(msg="flushing the IPv6 route cache failed (%s): %s" % (counts, errors[0]), **result)
+    # (scope=all: traffic re-creates PMTU entries at once; only reject entries coming back are a problem)
+    back = [c for c in still if c["type"] in C.STICKY_TYPES]
+    if back:
         module.fail_json(msg="sticky IPv6 cache entries came back right after the flush (a daemon is still "
-                             "replacing routes by delete-then-add?): %s" % ", ".join(s["dst"] for s in left),
-                         **result)
+                             "replacing routes by delete-then-add?): %s: %s"
+                             % (counts, ", ".join(str(c["dst"]) for c in back[:20])), **result)
     module.exit_json(**result)
 
 

@@ -17,11 +17,12 @@ description:
   - Audits that do not apply (no FRR, no tinc, no bond, no BMC) are skipped
     quickly. An audit that crashes or times out becomes a C(NM-CORE-001)
     warning finding instead of failing the play.
-  - Read-only towards the host's configuration and daemons, so C(changed) is
-    always false. The one file it may write is netmedic's own link-counter
-    snapshot, and only when the C(link_flaps) audit is given a
-    C(snapshot_path) (the preflight role does, also in check mode, so that
-    the postflight can tell which links flapped during the maintenance).
+  - Read-only on the host, so C(changed) is always false. It writes nothing
+    there, not even netmedic's own state; what an audit records for a later
+    comparison (the C(link_flaps) carrier counters) is returned in RV(snapshots)
+    and kept in the controller's report, from which the postflight passes it back.
+  - Every option is checked before any audit runs; an unknown audit, an unknown
+    per-audit option or a number out of range fails the task, naming it.
 author:
   - netmedic.network contributors (@netmedic)
 options:
@@ -41,22 +42,25 @@ options:
     description:
       - "Per-audit options and thresholds, keyed by audit name, for example
         C({bgp: {min_established_seconds: 300}}). Each audit documents its own."
+      - An unknown option key fails the task and lists the audit's options;
+        numbers must be finite and within the option's range.
     type: dict
     default: {}
   root:
     description:
       - Filesystem root the audits read C(/sys), C(/proc) and C(/etc) under.
         Only tests and chroots need anything but C(/).
+      - Must be the absolute path of an existing directory.
     type: path
     default: /
   command_timeout:
-    description: Timeout in seconds for each external command an audit runs.
+    description: Timeout in seconds for each external command an audit runs (0.001 to 86400).
     type: float
     default: 20
 attributes:
   check_mode:
     support: full
-    description: The audits change nothing, so check mode is the same as a normal run (the link snapshot included).
+    description: The preflight changes and writes nothing, so check mode is the same as a normal run.
   diff_mode:
     support: none
     description: Nothing on the host changes, so there is no diff.
@@ -103,6 +107,22 @@ audits:
   elements: dict
   sample:
     - {name: bonding, status: skipped, duration: 0.0001, findings: 0, error: null}
+snapshots:
+  description:
+    - What audits recorded for a later comparison, keyed by audit name. C(link_flaps) records the
+      carrier counters of every interface; the report keeps them (C(hosts.<host>.snapshots)) and the
+      postflight compares with them (see docs/routing-health.md for the format).
+  returned: always
+  type: dict
+  sample:
+    link_flaps:
+      format: netmedic-link-snapshot
+      version: 1
+      taken: 1795238300.5
+      boot_id: 4f1c8a52-0f7e-4a53-9a0e-5d8f2a9b1c3e
+      hostname: edge1
+      interfaces: {eth0: {ifindex: 2, carrier: 1, carrier_changes: 4, carrier_up_count: 2, carrier_down_count: 2,
+                          operstate: up, admin_up: true}}
 schema_version:
   description: Version of the finding schema.
   returned: always
@@ -110,11 +130,33 @@ schema_version:
   sample: 1
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils.audits import AuditContext, registry, run_audits
+from ansible_collections.netmedic.network.plugins.module_utils.audits import (
+    AuditContext, check_options, registry, run_audits)
 from ansible_collections.netmedic.network.plugins.module_utils.findings import (
     SCHEMA_VERSION, count_by_severity, sort_findings)
+from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS, check_module_ranges
 from ansible_collections.netmedic.network.plugins.module_utils.runner import Runner
+
+RANGES = {"command_timeout": SECONDS}
+
+
+def input_errors(params, audits):
+    """(per-audit options as the audits read them, a message per bad option naming it)."""
+    errors = []
+    for option in ("checks", "skip"):
+        unknown = [n for n in params[option] if n not in audits]
+        if unknown:
+            errors.append("%s: unknown audit name(s): %s. Known audits: %s"
+                          % (option, ", ".join(sorted(set(unknown))), ", ".join(sorted(audits)) or "none yet"))
+    root = params["root"]
+    if not root or not os.path.isabs(root) or not os.path.isdir(root):
+        errors.append("root must be the absolute path of an existing directory (the filesystem the audits read), "
+                      "got %r" % (root,))
+    options, option_errors = check_options(audits, params["options"])
+    return options, errors + option_errors
 
 
 def main():
@@ -128,22 +170,14 @@ def main():
         ),
         supports_check_mode=True,
     )
+    check_module_ranges(module, RANGES)
     p = module.params
     audits = registry()
-    unknown = sorted(set(p["checks"]) - set(audits)) + sorted(set(p["skip"]) - set(audits))
-    if unknown:
-        module.fail_json(msg="unknown audit name(s): %s. Known audits: %s"
-                         % (", ".join(unknown), ", ".join(sorted(audits)) or "none yet"))
-    for name, value in p["options"].items():
-        if name not in audits:
-            module.fail_json(msg="options given for unknown audit %r. Known audits: %s"
-                             % (name, ", ".join(sorted(audits)) or "none yet"))
-        if not isinstance(value, dict):
-            module.fail_json(msg="options.%s must be a dictionary of that audit's settings" % name)
-    if p["command_timeout"] <= 0:
-        module.fail_json(msg="command_timeout must be a positive number of seconds")
+    options, errors = input_errors(p, audits)
+    if errors:
+        module.fail_json(msg="; ".join(errors) + ". Nothing was audited.")
 
-    ctx = AuditContext(root=p["root"], runner=Runner(timeout=p["command_timeout"]), options=p["options"])
+    ctx = AuditContext(root=p["root"], runner=Runner(timeout=p["command_timeout"]), options=options)
     findings, runs = run_audits(ctx, audits.values(), only=p["checks"] or None, skip=p["skip"])
     findings = sort_findings(findings)
     module.exit_json(
@@ -151,6 +185,7 @@ def main():
         findings=[f.to_dict() for f in findings],
         summary=count_by_severity(findings),
         audits=[r.to_dict() for r in runs],
+        snapshots=ctx.snapshots,
         schema_version=SCHEMA_VERSION,
     )
 

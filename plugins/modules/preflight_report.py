@@ -28,11 +28,15 @@ options:
     type: dict
     required: true
   json_path:
-    description: Where to write the JSON report. Parent directories are created.
+    description:
+      - Where to write the JSON report. Missing parent directories are created.
+      - An existing file is replaced only when the report says something new (the
+        C(generated) time apart), so a second run on the same results changes nothing.
+      - Must not be a directory or a symbolic link, nor the same path as another report.
     type: path
     required: true
   markdown_path:
-    description: Where to write the Markdown report. Parent directories are created.
+    description: Where to write the Markdown report. Missing parent directories are created.
     type: path
     required: true
   junit_path:
@@ -55,7 +59,7 @@ options:
 attributes:
   check_mode:
     support: full
-    description: In check mode nothing is written; the report is still returned.
+    description: In check mode nothing is written; the report is still returned and C(changed) says whether it would be.
   diff_mode:
     support: none
     description: The report is new output, not an edit; it is not shown as a diff.
@@ -104,13 +108,71 @@ junit_path:
 """
 
 import datetime
+import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils.fileops import FileOpError, write_atomic
-from ansible_collections.netmedic.network.plugins.module_utils.findings import FindingError, at_least
+from ansible_collections.netmedic.network.plugins.module_utils.fileops import FileOpError, read_text, write_atomic
+from ansible_collections.netmedic.network.plugins.module_utils.findings import at_least
 from ansible_collections.netmedic.network.plugins.module_utils.report import (
-    build_report, hosts_at_or_above, summary_line, to_json, to_junit, to_markdown)
+    ReportInputError, build_report, hosts_at_or_above, same_content, summary_line, to_json, to_junit, to_markdown)
+
+PATH_OPTIONS = ("json_path", "markdown_path", "junit_path")
+
+
+def path_errors(params):
+    """A message per report path that cannot be written, before anything is written."""
+    errors = []
+    seen = {}
+    for option in PATH_OPTIONS:
+        path = params[option]
+        if path is None and option == "junit_path":
+            continue
+        if not path or not path.strip():
+            errors.append("%s must be a file path, got %r" % (option, path))
+            continue
+        full = os.path.abspath(path)
+        if full in seen:
+            errors.append("%s and %s are the same file (%s): each report needs its own" % (seen[full], option, path))
+            continue
+        seen[full] = option
+        if os.path.islink(path):
+            errors.append("%s: %s is a symbolic link (to %s); give the file's real path"
+                          % (option, path, os.readlink(path)))
+        elif os.path.isdir(path):
+            errors.append("%s: %s is a directory; give the path of the report file in it" % (option, path))
+        elif os.path.exists(path) and not os.path.isfile(path):
+            errors.append("%s: %s exists and is not a regular file" % (option, path))
+        else:
+            problem = _parent_problem(os.path.dirname(full))
+            if problem:
+                errors.append("%s: cannot write %s: %s" % (option, path, problem))
+    return errors
+
+
+def _parent_problem(directory):
+    """Why files cannot be created in ``directory`` (or its nearest existing ancestor), or None."""
+    while not os.path.lexists(directory):
+        directory = os.path.dirname(directory)
+    if not os.path.isdir(directory):
+        return "%s is not a directory" % directory
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return "%s is not writable" % directory
+    try:
+        if os.statvfs(directory).f_flag & os.ST_RDONLY:
+            return "%s is on a read-only filesystem" % directory
+    except OSError:
+        pass
+    return None
+
+
+def previous_report(path):
+    """The report already at ``path``, parsed, or None (missing, unreadable or not JSON: it will be replaced)."""
+    try:
+        text = read_text(path, missing_ok=True)
+        return json.loads(text) if text else None
+    except (FileOpError, ValueError, RecursionError):
+        return None
 
 
 def main():
@@ -126,24 +188,33 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
+    errors = path_errors(p)
+    if errors:
+        module.fail_json(msg="; ".join(errors) + ". Nothing was written.")
     generated = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
     try:
         report = build_report(p["results"], generated=generated)
-    except (FindingError, TypeError, AttributeError) as exc:
-        module.fail_json(msg="the preflight results do not look like netmedic.network.preflight output: %s" % exc)
+    except ReportInputError as exc:
+        module.fail_json(msg="the preflight results do not look like netmedic.network.preflight output: %s. "
+                             "Nothing was written." % exc)
 
-    changed = False
+    # The same findings as the report already there: keep its time, so that the files are
+    # byte for byte the same and nothing is rewritten (changed=false on a second run).
+    before = previous_report(p["json_path"])
+    if same_content(report, before):
+        report["generated"] = before["generated"]
+    outputs = [("json_path", to_json(report)), ("markdown_path", to_markdown(report))]
+    if p["junit_path"]:
+        outputs.append(("junit_path", to_junit(report, fail_on=p["fail_on"])))
+    stale = [(option, text) for option, text in outputs if read_current(p[option]) != text]
     if not module.check_mode:
-        outputs = [(p["json_path"], to_json(report)), (p["markdown_path"], to_markdown(report))]
-        if p["junit_path"]:
-            outputs.append((p["junit_path"], to_junit(report, fail_on=p["fail_on"])))
-        for path, text in outputs:
+        for option, text in stale:
             try:
-                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-                write_atomic(path, text, backup=False)
+                os.makedirs(os.path.dirname(os.path.abspath(p[option])), exist_ok=True)
+                write_atomic(p[option], text, backup=False)
             except (OSError, FileOpError) as exc:
-                module.fail_json(msg="cannot write the report to %s: %s" % (path, exc))
-            changed = True
+                module.fail_json(msg="%s: cannot write the report to %s: %s" % (option, p[option], exc))
+    changed = bool(stale)
 
     severe = [] if p["fail_on"] == "never" else hosts_at_or_above(report, p["fail_on"])
     silent = report["summary"]["hosts_without_result"] if p["fail_on_no_result"] else []
@@ -164,6 +235,14 @@ def main():
         module.fail_json(msg="do not start maintenance: %s. Details: %s" % ("; and ".join(reasons), p["markdown_path"]),
                          **result)
     module.exit_json(**result)
+
+
+def read_current(path):
+    """The text of a report file already written, or None."""
+    try:
+        return read_text(path, missing_ok=True)
+    except FileOpError:
+        return None
 
 
 if __name__ == "__main__":

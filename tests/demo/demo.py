@@ -329,7 +329,6 @@ class Demo:
                                       "frr_settings": {"pathspace": self.r1.name, "recent_restart_seconds": HOLD},
                                       "frr_drift": {"pathspaces": [self.r1.name]},
                                       "link_flaps": {"ignore": ["lo"]}},
-                "preflight_link_snapshot": os.path.join(self.work, "r1-links.json"),
             },
             "nmdemo-bmc": {
                 "ansible_python_interpreter": sys.executable,
@@ -337,14 +336,12 @@ class Demo:
                 "preflight_options": {"bmc": {"interface": "lanplus", "host": self.bmc.host, "port": self.bmc.port,
                                               "user": self.bmc.user, "password_file": self.bmc_password_file,
                                               "cipher_suite": 3}},
-                "preflight_link_snapshot": "",
                 "remediate_module_params": {"ipmi_lan_mode": {"password_file": self.bmc_password_file}},
             },
             "nmdemo-bond": {
                 "ansible_python_interpreter": sys.executable,
                 "preflight_checks": ["bonding"],
                 "preflight_root": self.bond_root,
-                "preflight_link_snapshot": "",
                 "remediate_module_params": {"bond_arp_validate": {"root": self.bond_root}},
             },
             "nmdemo-ta": {
@@ -352,7 +349,6 @@ class Demo:
                 "preflight_checks": ["tinc"],
                 "preflight_root": self.tinc_root,
                 "preflight_options": {"tinc": tinc},
-                "preflight_link_snapshot": "",
                 "remediate_module_params": {"tinc_safe_restart": {"config_dir": self.tinc_conf("a"),
                                                                   "pidfile": self.tinc_pidfile("a")}},
             },

@@ -14,7 +14,10 @@ and that the flush commands remove exactly what they target.
 """
 
 import json
+import os
 import subprocess
+import sys
+import time
 
 import pytest
 
@@ -22,6 +25,10 @@ from nmaud_helpers import ansible_module, audits_in
 
 from ansible_collections.netmedic.network.plugins.module_utils import audit_ipv6_cache as C
 from ansible_collections.netmedic.network.plugins.module_utils.runner import Runner
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                "unit"))
+from support.snapshot import tree  # noqa: E402
 
 
 @pytest.fixture
@@ -92,9 +99,13 @@ def test_real_cache_entries_are_not_sticky_and_flush_is_exact(pmtu):
     assert {a["name"]: a["status"] for a in res["audits"]}["ipv6_route_cache"] == "ran"
     assert [f["id"] for f in res["findings"]] == []  # PMTU entries are unicast: not sticky
 
-    # the per-entry flush the module uses removes exactly one destination
+    # the exact batch line the module uses removes exactly one destination (PMTU entries are type unicast)
     runner = Runner(prefix=["ip", "netns", "exec", h1])
-    assert runner(C.flush_argv(before["fd00:2::1"])).ok
+    chosen = [{"table": "main", "type": "unicast", "cache_entry": before["fd00:2::1"],
+               "covering_route": {"dst": "fd00:2::/64", "table": "main"}}]
+    lines = C.flush_lines(chosen, list(before.values()))
+    assert lines == ["route flush cache table main type unicast fd00:2::1/128"]
+    assert runner(C.BATCH_ARGV, input="".join(x + "\n" for x in lines)).ok
     assert [e["dst"] for e in cache(netns, h1)] == ["fd00:2::3"]
 
     # the module: sticky scope has nothing to do, scope=all flushes the rest, then nothing to do
@@ -109,6 +120,65 @@ def test_real_cache_entries_are_not_sticky_and_flush_is_exact(pmtu):
     assert res.get("failed") and "is not an IPv6 address or prefix" in res["msg"]
 
 
+def fill_pmtu(netns, ns, count):
+    """``count`` real PMTU cache entries on ``ns``: 1,400-byte datagrams to fd00:2::1:N, past r's 1,280 link."""
+    script = ("import socket, time\ns = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)\n"
+              "for i in range(1, %d + 1):\n"
+              "    s.sendto(b'x' * 1400, ('fd00:2::1:%%x' %% i, 9))\n"
+              "    if i %% 200 == 0: time.sleep(0.02)\n"
+              "time.sleep(0.5)\n" % count)
+    netns.exec(ns, sys.executable, "-c", script, timeout=120)
+    return [e for e in cache(netns, ns) if e["dst"].startswith("fd00:2::1:")]
+
+
+def test_batched_flush_lines_on_the_real_kernel(pmtu):
+    """The module's flush plan against real cache entries (PMTU ones, type unicast: this kernel makes no
+    reject entries): a shared `root` line removes a whole group at once, exact lines remove only their
+    entries, in one `ip -batch`; measured beside one `ip` per entry."""
+    netns, h1 = pmtu
+    netns.exec(h1[:-2] + "rt", "sysctl", "-qw", "net.ipv6.icmp.ratelimit=0")  # a Packet Too Big for each
+    big_ping(netns, h1, "fd00:2::1")  # resolves the gateway first
+    runner = Runner(prefix=["ip", "netns", "exec", h1])
+    cover = {"dst": "fd00:2::/64", "table": "main", "gateway": "fd00:1::2"}
+
+    def chosen(entries):
+        return [{"table": "main", "type": "unicast", "cache_entry": e, "covering_route": cover} for e in entries]
+
+    def timed(lines):
+        t0 = time.monotonic()
+        for i in range(0, len(lines), C.BATCH_LINES):
+            assert runner(C.BATCH_ARGV, input="".join(x + "\n" for x in lines[i:i + C.BATCH_LINES])).ok
+        return time.monotonic() - t0
+
+    entries = fill_pmtu(netns, h1, 2000)
+    everything = cache(netns, h1)
+    assert len(entries) > 1500, len(entries)
+    # part of the group: exact lines only, the rest stays
+    part = entries[:300]
+    lines = C.flush_lines(chosen(part), everything)
+    assert len(lines) == 300 and not any("root" in x for x in lines)
+    exact = timed(lines)
+    left = {e["dst"] for e in cache(netns, h1)}
+    assert not left & {e["dst"] for e in part} and {e["dst"] for e in entries[300:]} <= left
+    # the whole group: one root line
+    everything = cache(netns, h1)
+    rest = [e for e in everything if e["dst"] in {x["dst"] for x in entries[300:]}]
+    rest += [e for e in everything if e not in rest]  # fd00:2::1 from the ping is under the cover too
+    lines = C.flush_lines(chosen(rest), everything)
+    assert lines == ["route flush cache table main type unicast root fd00:2::/64"]
+    grouped = timed(lines)
+    assert cache(netns, h1) == []
+    # one `ip` per entry, as before issue 11, for comparison
+    entries = fill_pmtu(netns, h1, 300)
+    t0 = time.monotonic()
+    for e in entries:
+        assert runner(["ip", "-6", "route", "flush", "cache", "table", "main", e["dst"] + "/128"]).ok
+    single = time.monotonic() - t0
+    print("flush: 300 exact lines in one ip -batch %.3f s (cache %d); %d entries by one root line %.3f s; "
+          "300 separate ip processes %.3f s" % (exact, len(everything) + 300, len(rest), grouped, single))
+    assert grouped < exact
+
+
 def test_carrier_changes_across_preflight_and_postflight(netns, tmp_path):
     ns = netns.add("lf")
     netns.ip(ns, "link", "add", "eth-a", "type", "veth", "peer", "name", "eth-b")
@@ -116,13 +186,14 @@ def test_carrier_changes_across_preflight_and_postflight(netns, tmp_path):
     netns.ip(ns, "link", "set", "eth-b", "up")
     netns.ip(ns, "link", "add", "eth-c", "type", "veth", "peer", "name", "eth-d")
     netns.ip(ns, "link", "set", "eth-c", "up")   # eth-d stays down: eth-c is up without carrier
-    snap = str(tmp_path / "links.json")
-    opts = {"link_flaps": {"snapshot_path": snap, "phase": "pre"}}
 
-    pre = ansible_module(ns, "preflight", {"checks": ["link_flaps"], "options": opts})
+    before_files = snapshot_dirs()
+    pre = ansible_module(ns, "preflight", {"checks": ["link_flaps"]}, check=True)
+    assert snapshot_dirs() == before_files  # read-only on the host, check mode or not (issue 11)
     got = {(f["id"], f["subject"]) for f in pre["findings"]}
-    assert got == {("NM-LINK-001", "eth-c"), ("NM-LINK-005", snap)}, pre["findings"]
-    before = json.load(open(snap))["interfaces"]["eth-a"]["carrier_changes"]
+    assert got == {("NM-LINK-001", "eth-c")}, pre["findings"]
+    baseline = pre["snapshots"]["link_flaps"]
+    before = baseline["interfaces"]["eth-a"]["carrier_changes"]
 
     for dummy in range(3):  # cycle the peer: eth-a loses and regains carrier each time
         netns.ip(ns, "link", "set", "eth-b", "down")
@@ -131,10 +202,19 @@ def test_carrier_changes_across_preflight_and_postflight(netns, tmp_path):
     assert after >= before + 6
 
     post = ansible_module(ns, "preflight", {"checks": ["link_flaps"],
-                                            "options": {"link_flaps": {"snapshot_path": snap, "phase": "post"}}})
+                                            "options": {"link_flaps": {"phase": "post", "baseline": baseline}}})
     flaps = {f["subject"]: f for f in post["findings"] if f["id"] == "NM-LINK-002"}
     assert set(flaps) == {"eth-a", "eth-b"}
     assert flaps["eth-a"]["evidence"]["carrier_changes_before"] == before
     assert flaps["eth-a"]["evidence"]["carrier_changes_now"] == after
     assert flaps["eth-a"]["evidence"]["carrier_down_events"] == 3
     assert post["summary"]["warning"] == 3  # eth-a, eth-b flapped; eth-c still without carrier
+
+
+def snapshot_dirs():
+    """What a preflight could have written: netmedic's old snapshot place and the working directory."""
+    out = {}
+    for d in ("/var/lib/netmedic", os.getcwd()):
+        if os.path.isdir(d):
+            out.update(tree(d))
+    return out

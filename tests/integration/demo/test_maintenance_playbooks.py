@@ -7,8 +7,10 @@ chosen changes nothing; a tag chooses (and limits) the fixes; --check changes
 nothing; findings from a preflight report; a second run changes nothing;
 serial 1 with max_fail_percentage 0 stops before the next host when one fails.
 
-postflight: a host in a network namespace (veth pair), preflight saves the link
-snapshot, the peer cycles, postflight reports the flaps as new and fails.
+postflight: a host in a network namespace (veth pair), the preflight report
+keeps its link counters (nothing is written on the host, --check or not), the
+peer cycles, postflight reports the flaps as new and fails; a report of an older
+netmedic (no counters) still works: links not compared, said so.
 Everything is named nmdemo-*; the namespace is removed even when a test fails.
 """
 
@@ -67,7 +69,7 @@ def run(tmp_path, playbook, hosts, *args, extra=None):
 
 def bond_host(root, **more):
     h = {"ansible_python_interpreter": sys.executable, "preflight_checks": ["bonding"], "preflight_root": root,
-         "preflight_link_snapshot": "", "remediate_module_params": {"bond_arp_validate": {"root": root}}}
+         "remediate_module_params": {"bond_arp_validate": {"root": root}}}
     h.update(more)
     return h
 
@@ -140,6 +142,18 @@ def netns():
         subprocess.run(["ip", "netns", "del", name], check=False)
 
 
+def host_files():
+    """Where the preflight role used to write on the host (its snapshot's default place), with content and mtime."""
+    d = "/var/lib/netmedic"
+    if not os.path.isdir(d):
+        return None
+    out = {}
+    for name in sorted(os.listdir(d)):
+        st = os.lstat(os.path.join(d, name))
+        out[name] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
 def test_postflight_reports_link_flaps_since_the_preflight(tmp_path, netns):
     ip = ["ip", "-n", netns]
     subprocess.run(ip + ["link", "add", "eth-a", "type", "veth", "peer", "name", "eth-b"], check=True)
@@ -148,14 +162,18 @@ def test_postflight_reports_link_flaps_since_the_preflight(tmp_path, netns):
     wrapper = tmp_path / "python"
     wrapper.write_text('#!/bin/sh\nexec ip netns exec %s %s "$@"\n' % (netns, sys.executable))
     wrapper.chmod(0o755)
-    snap = str(tmp_path / "links.json")
-    hosts = {"nmdemo-pf": {"ansible_python_interpreter": str(wrapper), "preflight_checks": ["link_flaps"],
-                           "preflight_link_snapshot": snap}}
-    rc, out = run(tmp_path, "preflight.yml", hosts)
-    assert rc == 0 and os.path.exists(snap), out[-3000:]
+    hosts = {"nmdemo-pf": {"ansible_python_interpreter": str(wrapper), "preflight_checks": ["link_flaps"]}}
+    before = host_files()
+    # issue 11: the preflight wrote its link snapshot on the host, --check included
+    rc, out = run(tmp_path, "preflight.yml", hosts, "--check")
+    assert rc == 0, out[-3000:]
+    assert host_files() == before
+    report = json.loads((tmp_path / "netmedic-reports" / "preflight.json").read_text())
+    counters = report["hosts"]["nmdemo-pf"]["snapshots"]["link_flaps"]
+    assert report["report_version"] == 1 and set(counters["interfaces"]) == {"eth-a", "eth-b"}
 
     rc, out = run(tmp_path, "postflight.yml", hosts)
-    assert rc == 0 and "new since the preflight: none" in out, out[-3000:]
+    assert rc == 0 and "new since the preflight: none" in out and "links not compared" not in out, out[-3000:]
 
     for _cycle in range(2):
         subprocess.run(ip + ["link", "set", "eth-b", "down"], check=True)
@@ -165,6 +183,7 @@ def test_postflight_reports_link_flaps_since_the_preflight(tmp_path, netns):
     diff = json.loads((tmp_path / "netmedic-reports" / "postflight-diff.json").read_text())
     new = {(f["id"], f["subject"]) for f in diff["hosts"]["nmdemo-pf"]["new"]}
     assert new == {("NM-LINK-002", "eth-a"), ("NM-LINK-002", "eth-b")}
+    assert diff["hosts"]["nmdemo-pf"]["links_compared"] is True
     post = json.loads((tmp_path / "netmedic-reports" / "postflight.json").read_text())
     assert {f["id"] for f in post["hosts"]["nmdemo-pf"]["findings"]} == {"NM-LINK-002"}
     # the report is the preflight's format: the Markdown and JUnit files are there too
@@ -173,6 +192,36 @@ def test_postflight_reports_link_flaps_since_the_preflight(tmp_path, netns):
     # postflight_fail_on=never only reports
     rc, out = run(tmp_path, "postflight.yml", hosts, extra={"postflight_fail_on": "never"})
     assert rc == 0, out[-3000:]
+    assert host_files() == before
+
+
+def test_postflight_with_a_report_of_an_older_netmedic(tmp_path, netns):
+    """A preflight.json without hosts.<h>.snapshots (written before the counters were kept there):
+    the postflight still runs, compares every other finding, and says the links were not compared."""
+    subprocess.run(["ip", "-n", netns, "link", "add", "eth-a", "type", "veth", "peer", "name", "eth-b"], check=True)
+    wrapper = tmp_path / "python"
+    wrapper.write_text('#!/bin/sh\nexec ip netns exec %s %s "$@"\n' % (netns, sys.executable))
+    wrapper.chmod(0o755)
+    hosts = {"nmdemo-pf": {"ansible_python_interpreter": str(wrapper), "preflight_checks": ["link_flaps"]}}
+    reports = tmp_path / "netmedic-reports"
+    reports.mkdir()
+    old = {"report_version": 1, "finding_schema_version": 1, "generated": "2025-01-01T00:00:00+00:00",
+           "tool": "netmedic.network", "summary": {"critical": 0, "warning": 0, "info": 1, "hosts": 1,
+                                                   "hosts_with_findings": 1, "hosts_without_result": []},
+           "hosts": {"nmdemo-pf": {"status": "ok", "worst": "info", "summary": {"critical": 0, "warning": 0, "info": 1},
+                                   "findings": [{"id": "NM-LINK-005", "severity": "info", "subject": "/var/x.json",
+                                                 "summary": "saved carrier counters", "evidence": {}, "fix": None,
+                                                 "incident": "000"}],
+                                   "audits": [], "error": None}}}
+    (reports / "preflight.json").write_text(json.dumps(old))
+    rc, out = run(tmp_path, "postflight.yml", hosts, extra={"postflight_fail_on": "info"})
+    assert rc == 0, out[-3000:]
+    assert "links not compared: the preflight report has no link counters for this host" in out
+    assert "new since the preflight: none; gone: none" in out
+    diff = json.loads((reports / "postflight-diff.json").read_text())["hosts"]["nmdemo-pf"]
+    assert diff["links_compared"] is False and diff["new"] == [] and diff["in_baseline"] is True
+    post = json.loads((reports / "postflight.json").read_text())["hosts"]["nmdemo-pf"]
+    assert [f["id"] for f in post["findings"]] == ["NM-LINK-006"]
 
 
 def test_postflight_reports_a_bgp_session_lost_since_the_preflight(tmp_path):
@@ -194,8 +243,7 @@ def test_postflight_reports_a_bgp_session_lost_since_the_preflight(tmp_path):
         wrapper.chmod(0o755)
         hosts = {"nmdemo-r1": {
             "ansible_python_interpreter": str(wrapper), "preflight_checks": ["bgp", "link_flaps"],
-            "preflight_options": {"bgp": {"pathspace": r1.name, "sample_interval": 0, "min_established_seconds": 0}},
-            "preflight_link_snapshot": str(tmp_path / "links.json")}}
+            "preflight_options": {"bgp": {"pathspace": r1.name, "sample_interval": 0, "min_established_seconds": 0}}}}
         rc, out = run(tmp_path, "preflight.yml", hosts)
         assert rc == 0, out[-3000:]
         before = json.loads((tmp_path / "netmedic-reports" / "preflight.json").read_text())
@@ -217,8 +265,7 @@ def test_postflight_reports_a_bgp_session_lost_since_the_preflight(tmp_path):
 def test_preflight_and_postflight_tags_choose_the_audits(tmp_path):
     root = bond_root(tmp_path, "h1")
     # no preflight_checks: every audit would run; the tag keeps only the bonding one
-    hosts = {"nmdemo-h1": {"ansible_python_interpreter": sys.executable, "preflight_root": root,
-                           "preflight_link_snapshot": ""}}
+    hosts = {"nmdemo-h1": {"ansible_python_interpreter": sys.executable, "preflight_root": root}}
     for tag in ("bond", "NM-BOND-001"):
         rc, out = run(tmp_path, "preflight.yml", hosts, "--tags", tag, extra={"preflight_fail_on": "never"})
         assert rc == 0, out[-3000:]

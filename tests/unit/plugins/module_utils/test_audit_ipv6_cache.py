@@ -105,3 +105,46 @@ def test_new_kernel_frr_babeld_only_and_installed_babeld(tmp_path):
                                             ("6.18.44-fc", False), ("garbage", None)])
 def test_kernel_older_than(release, older):
     assert C.kernel_older_than(release, 4, 2) is older
+
+
+@pytest.mark.parametrize("key, value", [("gateway", "fd00:1::2\nNM-FAKE-001 critical"), ("dst", "fd00:2::/64\n"),
+                                        ("gateway", "\x1b[2J" + "a" * 500)])
+def test_odd_text_from_ip_stays_on_one_line(key, value):
+    """Found by the fuzz suite (odd strings): a newline in the covering route's gateway made the
+    summary two lines, the Finding refused it and the whole audit failed."""
+    fib = json.loads(fixture("ip6_fib.json"))
+    fib[1][key] = value
+    found = C.run(ctx(fixture("ip6_cache_sticky.json"), json.dumps(fib)))
+    assert all("\n" not in f.summary and len(f.summary) < 300 for f in found)
+    assert {f.id for f in found} <= {"NM-IP6-001"}
+
+
+def test_flush_lines_group_and_refuse_odd_tables():
+    cache = [{"type": "unreachable", "dst": "fd00:2::%d" % i, "table": "main"} for i in range(1, 4)]
+    fib = json.loads(fixture("ip6_fib.json"))
+    sticky = C.sticky_entries(cache, fib)
+    assert C.flush_lines(sticky, cache) == ["route flush cache table main type unreachable root fd00:2::/64"]
+    assert C.flush_lines(sticky[:2], cache) == ["route flush cache table main type unreachable fd00:2::1/128",
+                                                "route flush cache table main type unreachable fd00:2::2/128"]
+    odd = [dict(s, table="main\nroute flush cache table all") for s in sticky]
+    with pytest.raises(C.RouteOutputError, match="named a routing table"):
+        C.flush_lines(odd, cache)
+
+
+def test_fib_index_matches_a_linear_search():
+    import ipaddress
+    import random
+    rng = random.Random(5)
+    fib = [{"dst": "fd00:%x::/%d" % (rng.randrange(16), rng.choice([16, 32, 48, 64])), "metric": rng.randrange(3),
+            "table": rng.choice(["main", "100"]), "n": n} for n in range(300)]
+    index = C.Fib(fib)
+    for n in range(300):
+        address = ipaddress.ip_address("fd00:%x::%x" % (rng.randrange(16), rng.randrange(9)))
+        table = rng.choice(["main", "100"])
+        best = None
+        for r in fib:  # what the kernel picks: longest prefix, then lowest metric, first of equals
+            net = ipaddress.ip_network(r["dst"], strict=False)
+            if r["table"] == table and address in net:
+                if best is None or (net.prefixlen, -r["metric"]) > (best[0], -best[1]["metric"]):
+                    best = (net.prefixlen, r)
+        assert index.lookup(table, address) == (best[1] if best else None)
