@@ -303,7 +303,7 @@ def frr_daemon(pathspace: Optional[str], name: str) -> procfs.Expected:
     daemon of another pathspace (a reused pid on a host with several routers)
     is not ours, nor is a default-instance daemon in a pathspace's pid file.
     """
-    base, _, instance = name.partition("-")
+    base, instance = (name.split("-", 1) + [""])[:2]
 
     def argv_ok(argv) -> bool:
         if (procfs.argv_option(argv, "pathspace", "N") or None) != (pathspace or None):

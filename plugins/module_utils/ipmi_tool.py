@@ -180,8 +180,8 @@ def password_file_problems(path: Any) -> List[str]:
     except OSError as exc:
         return ["password_file %s cannot be read: %s" % (path, exc.strerror)]
     if not stat.S_ISREG(st.st_mode):
-        return ["password_file %s is %s, not a file" % (path, "a directory" if stat.S_ISDIR(st.st_mode)
-                                                          else "not a regular file")]
+        kind = "a directory, not a file" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+        return ["password_file %s is %s" % (path, kind)]
     if not os.access(path, os.R_OK):
         return ["password_file %s is not readable" % path]
     return []

@@ -154,6 +154,9 @@ attributes:
     description: Shows the daemon and port state before and after.
 notes:
   - Managed hosts need Python 3.8+, iproute2 and tinc; C(tcpdump) only for O(capture_seconds).
+  - Numeric options must be finite and in range (seconds at most 86400, O(wait_timeout) and O(stop_timeout) at
+    least 0.001, rates at most 1e9, O(storm_kernel_messages) at most 100000, O(capture_packets) 1 to 10000000);
+    anything else fails, naming the option, before the host is looked at.
   - Like C(service state=restarted), every run restarts, so C(changed) is true whenever something was restarted,
     reloaded or put back into the bridge.
   - Reading the kernel log needs C(/dev/kmsg); inside containers that cannot read it, the kernel-message sign is

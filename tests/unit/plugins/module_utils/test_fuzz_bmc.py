@@ -59,7 +59,7 @@ def test_fuzz_raw_responses_and_decoders():
     assert tally.unexpected == []
 
     rng = random.Random(1203)
-    byte_lists = [("bytes %d" % n, [rng.randrange(256) for _ in range(rng.randrange(4))]) for n in range(2000)]
+    byte_lists = [("bytes %d" % n, [rng.randrange(256) for _i in range(rng.randrange(4))]) for n in range(2000)]
     tally = fuzz("ipmi_parse.decode_supermicro_x9/x8", lambda d: (
         _own(P.decode_supermicro_x9, d), _own(P.decode_supermicro_x8, d)), byte_lists)
     assert tally.unexpected == []

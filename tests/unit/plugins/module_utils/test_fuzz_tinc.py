@@ -40,7 +40,7 @@ def byte_cases(fixtures, count, seed):
     odd = [b")", b"(", b"\0", b"\xff", b" ", b"\n", b"-", b"9" * 30, b"(tincd)", b") Z "]
     for n in range(count - count // 2):
         data = bytearray(rng.choice(fixtures))
-        for _ in range(rng.randint(1, 4)):
+        for _step in range(rng.randint(1, 4)):
             op = rng.randrange(4)
             pos = rng.randrange(len(data) + 1)
             if op == 0 and data:

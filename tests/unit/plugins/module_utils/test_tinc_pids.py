@@ -79,7 +79,7 @@ def test_the_real_tincd_is_still_found_when_the_pidfile_is_stale(tmp_path):
     runner = fake_host(tmp_path, pid=4242)
     write(tmp_path, "proc/55/stat", "55 (sleep) S 1 1")
     write(tmp_path, "proc/55/comm", "sleep\n")
-    write(tmp_path, "proc/55/cmdline", "sleep\0" "300\0")
+    write(tmp_path, "proc/55/cmdline", "sleep\x00300\x00")
     write(tmp_path, "run/tinc.t3o.pid", "55\n")
     st = S.discover("t3o", runner, root=str(tmp_path))
     assert (st.pid, st.running, st.cmdline) == (4242, True, ["tincd", "-n", "t3o"])
