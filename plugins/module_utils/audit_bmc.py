@@ -26,7 +26,8 @@ from ansible_collections.netmedic.network.plugins.module_utils.findings import C
 from ansible_collections.netmedic.network.plugins.module_utils.ipmi_lan import Reading, read_lan_mode
 from ansible_collections.netmedic.network.plugins.module_utils.ipmi_parse import FAILOVER, MODES
 from ansible_collections.netmedic.network.plugins.module_utils.ipmi_tool import (
-    IPMITOOL, IpmiError, Ipmitool, Target)
+    CIPHER_SUITE_RANGE, IPMITOOL, PORT_RANGE, IpmiError, Ipmitool, Target)
+from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS, range_errors
 
 NAME = "bmc"
 MODULE = "netmedic.network.ipmi_lan_mode"
@@ -46,11 +47,36 @@ CHECKS = {
 }
 
 
-def _target(ctx: AuditContext) -> Target:
+# The audit's numeric options (preflight ``options: {bmc: {...}}``), checked before ipmitool runs.
+RANGES = {"port": PORT_RANGE, "cipher_suite": CIPHER_SUITE_RANGE, "timeout": SECONDS}
+
+
+def _number(value: Any, kind: type) -> Any:
+    """Options templated by Ansible can arrive as strings ("623"): read those, leave the rest to the range check."""
+    if isinstance(value, str):
+        try:
+            return kind(value.strip())
+        except ValueError:
+            return value
+    return value
+
+
+def _numbers(ctx: AuditContext) -> Dict[str, Any]:
+    """The numeric options, or ValueError naming each bad one."""
+    values = {"port": _number(ctx.opt(NAME, "port", 623), int),
+              "cipher_suite": _number(ctx.opt(NAME, "cipher_suite", 3), int),
+              "timeout": _number(ctx.opt(NAME, "timeout", 10), float)}
+    errors = range_errors(values, RANGES)
+    if errors:
+        raise ValueError("options.bmc: " + "; ".join(errors))
+    return values
+
+
+def _target(ctx: AuditContext, numbers: Dict[str, Any]) -> Target:
     interface = ctx.opt(NAME, "interface", "open")
-    return Target(interface=interface, host=ctx.opt(NAME, "host", None), port=int(ctx.opt(NAME, "port", 623)),
+    return Target(interface=interface, host=ctx.opt(NAME, "host", None), port=numbers["port"],
                   user=ctx.opt(NAME, "user", None), password_file=ctx.opt(NAME, "password_file", None),
-                  cipher_suite=ctx.opt(NAME, "cipher_suite", 3))
+                  cipher_suite=numbers["cipher_suite"])
 
 
 def applies(ctx: AuditContext) -> bool:
@@ -103,12 +129,12 @@ def run(ctx: AuditContext) -> List[Finding]:
     wanted = ctx.opt(NAME, "wanted_mode", "dedicated")
     if wanted not in MODES:
         raise ValueError("options.bmc.wanted_mode must be one of %s" % ", ".join(MODES))
-    target = _target(ctx)
+    numbers = _numbers(ctx)
+    target = _target(ctx, numbers)
     problems = target.problems()
     if problems:
         raise ValueError("options.bmc: " + "; ".join(problems))
-    timeout = float(ctx.opt(NAME, "timeout", 10))
-    tool = Ipmitool(target, runner=ctx.runner, timeout=timeout)
+    tool = Ipmitool(target, runner=ctx.runner, timeout=numbers["timeout"])
     try:
         reading = read_lan_mode(tool, ctx.opt(NAME, "generation", "auto"))
     except IpmiError as exc:

@@ -35,6 +35,7 @@ import os
 import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ansible_collections.netmedic.network.plugins.module_utils import procfs
 from ansible_collections.netmedic.network.plugins.module_utils.audits import Audit, AuditContext
 from ansible_collections.netmedic.network.plugins.module_utils.findings import CRITICAL, INFO, WARNING, Finding, Fix
 from ansible_collections.netmedic.network.plugins.module_utils.json_input import load_json
@@ -190,29 +191,8 @@ def kernel_older_than(release: Optional[str], major: int, minor: int) -> Optiona
 
 def babeld_processes(root: str = "/") -> List[Dict[str, Any]]:
     """Running babeld processes that are not FRR's babeld (which goes through zebra)."""
-    proc = os.path.join(root or "/", "proc")
-    found = []
-    try:
-        pids = [p for p in os.listdir(proc) if p.isdigit()]
-    except OSError:
-        return found
-    for pid in pids:
-        try:
-            with open(os.path.join(proc, pid, "comm"), "r") as fh:
-                comm = fh.read().strip()
-        except OSError:
-            continue
-        if comm != "babeld":
-            continue
-        try:
-            with open(os.path.join(proc, pid, "cmdline"), "r", errors="replace") as fh:
-                argv = [a for a in fh.read().split("\0") if a]
-        except OSError:
-            argv = []
-        if argv and argv[0] == FRR_BABELD:
-            continue
-        found.append({"pid": int(pid), "argv": argv})
-    return found
+    return [{"pid": p.pid, "argv": list(p.argv)} for p in procfs.scan(root, comm="babeld")
+            if not (p.argv and p.argv[0] == FRR_BABELD)]
 
 
 # ---------------------------------------------------------------- reading

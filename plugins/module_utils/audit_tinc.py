@@ -29,11 +29,12 @@ from __future__ import annotations
 import glob
 import os
 import time
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from ansible_collections.netmedic.network.plugins.module_utils.audits import ANY, Audit, AuditContext, number
 from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS_OR_ZERO
 from ansible_collections.netmedic.network.plugins.module_utils.findings import CRITICAL, WARNING, Finding, Fix
+from ansible_collections.netmedic.network.plugins.module_utils.params import range_errors
 from ansible_collections.netmedic.network.plugins.module_utils.tinc_state import TincState, discover, tinc_up_bridge
 from ansible_collections.netmedic.network.plugins.module_utils.tinc_watch import (
     ArpCounter, KernelLog, monotonic_now, own_address_messages)
@@ -76,15 +77,20 @@ def expected_bridge(ctx: AuditContext, state: TincState) -> Optional[str]:
     try:
         with open(os.path.join(ctx.root, "etc", "network", "interfaces"), "r", encoding="utf-8",
                   errors="replace") as fh:
-            current = None
-            for line in fh:
-                words = line.split()
-                if len(words) >= 2 and words[0] == "iface":
-                    current = words[1]
-                elif words and words[0] == "bridge_ports" and state.interface in words[1:] and current:
-                    return current
+            return bridge_in_interfaces(fh.read(), state.interface)
     except OSError:
-        pass
+        return None
+
+
+def bridge_in_interfaces(text: str, port: str) -> Optional[str]:
+    """The ifupdown ``iface`` whose ``bridge_ports`` names ``port``, or None."""
+    current = None
+    for line in text.splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[0] == "iface":
+            current = words[1]
+        elif words and words[0] == "bridge_ports" and port in words[1:] and current:
+            return current
     return None
 
 
@@ -94,7 +100,7 @@ def _fix(net: str, manual: Optional[str] = None, **params) -> Fix:
     return Fix(module=MODULE, params=p, role=ROLE, manual=manual)
 
 
-def audit_network(ctx: AuditContext, net: str, kernel_records) -> List[Finding]:
+def audit_network(ctx: AuditContext, net: str, kernel_records, numbers: Dict[str, float]) -> List[Finding]:
     st = discover(net, ctx.runner, config_dir=os.path.join(config_root(ctx), net), root=ctx.root)
     findings: List[Finding] = []
     bridge = expected_bridge(ctx, st)
@@ -122,8 +128,7 @@ def audit_network(ctx: AuditContext, net: str, kernel_records) -> List[Finding]:
             fix=_fix(net, manual="Take %s out of %s (ip link set dev %s nomaster) to stop the loop, then restart "
                                  "tinc with the storm watch." % (port, st.bridge or bridge or "the bridge", port))))
 
-    sample = float(ctx.opt("tinc", "arp_sample_seconds", 1.0))
-    threshold = float(ctx.opt("tinc", "arp_rate", 200.0))
+    sample, threshold = numbers["arp_sample_seconds"], numbers["arp_rate"]
     if sample > 0 and st.interface_exists and st.bridge:
         counter = ArpCounter(port)
         if not counter.error:
@@ -160,8 +165,35 @@ def audit_network(ctx: AuditContext, net: str, kernel_records) -> List[Finding]:
     return findings
 
 
+# The audit's numeric options: a NaN sample made time.sleep raise, an infinite one never returned.
+RANGES = {
+    "arp_sample_seconds": (0.0, 60.0),   # slept once per bridged network: the preflight waits for it
+    "arp_rate": (0.0, 1e9),
+    "kernel_log_window": (0.0, 30 * 86400.0),
+}
+DEFAULTS = {"arp_sample_seconds": 1.0, "arp_rate": 200.0, "kernel_log_window": 3600.0}
+
+
+def options(ctx: AuditContext) -> Dict[str, float]:
+    """The numeric options as floats, or ValueError naming each bad one."""
+    values = {}
+    for name, default in DEFAULTS.items():
+        value = ctx.opt("tinc", name, default)
+        if isinstance(value, str):  # templated by Ansible
+            try:
+                value = float(value.strip())
+            except ValueError:
+                pass
+        values[name] = value
+    errors = range_errors(values, RANGES)
+    if errors:
+        raise ValueError("options.tinc: " + "; ".join(errors))
+    return {k: float(v) for k, v in values.items()}
+
+
 def run(ctx: AuditContext) -> List[Finding]:
-    window = float(ctx.opt("tinc", "kernel_log_window", 3600))
+    numbers = options(ctx)
+    window = numbers["kernel_log_window"]
     klog = KernelLog(os.path.join(ctx.root, "dev", "kmsg"), since_now=False)
     try:
         now = monotonic_now()
@@ -170,7 +202,7 @@ def run(ctx: AuditContext) -> List[Finding]:
         klog.close()
     findings: List[Finding] = []
     for net in networks(ctx):
-        findings.extend(audit_network(ctx, net, records))
+        findings.extend(audit_network(ctx, net, records, numbers))
     return findings
 
 

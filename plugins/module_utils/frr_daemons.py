@@ -27,6 +27,7 @@ import re
 import stat
 from typing import Dict, List, Optional, Tuple
 
+from ansible_collections.netmedic.network.plugins.module_utils import procfs
 # The option strings are argv: read and edited in frr_options (re-exported here for the callers).
 from ansible_collections.netmedic.network.plugins.module_utils.frr_options import (  # noqa: F401
     WATCHFRR_TIMEOUT_OPT, ZEBRA_BUFSIZE_OPT, DaemonsFileError, OptionsError, option_value, set_option, words)
@@ -269,43 +270,48 @@ def _read(path: str) -> Optional[str]:
         return None
 
 
-def uptime_seconds(root: str = "/") -> Optional[float]:
-    text = _read(os.path.join(root or "/", "proc/uptime"))
-    try:
-        return float(text.split()[0]) if text else None
-    except (ValueError, IndexError):
-        return None
+# /proc/uptime: kept under this name for the FRR audits and frr_reconcile.
+uptime_seconds = procfs.uptime_seconds
 
 
 def process_age(root: str, pid: int, uptime: Optional[float] = None, hz: Optional[int] = None) -> Optional[float]:
     """Seconds since ``pid`` started, from ``/proc/PID/stat`` field 22 and ``/proc/uptime``."""
-    stat = _read(os.path.join(root or "/", "proc", str(pid), "stat"))
-    if not stat or ")" not in stat:
+    stat = procfs.read_stat(pid, root)
+    if stat is None:
         return None
-    fields = stat[stat.rindex(")") + 2:].split()
-    try:
-        start_ticks = int(fields[19])  # field 22 overall; fields[0] is field 3 (state)
-    except (IndexError, ValueError):
-        return None
-    if uptime is None:
-        uptime = uptime_seconds(root)
-    if uptime is None:
-        return None
-    if hz is None:
-        try:
-            hz = os.sysconf("SC_CLK_TCK")
-        except (ValueError, OSError, AttributeError):
-            hz = 100
-    return max(0.0, uptime - start_ticks / float(hz))
+    return procfs.age_seconds(stat.start_time, uptime_seconds(root) if uptime is None else uptime, hz)
 
 
 def process_argv(root: str, pid: int) -> List[str]:
-    raw = _read(os.path.join(root or "/", "proc", str(pid), "cmdline"))
-    return [a for a in (raw or "").split("\0") if a]
+    return list(procfs.read_cmdline(pid, root))
+
+
+def frr_daemon(pathspace: Optional[str], name: str) -> procfs.Expected:
+    """What the pid in ``NAME.pid`` must be: FRR's ``bgpd`` (etc.) binary, of this pathspace and instance.
+
+    frrcommon.sh starts ``/usr/lib/frr/DAEMON -N PATHSPACE -d ... -n INSTANCE``: a
+    daemon of another pathspace (a reused pid on a host with several routers)
+    is not ours, nor is a default-instance daemon in a pathspace's pid file.
+    """
+    base, instance = (name.split("-", 1) + [""])[:2]
+
+    def argv_ok(argv) -> bool:
+        if (procfs.argv_option(argv, "pathspace", "N") or None) != (pathspace or None):
+            return False
+        return not instance or procfs.argv_option(argv, "instance", "n") == instance
+
+    what = "FRR's %s%s%s" % (base, (" instance %s" % instance) if instance else "",
+                             (" of pathspace %s" % pathspace) if pathspace else "")
+    return procfs.Expected(base, what, argv_ok)
 
 
 def daemon_process(root: str, pathspace: Optional[str], name: str, uptime: Optional[float] = None) -> Process:
-    """The process of daemon ``name`` in a pathspace, from its pid file and ``/proc``."""
+    """The process of daemon ``name`` in a pathspace, from its pid file and ``/proc``.
+
+    Running only when the pid is proved to be that daemon (:func:`frr_daemon`):
+    the audits judge its age, options and sockets, so a stale pid file must
+    not lend them another process.
+    """
     pidfile = os.path.join(run_dir(root, pathspace), name + ".pid")
     text = _read(pidfile)
     if text is None:
@@ -314,14 +320,16 @@ def daemon_process(root: str, pathspace: Optional[str], name: str, uptime: Optio
         pid = int(text.strip())
     except ValueError:
         return Process(name, None, False, [], None, "pid file %s holds %r" % (pidfile, text.strip()[:40]))
-    argv = process_argv(root, pid)
-    base = name.split("-")[0]
-    if not argv:
-        return Process(name, pid, False, [], None, "pid %d from %s is not running" % (pid, pidfile))
-    if not os.path.basename(argv[0]).startswith(base):
-        return Process(name, pid, False, argv, None,
-                       "pid %d from %s is %s, not %s (stale pid file)" % (pid, pidfile, os.path.basename(argv[0]), base))
-    return Process(name, pid, True, argv, process_age(root, pid, uptime))
+    found = procfs.identify(pid, frr_daemon(pathspace, name), root)
+    if isinstance(found, procfs.NotOurs):
+        if not found.running:
+            return Process(name, pid, False, [], None, "pid %d from %s is not running" % (pid, pidfile))
+        other = found.process
+        return Process(name, pid, False, list(other.argv), None, "pid %d from %s is %s, not %s (stale pid file)"
+                       % (pid, pidfile, other.describe(), frr_daemon(pathspace, name).what))
+    if uptime is None:
+        uptime = uptime_seconds(root)
+    return Process(name, pid, True, list(found.argv), procfs.age_seconds(found.start_time, uptime))
 
 
 # ---------------------------------------------------------------- editing

@@ -28,9 +28,20 @@ from ansible_collections.netmedic.network.plugins.module_utils.ipmi_parse import
     UNKNOWN, X8_GET, X9_GET, IpmiParseError, McInfo, decode_supermicro_x8, decode_supermicro_x9,
     parse_dell_lan, supermicro_set_data)
 from ansible_collections.netmedic.network.plugins.module_utils.ipmi_tool import (
-    IpmiCommandError, IpmiError, IpmiTimeout, IpmiUnreachable, Ipmitool)
+    CIPHER_SUITE_RANGE, PORT_RANGE, IpmiCommandError, IpmiError, IpmiTimeout, IpmiUnreachable, Ipmitool)
+from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS, SECONDS_OR_ZERO, range_errors
 
 GENERATIONS = ("auto", "x9", "x8")
+
+# Every numeric option of the ipmi_lan_mode module, checked first thing with
+# params.check_module_ranges (issue 11: command_timeout=nan crashed the module and
+# reconnect_timeout=nan made it call ipmitool forever).
+RANGES = {
+    "port": PORT_RANGE,
+    "cipher_suite": CIPHER_SUITE_RANGE,
+    "command_timeout": SECONDS,
+    "reconnect_timeout": SECONDS,
+}
 
 
 class LanModeError(Exception):
@@ -150,6 +161,7 @@ def wait_until_answers(tool: Ipmitool, timeout: float, interval: float = 2.0,
                        sleep: Callable[[float], None] = time.sleep,
                        clock: Callable[[], float] = time.monotonic) -> float:
     """Poll ``mc info`` until the BMC answers; seconds waited.  Bounded by ``timeout``."""
+    _check_waits(timeout, interval)
     start = clock()
     saved = tool.timeout
     last = ""
@@ -169,6 +181,14 @@ def wait_until_answers(tool: Ipmitool, timeout: float, interval: float = 2.0,
             sleep(min(interval, max(0.0, timeout - (clock() - start))))
     finally:
         tool.timeout = saved
+
+
+def _check_waits(reconnect_timeout: float, poll_interval: float) -> None:
+    """A NaN or infinite wait would poll the BMC forever (``remaining <= 0`` is never true for NaN)."""
+    errors = range_errors({"reconnect_timeout": reconnect_timeout, "poll_interval": poll_interval},
+                          {"reconnect_timeout": SECONDS, "poll_interval": SECONDS_OR_ZERO})
+    if errors:
+        raise LanModeError("; ".join(errors))
 
 
 @dataclasses.dataclass
@@ -193,6 +213,7 @@ def ensure_lan_mode(tool: Ipmitool, wanted: Optional[str], check_mode: bool = Fa
     """
     if wanted is not None and wanted not in MODES:
         raise LanModeError("mode must be one of %s, not %r" % (", ".join(MODES), wanted))
+    _check_waits(reconnect_timeout, poll_interval)  # before anything is written, not after
     before = read_lan_mode(tool, generation)
     out = Outcome(before=before, after=before)
     if not before.known:

@@ -21,11 +21,16 @@ Standard library only: this file runs on managed hosts.
 from __future__ import annotations
 
 import dataclasses
-from typing import Dict, List, Optional, Sequence
+import ipaddress
+import os
+import re
+import stat
+from typing import Any, Dict, List, Optional, Sequence
 
 from ansible_collections.netmedic.network.plugins.module_utils.ipmi_parse import (
     AUTH_FAILED, NO_DEVICE, NO_PASSWORD, UNREACHABLE, McInfo, classify_error, parse_completion_code,
     parse_mc_info, parse_raw_response)
+from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS, range_error
 from ansible_collections.netmedic.network.plugins.module_utils.runner import (
     CommandError, CommandNotFound, CommandTimeout, Runner)
 
@@ -34,6 +39,16 @@ PASSWORD_ENV = "IPMI_PASSWORD"
 DEFAULT_TIMEOUT = 15.0
 DEFAULT_CIPHER_SUITE = 3
 INTERFACES = ("open", "lanplus")
+PORT_RANGE = (1, 65535)
+CIPHER_SUITE_RANGE = (0, 17)        # IPMI 2.0 table 22-20: cipher suite ids 0-17
+# ipmitool refuses longer ones itself ("Username is too long (> 16 bytes)", "lanplus: password is
+# longer than 20 bytes"): say so naming the option instead of running it.
+MAX_USER_BYTES = 16
+MAX_PASSWORD_BYTES = 20
+_HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_-]{1,63})*\.?$")
+# Not a shell in sight (argv lists only), but no BMC account has these, and a user name with them
+# is a templating accident rather than a name.
+_USER_BAD_RE = re.compile(r"[\x00-\x20\x7f;|&$`<>(){}'\"\\]")
 
 
 class IpmiError(Exception):
@@ -94,30 +109,92 @@ class Target:
         return "the local BMC (/dev/ipmi0)"
 
     def problems(self) -> List[str]:
-        """What is wrong with these settings, as sentences (empty when usable)."""
+        """What is wrong with these settings, as sentences naming the option (empty when usable).
+
+        Never echoes the password.
+        """
         out = []
         if self.interface not in INTERFACES:
             out.append("interface must be one of %s, not %r" % (", ".join(INTERFACES), self.interface))
         if self.remote:
             if not self.host:
                 out.append("interface=lanplus needs host (the BMC's address)")
+            elif not _host_ok(self.host):
+                out.append("host must be an IP address or a host name, not %r" % (self.host,))
             if not self.user:
                 out.append("interface=lanplus needs user (a BMC account)")
+            elif not isinstance(self.user, str) or _USER_BAD_RE.search(self.user) \
+                    or len(self.user.encode("utf-8")) > MAX_USER_BYTES:
+                out.append("user must be a BMC account name of at most %d bytes without spaces, quotes or shell "
+                           "characters, not %r" % (MAX_USER_BYTES, self.user))
             if self.password is None and not self.password_file:
                 out.append("interface=lanplus needs password (from a vault) or password_file")
             if self.password is not None and self.password_file:
                 out.append("give password or password_file, not both")
-            if not 0 < int(self.port) < 65536:
-                out.append("port must be between 1 and 65535, not %r" % self.port)
-            if self.cipher_suite is not None and not 0 <= int(self.cipher_suite) <= 17:
-                out.append("cipher_suite must be between 0 and 17, not %r" % self.cipher_suite)
+            if self.password is not None:
+                out += _password_problems(self.password)
+            for name, value, bounds in (("port", self.port, PORT_RANGE),
+                                        ("cipher_suite", self.cipher_suite, CIPHER_SUITE_RANGE)):
+                msg = range_error(name, value, bounds) or _integer_error(name, value)
+                if msg:
+                    out.append(msg)
         return out
+
+
+def _integer_error(name: str, value: Any) -> Optional[str]:
+    if value is not None and isinstance(value, float) and not value.is_integer():
+        return "%s must be a whole number, got %r" % (name, value)
+    return None
+
+
+def _host_ok(host: Any) -> bool:
+    if not isinstance(host, str):
+        return False
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])  # fe80::1%eth0
+        return True
+    except ValueError:
+        return bool(_HOSTNAME_RE.match(host))
+
+
+def _password_problems(password: Any) -> List[str]:
+    if not isinstance(password, str):
+        return ["password must be a string"]
+    if "\0" in password:
+        return ["password contains a NUL character, which cannot be passed to ipmitool"]
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        return ["password is longer than %d bytes, the IPMI 2.0 limit (ipmitool refuses it)" % MAX_PASSWORD_BYTES]
+    return []
+
+
+def password_file_problems(path: Any) -> List[str]:
+    """Why ``path`` cannot be ipmitool's ``-f`` file (missing, a directory, unreadable), as sentences.
+
+    The module checks it before running anything; the audit lets ipmitool say
+    it (a finding about the BMC rather than a failed audit).
+    """
+    if not isinstance(path, str) or not path.strip() or "\0" in path:
+        return ["password_file must be a path, not %r" % (path,)]
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return ["password_file %s cannot be read: %s" % (path, exc.strerror)]
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a directory, not a file" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+        return ["password_file %s is %s" % (path, kind)]
+    if not os.access(path, os.R_OK):
+        return ["password_file %s is not readable" % path]
+    return []
 
 
 class Ipmitool:
     """Run ipmitool against one :class:`Target` with a timeout on every call."""
 
     def __init__(self, target: Target, runner: Optional[Runner] = None, timeout: float = DEFAULT_TIMEOUT):
+        problem = range_error("timeout", timeout, SECONDS)
+        if problem:
+            # The module and the audit check their own option first; this guards direct callers.
+            raise ValueError(problem)
         self.target = target
         self.runner = runner or Runner(timeout=timeout)
         self.timeout = timeout

@@ -26,23 +26,49 @@ Standard library only: this file runs on managed hosts.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import re
 import signal
+import stat
 import time
 from typing import Any, Callable, Dict, List, Optional
 
+from ansible_collections.netmedic.network.plugins.module_utils import procfs
+from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS, SECONDS_OR_ZERO, range_errors
+from ansible_collections.netmedic.network.plugins.module_utils.procfs import argv_option
 from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
 from ansible_collections.netmedic.network.plugins.module_utils.sysfs import Sysfs
 from ansible_collections.netmedic.network.plugins.module_utils.tinc_state import (
-    TincState, TincStateError, cmdline_option, discover, find_tincd, parse_tinc_conf, tinc_up_bridge, proc_cmdline, process_alive, read_pidfile, refresh_daemon,
-    refresh_link, systemd_main_pid, systemd_props)
+    NETNAME_RE, TincState, TincStateError, discover, find_tincd, identified, parse_tinc_conf, read_pidfile,
+    refresh_daemon, refresh_link, systemd_main_pid, systemd_props, tinc_up_bridge, valid_ifname,
+    validate_netname)
 from ansible_collections.netmedic.network.plugins.module_utils.tinc_watch import (
     KernelLog, StormThresholds, TincLog, connection_view, established_peers, log_tail, parse_connections, parse_nodes,
-    resolve_addresses, send_signal, watch_storm)
+    resolve_addresses, watch_storm)
 
 MODES = ("restart", "reload")
 POLL = 0.005          # seconds between checks while the VPN is down
 DUMP_RETRY = 0.1      # seconds between SIGUSR1 dumps while tinc authenticates its peers
+
+# Every numeric option of tinc_safe_restart (module option names).  The module checks them with
+# params.check_module_ranges first thing; RestartOptions.validate() checks them again for callers
+# without Ansible: a NaN wait_timeout made every deadline comparison false (issue 11).
+RANGES = {
+    "wait_timeout": SECONDS,
+    "stop_timeout": SECONDS,
+    "storm_watch": SECONDS_OR_ZERO,
+    "precheck": SECONDS_OR_ZERO,
+    "capture_seconds": SECONDS_OR_ZERO,
+    # A 100 Gbit/s port carries at most ~150 million frames/s: a higher threshold is a typo.
+    "storm_arp_rate": (0.0, 1e9),
+    "storm_packet_rate": (0.0, 1e9),
+    # KernelLog.read() returns at most 100000 records a sample; more could never be reached.
+    "storm_kernel_messages": (0, 100000),
+    # tcpdump -c: bounded so a typo cannot fill the host's disk with one capture.
+    "capture_packets": (1, 10000000),
+}
+_HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_-]{1,63})*\.?$")
 
 
 @dataclasses.dataclass
@@ -69,17 +95,102 @@ class RestartOptions:
     root: str = "/"
     kmsg_path: str = "/dev/kmsg"
 
+    def numbers(self) -> Dict[str, Any]:
+        """The numeric options under their module names (the keys of :data:`RANGES`)."""
+        th = self.thresholds
+        return {"wait_timeout": self.wait_timeout, "stop_timeout": self.stop_timeout, "storm_watch": self.storm_watch,
+                "precheck": self.precheck, "capture_seconds": self.capture_seconds,
+                "storm_arp_rate": th.arp_rate, "storm_packet_rate": th.packet_rate,
+                "storm_kernel_messages": th.kernel_messages, "capture_packets": self.capture_packets}
+
     def validate(self) -> None:
+        """Every option checked before anything is looked at: a sentence naming the option, else nothing."""
+        problems = range_errors(self.numbers(), RANGES)
         if self.mode not in MODES:
-            raise TincStateError("mode must be restart or reload, not %r" % (self.mode,))
-        for name in ("wait_timeout", "stop_timeout"):
-            if getattr(self, name) <= 0:
-                raise TincStateError("%s must be a positive number of seconds" % name)
-        for name in ("storm_watch", "precheck", "capture_seconds"):
-            if getattr(self, name) < 0:
-                raise TincStateError("%s cannot be negative" % name)
+            problems.append("mode must be restart or reload, not %r" % (self.mode,))
+        problems += self.name_problems() + self.path_problems()
+        if problems:
+            raise TincStateError("; ".join(problems))
         if self.capture_seconds and not self.diagnostics_dir:
             raise TincStateError("capture_seconds needs diagnostics_dir: the capture has to be written somewhere")
+
+    def name_problems(self) -> List[str]:
+        out = []
+        try:
+            validate_netname(self.netname)
+        except TincStateError as exc:
+            out.append(str(exc))
+        for name in ("interface", "bridge"):
+            value = getattr(self, name)
+            if value is not None and not valid_ifname(value):
+                out.append("%s %r is not a Linux interface name (1-15 bytes, no '/', ':', spaces or control "
+                           "characters)" % (name, value))
+        bad_peers = [p for p in (self.peers or []) if not isinstance(p, str) or not NETNAME_RE.match(p)]
+        if bad_peers:
+            out.append("peers must be tinc node names (letters, digits and _), not %s"
+                       % ", ".join(repr(p) for p in bad_peers))
+        bad_addrs = [a for a in self.probe_addresses if not _host_or_address(a)]
+        if bad_addrs:
+            out.append("probe_addresses must be IP addresses or host names, not %s"
+                       % ", ".join(repr(a) for a in bad_addrs))
+        if self.tincd_command and any(not isinstance(a, str) or not a or "\0" in a for a in self.tincd_command):
+            out.append("tincd_command must be a command line of non-empty arguments without NUL characters, "
+                       "not %r" % (self.tincd_command,))
+        return out
+
+    def path_problems(self) -> List[str]:
+        out = []
+        for name, kind in (("config_dir", "dir"), ("pidfile", "file"), ("diagnostics_dir", "writable dir")):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            problem = _path_problem(value, kind)
+            if problem:
+                out.append("%s %r %s" % (name, value, problem))
+        return out
+
+
+def _host_or_address(value: Any) -> bool:
+    """An IP address or a host name (never something ``ping`` could take as an option)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        return bool(_HOSTNAME_RE.match(value))
+
+
+def _path_problem(path: Any, kind: str) -> Optional[str]:
+    """Why ``path`` cannot be the directory/regular file an option names (a missing one is fine)."""
+    if not isinstance(path, str) or not path.strip():
+        return "must be a non-empty path"
+    if "\0" in path:
+        return "contains a NUL character"
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return "cannot be looked at: %s" % exc.strerror
+    if kind == "dir" and not stat.S_ISDIR(st.st_mode):
+        return "is not a directory"
+    if kind == "writable dir" and not (stat.S_ISDIR(st.st_mode) and os.access(path, os.W_OK | os.X_OK)):
+        return "is not a writable directory"
+    if kind == "file" and not stat.S_ISREG(st.st_mode):
+        return "is a directory" if stat.S_ISDIR(st.st_mode) else "is not a regular file"
+    return None
+
+
+def _deadline(now: float, seconds: float) -> float:
+    """``now + seconds``, refusing a non-finite or negative ``seconds``.
+
+    RestartOptions.validate() already refused them; this guards the loops
+    themselves (a NaN deadline makes ``clock() > deadline`` false forever).
+    """
+    if not isinstance(seconds, (int, float)) or not 0 <= seconds < float("inf"):
+        raise TincStateError("a wait of %r seconds is not a finite, non-negative number" % (seconds,))
+    return now + seconds
 
 
 class RestartFailed(Exception):
@@ -170,6 +281,11 @@ class SafeRestart:
                       service=o.service, root=o.root)
         self.state = st
         self.report.before = st.to_dict()
+        if st.pid_problem:
+            raise TincStateError(
+                "refusing to touch tinc network %s: %s. Nothing was signalled, detached or restarted. If that "
+                "pidfile is stale, remove it (or give the daemon's own pidfile with pidfile) and run again"
+                % (o.netname, st.pid_problem))
         if not st.config_found:
             raise TincStateError("no tinc.conf in %s: is %r the right network name (or config_dir)?"
                                  % (st.config_dir, o.netname))
@@ -302,14 +418,13 @@ class SafeRestart:
 
     # ------------------------------------------------------------ reload
     def do_reload(self) -> None:
-        st = self.state
-        old_pid = st.pid
-        err = send_signal(old_pid, signal.SIGHUP)
+        old = self.state.process
+        err = procfs.send_signal(old, signal.SIGHUP, self.o.root)
         if err:
             raise RestartFailed(err)
         self.report.changed = True
-        self.step("reload", "sent SIGHUP to tincd pid %s" % old_pid)
-        self.wait_daemon(expect_pid=old_pid)
+        self.step("reload", "sent SIGHUP to tincd pid %s" % old.pid)
+        self.wait_daemon(expect=old)
 
     # ------------------------------------------------------------ restart
     def do_restart(self) -> None:
@@ -330,7 +445,7 @@ class SafeRestart:
             if st.running:
                 self.stop_plain()
             self.detached_at = self.detached_at or self.clock()
-            self.start_log = TincLog(self.runner, cmdline_option(command, "logfile"), ident="tinc.%s" % o.netname)
+            self.start_log = TincLog(self.runner, argv_option(command, "logfile"), ident="tinc.%s" % o.netname)
             res = self.runner(command, timeout=o.wait_timeout)
             self.report.changed = True
             if res.rc != 0:
@@ -340,12 +455,14 @@ class SafeRestart:
 
     def stop_plain(self) -> None:
         st, o = self.state, self.o
-        pid = st.pid
-        err = send_signal(pid, signal.SIGTERM)
-        if err:
+        proc = st.process
+        pid = proc.pid
+        err = procfs.send_signal(proc, signal.SIGTERM, o.root)
+        if err and procfs.still_running(proc, o.root):
             raise RestartFailed(err)
-        deadline = self.clock() + o.stop_timeout
-        while process_alive(pid, o.root):
+        # (err with the process gone: it exited on its own since the inspection; start it again.)
+        deadline = _deadline(self.clock(), o.stop_timeout)
+        while procfs.still_running(proc, o.root):
             if self.clock() > deadline:
                 # The old daemon still runs: give its port back, as it was.
                 if self.bridge and st.interface_exists:
@@ -378,43 +495,48 @@ class SafeRestart:
         return (" (journal: %s)" % " | ".join(lines[-5:])) if lines else ""
 
     # ------------------------------------------------------------ waiting
-    def wait_daemon(self, expect_pid: Optional[int] = None) -> None:
-        """Tight poll until tincd runs and its interface exists (bounded by wait_timeout)."""
+    def wait_daemon(self, expect: Optional[procfs.ProcessInfo] = None) -> None:
+        """Tight poll until tincd runs and its interface exists (bounded by wait_timeout).
+
+        Only a process identified as this network's tincd counts (the pidfile
+        or MainPID may still name the old, now reused, pid).
+        """
         st, o = self.state, self.o
-        deadline = self.clock() + o.wait_timeout
+        deadline = _deadline(self.clock(), o.wait_timeout)
         next_scan = 0.0
         while True:
             if st.management == "systemd":
                 props = systemd_props(self.runner, st.unit)
                 if props.get("ActiveState") == "failed" or props.get("SubState") == "auto-restart":
-                    st.running = False
+                    st.set_process(None)
                     raise RestartFailed("%s exited right after it started (systemd: %s/%s)%s" % (
                         st.unit, props.get("ActiveState"), props.get("SubState"), self.journal_tail()))
                 pid = systemd_main_pid(self.runner, st.unit, props)
             else:
                 pid = read_pidfile(st.pidfile)
-            alive = process_alive(pid, o.root)
-            if not alive and st.management == "plain" and self.clock() >= next_scan:
+            found = identified(pid, o.netname, st.config_dir, o.root) if pid else None
+            proc = found if isinstance(found, procfs.ProcessInfo) else None
+            if proc is None and st.management == "plain" and self.clock() >= next_scan:
                 # The start command has returned: its daemon child exists unless it already died.
-                pids = find_tincd(o.netname, st.config_dir, o.root)
-                if pids:
-                    pid, alive = pids[0], True  # forked, pidfile maybe not written yet
+                procs = find_tincd(o.netname, st.config_dir, o.root)
+                if procs:
+                    proc = procs[0]  # forked, pidfile maybe not written yet
                 else:
-                    st.running = False
+                    st.set_process(None)
                     raise RestartFailed("tincd started but exited at once%s" % self.why_tail())
                 next_scan = self.clock() + 0.05
-            if expect_pid and pid != expect_pid and alive:
+            if expect and proc and (proc.pid, proc.start_time) != (expect.pid, expect.start_time):
                 raise RestartFailed("tincd changed pid on SIGHUP (%s -> %s): it restarted instead of reloading"
-                                    % (expect_pid, pid))
-            if alive and self.sysfs.exists("sys", "class", "net", st.interface):
-                st.pid, st.running = pid, True
-                st.cmdline = proc_cmdline(pid, o.root) or st.cmdline
-                st.logfile = cmdline_option(st.cmdline, "logfile") or st.logfile
+                                    % (expect.pid, proc.pid))
+            if proc and self.sysfs.exists("sys", "class", "net", st.interface):
+                st.set_process(proc)
+                st.cmdline = list(proc.argv) or st.cmdline
+                st.logfile = argv_option(st.cmdline, "logfile") or st.logfile
                 break
             if self.clock() > deadline:
-                st.running = alive
+                st.set_process(proc)
                 raise RestartFailed("tincd %s within %.0f s%s" % (
-                    "runs but its interface %s did not appear" % st.interface if alive else "did not come up",
+                    "runs but its interface %s did not appear" % st.interface if proc else "did not come up",
                     o.wait_timeout, self.why_tail() if st.management == "plain" else self.journal_tail()))
             self.sleep(POLL)
         self.step("daemon", "tincd pid %s runs, %s exists" % (st.pid, st.interface))
@@ -440,9 +562,10 @@ class SafeRestart:
             return
         addrs = {p: self.peer_addresses(p) for p in peers}
         while True:
-            if not process_alive(st.pid, o.root):
-                st.running = False
-                raise RestartFailed("tincd pid %s died while connecting to its peers" % st.pid)
+            if not procfs.still_running(st.process, o.root):
+                pid = st.pid
+                st.set_process(None)
+                raise RestartFailed("tincd pid %s died while connecting to its peers" % pid)
             remotes = established_peers(st.pid, o.root)
             connected = [p for p in peers if any(a in remotes for a in addrs[p])]
             spare = len(remotes) - len(connected)
@@ -465,7 +588,7 @@ class SafeRestart:
         st, o = self.state, self.o
         log = TincLog(self.runner, st.logfile)
         while True:
-            conns = connection_view(log, st.pid, sleep=self.sleep)
+            conns = connection_view(log, st.process, sleep=self.sleep, root=o.root)
             if conns is None:
                 self.report.warnings.append("tinc's SIGUSR1 connection dump could not be read (%s); peers were "
                                             "checked by their TCP connections only" % (log.error or "no dump in the log"))
@@ -516,7 +639,7 @@ class SafeRestart:
         if self.detached_at is not None:
             self.report.outage_seconds = round(self.clock() - self.detached_at, 3)
         if o.probe_addresses:
-            self.probe(self.clock() + o.wait_timeout)
+            self.probe(_deadline(self.clock(), o.wait_timeout))
         if self.bridge and o.storm_watch:
             self.storm_watch()
 
@@ -558,12 +681,13 @@ class SafeRestart:
 
     def collect_dumps(self) -> None:
         st, o = self.state, self.o
-        if not o.diagnostics_dir or not st.pid:
+        if not o.diagnostics_dir or not st.process:
             return
         log = TincLog(self.runner, st.logfile)
         lines: List[str] = []
         for sig, parse in ((signal.SIGUSR1, parse_connections), (signal.SIGUSR2, parse_nodes)):
-            send_signal(st.pid, sig)
+            if procfs.send_signal(st.process, sig, o.root):
+                break  # not our tincd any more: no dump to wait for
             for _attempt in range(60):  # a busy tincd (a storm just ended) can take a while
                 self.sleep(0.05)
                 lines = log.new_lines(st.pid)

@@ -26,13 +26,18 @@ import dataclasses
 import json
 import os
 import re
-from typing import Any, Dict, List, Optional
+import stat
+from typing import Any, Dict, List, Optional, Sequence, Union
 
+from ansible_collections.netmedic.network.plugins.module_utils import procfs
+from ansible_collections.netmedic.network.plugins.module_utils.procfs import argv_option
 from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
 from ansible_collections.netmedic.network.plugins.module_utils.sysfs import Sysfs
 
 NETNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
-IFNAME_RE = re.compile(r"^[^\s/:]{1,15}$")
+# Linux refuses '/', ':' and whitespace in interface names (dev_valid_name); control characters
+# (a NUL cannot even be passed to `ip`) and more than IFNAMSIZ-1 = 15 bytes are refused here too.
+IFNAME_RE = re.compile(r"^[^\s/:\x00-\x1f\x7f]{1,15}$")
 PIDFILE_DIRS = ("run", "var/run")
 
 
@@ -92,9 +97,22 @@ class TincState:
     unit: str = ""
     cmdline: List[str] = dataclasses.field(default_factory=list)
     logfile: Optional[str] = None
+    # Set when the pidfile (or systemd's MainPID) names a live process that is NOT this network's
+    # tincd: a sentence saying which.  Nothing may be signalled or restarted then (issue 11).
+    pid_problem: str = ""
+    # The identified tincd (pid + start time): what signals go to.  Not part of the report.
+    process: Optional[procfs.ProcessInfo] = dataclasses.field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> Dict[str, Any]:
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        out.pop("process")
+        return out
+
+    def set_process(self, proc: Optional[procfs.ProcessInfo]) -> None:
+        """Record the identified daemon (or none): pid, running and the process to signal agree."""
+        self.process = proc
+        self.running = proc is not None
+        self.pid = proc.pid if proc is not None else None
 
     def describe(self) -> str:
         """``tincd (pid 123, plain) running; nmtinc-ta in br-int`` for messages."""
@@ -110,96 +128,83 @@ class TincState:
 
 # ---------------------------------------------------------------- processes
 
-def process_alive(pid: Optional[int], root: str = "/") -> bool:
-    """True when ``pid`` exists and is not a zombie.
+PIDFILE_LIMIT = 4096  # a tinc pidfile is one line; a symlink to /dev/zero must not fill the memory
 
-    A dead daemon can linger as a zombie until its parent (often PID 1)
-    reaps it; ``kill(pid, 0)`` still succeeds then, so /proc is read instead.
-    """
-    if not pid or pid <= 0:
-        return False
+
+def parse_pidfile(text: str) -> Optional[int]:
+    """The pid in a tinc pidfile (1.0: ``PID``; 1.1: ``PID COOKIE HOST port PORT``), or None."""
+    words = text.split()
     try:
-        with open(os.path.join(root, "proc", str(pid), "stat"), "r") as fh:
-            state = fh.read().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X", "x")
+        pid = int(words[0]) if words and words[0].isdigit() else None
+    except ValueError:
+        return None
+    return pid if pid and pid > 0 else None
 
 
 def read_pidfile(path: str) -> Optional[int]:
-    """The pid in a tinc pidfile (1.0: ``PID``; 1.1: ``PID COOKIE HOST port PORT``)."""
+    """The pid in the pidfile at ``path`` (None: missing, unreadable, not a regular file, or garbage).
+
+    Opened non-blocking and checked to be a regular file first: a FIFO in
+    its place would block the play forever.
+    """
     try:
-        with open(path, "r") as fh:
-            first = fh.read().split()
-    except OSError:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except (OSError, ValueError):
         return None
     try:
-        pid = int(first[0])
-    except (IndexError, ValueError):
-        return None
-    return pid if pid > 0 else None
-
-
-def proc_cmdline(pid: Optional[int], root: str = "/") -> List[str]:
-    if not pid:
-        return []
-    try:
-        with open(os.path.join(root, "proc", str(pid), "cmdline"), "rb") as fh:
-            raw = fh.read()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        raw = os.read(fd, PIDFILE_LIMIT)
     except OSError:
-        return []
-    return [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
-
-
-def cmdline_option(argv: List[str], long: str, short: Optional[str] = None) -> Optional[str]:
-    """Value of ``--long=V`` / ``--long V`` / ``-sV`` / ``-s V`` in a tincd command line."""
-    for i, arg in enumerate(argv):
-        if arg.startswith("--%s=" % long):
-            return arg.split("=", 1)[1]
-        if arg == "--" + long or (short and arg == "-" + short):
-            return argv[i + 1] if i + 1 < len(argv) else None
-        if short and arg.startswith("-" + short) and not arg.startswith("--") and len(arg) > 2:
-            return arg[2:]
-    return None
+        return None
+    finally:
+        os.close(fd)
+    return parse_pidfile(raw.decode("ascii", "replace"))
 
 
 def _same_path(a: Optional[str], b: Optional[str]) -> bool:
-    return bool(a and b) and os.path.realpath(a) == os.path.realpath(b)
+    try:
+        return bool(a and b) and os.path.realpath(a) == os.path.realpath(b)
+    except ValueError:  # a NUL in a path
+        return False
 
 
-def find_tincd(netname: str, config_dir: Optional[str] = None, root: str = "/") -> List[int]:
-    """Pids of live ``tincd`` processes serving ``netname`` (or ``config_dir``), found in /proc.
+def serves_network(argv: Sequence[str], netname: str, config_dir: Optional[str] = None) -> bool:
+    """``argv`` is a tincd daemon of ``netname`` (not a ``tincd -k`` that only signals one).
+
+    When both the daemon's ``-c``/``--config`` and ``config_dir`` are known,
+    they must be the same directory (two networks can share a name in
+    different directories, as the lab's two hosts do); otherwise its
+    ``-n``/``--net`` must be ``netname``.
+    """
+    if any(a in ("-k", "--kill") or a.startswith("--kill=") for a in argv):
+        return False
+    conf = argv_option(argv, "config", "c")
+    if config_dir and conf:
+        return _same_path(conf, config_dir)
+    return argv_option(argv, "net", "n") == netname
+
+
+def tincd_of(netname: str, config_dir: Optional[str] = None) -> procfs.Expected:
+    """What a pid must be before we signal it or take its command line: this network's tincd."""
+    return procfs.Expected("tincd", "tincd of network %s" % netname,
+                           lambda argv: serves_network(argv, netname, config_dir))
+
+
+def identified(pid: Optional[int], netname: str, config_dir: Optional[str] = None,
+               root: str = "/") -> Union[procfs.ProcessInfo, procfs.NotOurs]:
+    """``pid`` as this network's tincd (:class:`procfs.ProcessInfo`), or why it is not (:class:`procfs.NotOurs`)."""
+    return procfs.identify(pid, tincd_of(netname, config_dir), root)
+
+
+def find_tincd(netname: str, config_dir: Optional[str] = None, root: str = "/") -> List[procfs.ProcessInfo]:
+    """Live ``tincd`` processes serving ``netname`` (or ``config_dir``), found in /proc, by pid.
 
     A daemon started with another pidfile than the one we look at is still
     found, so we never start a second tincd next to a running one.
     """
-    found = []
-    proc = os.path.join(root, "proc")
-    try:
-        entries = os.listdir(proc)
-    except OSError:
-        return []
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(os.path.join(proc, entry, "comm"), "r") as fh:
-                if fh.read().strip() != "tincd":
-                    continue
-        except OSError:
-            continue
-        pid = int(entry)
-        argv = proc_cmdline(pid, root)
-        if not process_alive(pid, root) or any(a in ("-k", "--kill") or a.startswith("--kill=") for a in argv):
-            continue
-        conf = cmdline_option(argv, "config", "c")
-        net = cmdline_option(argv, "net", "n")
-        if config_dir and conf:
-            if _same_path(conf, config_dir):
-                found.append(pid)
-        elif net == netname:
-            found.append(pid)
-    return sorted(found)
+    expected = tincd_of(netname, config_dir)
+    return sorted((p for p in procfs.scan(root, comm="tincd") if procfs.matches(p, expected)), key=lambda p: p.pid)
 
 
 def default_pidfile(netname: str, root: str = "/") -> str:
@@ -216,25 +221,35 @@ def default_pidfile(netname: str, root: str = "/") -> str:
 def ip_links(runner: Runner) -> Dict[str, Dict[str, Any]]:
     """``ip -j -d link show`` as ``{ifname: link}``."""
     result = runner(["ip", "-j", "-d", "link", "show"], check=True)
+    return parse_ip_links(result.stdout)
+
+
+def parse_ip_links(text: str) -> Dict[str, Dict[str, Any]]:
+    """``ip -j -d link show`` output as ``{ifname: link}`` (entries that are not links are skipped)."""
     try:
-        links = json.loads(result.stdout or "[]")
-    except ValueError as exc:
+        links = json.loads(text or "[]")
+    except (ValueError, RecursionError) as exc:
         raise TincStateError("cannot parse 'ip -j -d link show' output: %s" % exc) from None
-    return {link.get("ifname"): link for link in links if link.get("ifname")}
+    if not isinstance(links, list):
+        raise TincStateError("'ip -j -d link show' printed %s, not a list of links" % type(links).__name__)
+    return {link["ifname"]: link for link in links
+            if isinstance(link, dict) and isinstance(link.get("ifname"), str) and link["ifname"]}
 
 
 def link_master(link: Optional[Dict[str, Any]]) -> Optional[str]:
     """The bridge a link is enslaved to (None when none, or a non-bridge master)."""
-    if not link or not link.get("master"):
+    if not isinstance(link, dict) or not valid_ifname(link.get("master")):
         return None
-    slave_kind = (link.get("linkinfo") or {}).get("info_slave_kind")
+    info = link.get("linkinfo")
+    slave_kind = info.get("info_slave_kind") if isinstance(info, dict) else None
     if slave_kind not in (None, "bridge"):
         return None
     return link["master"]
 
 
 def link_is_up(link: Optional[Dict[str, Any]]) -> bool:
-    return bool(link) and "UP" in (link.get("flags") or [])
+    flags = link.get("flags") if isinstance(link, dict) else None
+    return isinstance(flags, list) and "UP" in flags
 
 
 def bridge_stp(sysfs: Sysfs, bridge: str) -> Optional[bool]:
@@ -256,8 +271,13 @@ def tinc_up_bridge(config_dir: str) -> Optional[str]:
     try:
         with open(os.path.join(config_dir, "tinc-up"), "r", encoding="utf-8", errors="replace") as fh:
             text = fh.read()
-    except OSError:
+    except (OSError, ValueError):
         return None
+    return bridge_in_tinc_up(text)
+
+
+def bridge_in_tinc_up(text: str) -> Optional[str]:
+    """:func:`tinc_up_bridge` of the script's text."""
     for line in text.splitlines():
         line = line.split("#", 1)[0]
         m = _MASTER_RE.search(line) or _ADDIF_RE.search(line)
@@ -298,6 +318,10 @@ def systemd_main_pid(runner: Runner, unit: str, props: Optional[Dict[str, str]] 
 
 # ---------------------------------------------------------------- discovery
 
+def valid_ifname(name: Any) -> bool:
+    return isinstance(name, str) and bool(IFNAME_RE.match(name)) and len(name.encode("utf-8", "replace")) <= 15
+
+
 def validate_netname(netname: str) -> None:
     if not isinstance(netname, str) or not NETNAME_RE.match(netname or ""):
         raise TincStateError("netname %r is not a tinc network name (letters, digits and _ only)" % (netname,))
@@ -332,7 +356,7 @@ def discover(netname: str, runner: Runner, config_dir: Optional[str] = None, pid
     state.device_type = (conf_value(conf, "DeviceType", "") or "").lower()
     state.connect_to = list(conf.get("connectto", []))
     state.interface = interface or conf_value(conf, "Interface") or netname
-    if not IFNAME_RE.match(state.interface):
+    if not valid_ifname(state.interface):
         raise TincStateError("interface name %r is not a valid Linux interface name" % state.interface)
 
     # The daemon: systemd's MainPID wins when the unit is active (service auto/systemd).
@@ -342,25 +366,32 @@ def discover(netname: str, runner: Runner, config_dir: Optional[str] = None, pid
         props = systemd_props(runner, state.unit)
         main_pid = systemd_main_pid(runner, state.unit, props)
     state.pidfile = pidfile or default_pidfile(netname, root)
-    pid = main_pid or read_pidfile(state.pidfile)
-    if not process_alive(pid, root):
-        pids = find_tincd(netname, config_dir, root)
-        if len(pids) > 1:
+    candidate = main_pid or read_pidfile(state.pidfile)
+    found = identified(candidate, netname, config_dir, root) if candidate else None
+    proc = found if isinstance(found, procfs.ProcessInfo) else None
+    if isinstance(found, procfs.NotOurs) and found.running:
+        # Issue 11: a stale pidfile named a `sleep`, which got SIGTERM and whose command line
+        # would have been run as "the tincd command".  Never adopt a process we have not identified.
+        state.pid_problem = "%s names pid %d, which is %s, not tincd of network %s" % (
+            ("systemd's MainPID of %s" % state.unit) if main_pid else ("the pidfile %s" % state.pidfile),
+            candidate, found.process.describe(), netname)
+    if proc is None:
+        procs = find_tincd(netname, config_dir, root)
+        if len(procs) > 1:
             raise TincStateError("several tincd processes serve %s (pids %s): stop the extra ones first"
-                                 % (netname, ", ".join(map(str, pids))))
-        pid = pids[0] if pids else None
-    state.running = process_alive(pid, root)
+                                 % (netname, ", ".join(str(p.pid) for p in procs)))
+        proc = procs[0] if procs else None
+    state.set_process(proc)
     # systemd manages it when its unit runs it, or when nothing runs and the unit exists
     # (starting it through systemd is what a reboot would do).
     if service == "systemd" or (service == "auto" and (
             main_pid or (not state.running and props.get("LoadState") == "loaded"))):
         state.management = "systemd"
-    state.pid = pid if state.running else None
-    if state.running:
-        state.cmdline = proc_cmdline(pid, root)
-        state.logfile = cmdline_option(state.cmdline, "logfile")
+    if proc is not None:
+        state.cmdline = list(proc.argv)
+        state.logfile = argv_option(state.cmdline, "logfile")
         if not pidfile:
-            given = cmdline_option(state.cmdline, "pidfile")
+            given = argv_option(state.cmdline, "pidfile")
             if given:
                 state.pidfile = given
 
@@ -381,8 +412,8 @@ def refresh_link(state: TincState, runner: Runner, links: Optional[Dict[str, Dic
 
 
 def refresh_daemon(state: TincState, runner: Runner, root: str = "/") -> TincState:
-    """Update pid/running of ``state`` (pidfile or systemd MainPID)."""
+    """Update pid/running of ``state`` (pidfile or systemd MainPID), counting only this network's tincd."""
     pid = systemd_main_pid(runner, state.unit) if state.management == "systemd" else read_pidfile(state.pidfile)
-    state.running = process_alive(pid, root)
-    state.pid = pid if state.running else None
+    found = identified(pid, state.netname, state.config_dir, root) if pid else None
+    state.set_process(found if isinstance(found, procfs.ProcessInfo) else None)
     return state

@@ -34,6 +34,7 @@ import struct
 import time
 from typing import Any, Callable, Dict, List, Optional
 
+from ansible_collections.netmedic.network.plugins.module_utils import procfs
 from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
 from ansible_collections.netmedic.network.plugins.module_utils.sysfs import Sysfs
 
@@ -63,10 +64,10 @@ def parse_kmsg(raw: str) -> Optional[KmsgRecord]:
         return None
     fields = head.split(",")
     try:
-        usec = int(fields[2])
-    except (IndexError, ValueError):
+        seconds = int(fields[2]) / 1e6
+    except (IndexError, ValueError, OverflowError):  # OverflowError: a number too big for a float
         return None
-    return KmsgRecord(usec / 1e6, msg.split("\n", 1)[0])
+    return KmsgRecord(seconds, msg.split("\n", 1)[0])
 
 
 class KernelLog:
@@ -388,10 +389,16 @@ def parse_nodes(lines: List[str]) -> Optional[List[TincNode]]:
 TCP_ESTABLISHED = "01"
 
 
-def _hex_ip(hexaddr: str) -> str:
-    raw = bytes.fromhex(hexaddr)
+def _hex_ip(hexaddr: str) -> Optional[str]:
+    """``0100007F`` (/proc/net/tcp) -> ``127.0.0.1``; None when it is not a hex IPv4/IPv6 address."""
+    try:
+        raw = bytes.fromhex(hexaddr)
+    except ValueError:
+        return None
     if len(raw) == 4:
         return socket.inet_ntop(socket.AF_INET, raw[::-1])
+    if len(raw) != 16:
+        return None
     # /proc/net/tcp6: four little-endian 32-bit words
     words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
     addr = socket.inet_ntop(socket.AF_INET6, words)
@@ -420,14 +427,17 @@ def established_peers(pid: int, root: str = "/") -> List[str]:
     remotes = []
     for table in ("tcp", "tcp6"):
         try:
-            with open(os.path.join(root, "proc", str(pid), "net", table), "r") as fh:
+            with open(os.path.join(root, "proc", str(pid), "net", table), "r", encoding="ascii",
+                      errors="replace") as fh:
                 lines = fh.read().splitlines()[1:]
         except OSError:
             continue
         for line in lines:
             f = line.split()
             if len(f) > 9 and f[3] == TCP_ESTABLISHED and f[9] in inodes:
-                remotes.append(_hex_ip(f[2].split(":")[0]))
+                addr = _hex_ip(f[2].split(":")[0])
+                if addr:
+                    remotes.append(addr)
     return sorted(remotes)
 
 
@@ -440,7 +450,7 @@ def resolve_addresses(values: List[str]) -> List[str]:
             continue
         try:
             infos = socket.getaddrinfo(host, None, 0, socket.SOCK_STREAM)
-        except (OSError, UnicodeError):
+        except (OSError, UnicodeError, ValueError):  # ValueError: a NUL in the name
             continue
         for info in infos:
             addr = info[4][0]
@@ -507,24 +517,15 @@ def log_tail(lines: List[str], count: int = 3) -> str:
     return " | ".join(msgs[-count:])
 
 
-def send_signal(pid: int, sig: int) -> Optional[str]:
-    """Send ``sig``; an error sentence instead of an exception."""
-    try:
-        os.kill(pid, sig)
-    except OSError as exc:
-        return "cannot send %s to pid %d: %s" % (signal.Signals(sig).name, pid, exc.strerror)
-    return None
-
-
-def connection_view(log: TincLog, pid: int, settle: float = 0.02, tries: int = 10,
-                    sleep: Callable[[float], None] = time.sleep) -> Optional[List[TincConnection]]:
-    """Ask tincd (SIGUSR1) for its connections and read the dump; None when unreadable."""
+def connection_view(log: TincLog, proc: procfs.ProcessInfo, settle: float = 0.02, tries: int = 10,
+                    sleep: Callable[[float], None] = time.sleep, root: str = "/") -> Optional[List[TincConnection]]:
+    """Ask the identified tincd (SIGUSR1) for its connections and read the dump; None when unreadable."""
     log.mark()
-    if send_signal(pid, signal.SIGUSR1):
+    if procfs.send_signal(proc, signal.SIGUSR1, root):
         return None
     for _attempt in range(tries):
         sleep(settle)
-        conns = parse_connections(log.new_lines(pid))
+        conns = parse_connections(log.new_lines(proc.pid))
         if conns is not None:
             return conns
     return None

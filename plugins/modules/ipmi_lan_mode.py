@@ -48,7 +48,7 @@ options:
     description: Address of the BMC. Required with O(interface=lanplus).
     type: str
   port:
-    description: UDP port of the BMC's IPMI service.
+    description: UDP port of the BMC's IPMI service (1-65535).
     type: int
     default: 623
   user:
@@ -69,7 +69,7 @@ options:
     description:
       - IPMI 2.0 cipher suite (ipmitool C(-C)). Pinned because without it ipmitool probes cipher suites
         and every call costs about 10 seconds. 3 (HMAC-SHA1, AES-128) is what most BMCs offer;
-        use 17 on BMCs that require SHA-256.
+        use 17 on BMCs that require SHA-256. Between 0 and 17.
     type: int
     default: 3
   allow_remote_change:
@@ -87,13 +87,16 @@ options:
     choices: [auto, x9, x8]
     default: auto
   command_timeout:
-    description: Seconds each ipmitool call may take before it is stopped and the task fails clearly.
+    description:
+      - Seconds each ipmitool call may take before it is stopped and the task fails clearly.
+      - A finite number between 0.001 and 86400; anything else fails before ipmitool runs.
     type: float
     default: 15
   reconnect_timeout:
     description:
       - Over O(interface=lanplus), seconds to wait after a change for the BMC to answer again before
         failing.
+      - A finite number between 0.001 and 86400; anything else fails before ipmitool runs.
     type: float
     default: 60
 attributes:
@@ -192,9 +195,11 @@ reconnect_seconds:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils.ipmi_lan import LanModeError, ensure_lan_mode
+from ansible_collections.netmedic.network.plugins.module_utils.ipmi_lan import RANGES, LanModeError, ensure_lan_mode
 from ansible_collections.netmedic.network.plugins.module_utils.ipmi_parse import MODES, IpmiParseError
-from ansible_collections.netmedic.network.plugins.module_utils.ipmi_tool import IpmiError, Ipmitool, Target
+from ansible_collections.netmedic.network.plugins.module_utils.ipmi_tool import (
+    IpmiError, Ipmitool, Target, password_file_problems)
+from ansible_collections.netmedic.network.plugins.module_utils.params import check_module_ranges
 
 
 def main():
@@ -216,14 +221,15 @@ def main():
         mutually_exclusive=[("password", "password_file")],
         supports_check_mode=True,
     )
+    check_module_ranges(module, RANGES)
     p = module.params
     target = Target(interface=p["interface"], host=p["host"], port=p["port"], user=p["user"],
                     password=p["password"], password_file=p["password_file"], cipher_suite=p["cipher_suite"])
     problems = target.problems()
-    if p["command_timeout"] <= 0 or p["reconnect_timeout"] <= 0:
-        problems.append("command_timeout and reconnect_timeout must be positive numbers of seconds")
+    if target.remote and p["password_file"] is not None:
+        problems += password_file_problems(p["password_file"])
     if problems:
-        module.fail_json(msg="; ".join(problems))
+        module.fail_json(msg="; ".join(problems) + ". Nothing was done.")
 
     tool = Ipmitool(target, timeout=p["command_timeout"])
     try:

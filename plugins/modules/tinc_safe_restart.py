@@ -28,6 +28,12 @@ description:
     the bridge again, tincd is left running outside the bridge, and the module fails with the evidence.
   - Any failure after the port was taken out of the bridge ends with C(state_left), a sentence saying whether the
     port is in the bridge and whether tincd runs, and C(msg) saying why.
+  - A pid is signalled only once it is proved to be this network's tincd (C(/proc/PID/exe) is a C(tincd) binary,
+    or its C(comm) is C(tincd) when C(exe) cannot be read, and its command line names the network with C(-n)
+    or its O(config_dir) with C(-c)), and only if it has not been replaced by another process since (start time
+    checked right before the signal; a pidfd makes it race-free on Linux 5.3+ with Python 3.9+). When the
+    pidfile or systemd's main pid names a running process that is not that tincd (a stale pidfile, or a link to
+    another network's pidfile), the module fails and touches nothing.
   - Optional diagnostics on a storm, written under O(diagnostics_dir) on the host (the C(netmedic.network.tinc)
     role fetches them to the controller) are a bounded C(tcpdump) capture of the port and tinc's SIGUSR1/SIGUSR2
     dumps.
@@ -52,6 +58,8 @@ options:
     description:
       - The daemon's pidfile. Default the C(--pidfile) of the running daemon, else C(/run/tinc.NETNAME.pid)
         (or C(/var/run/tinc.NETNAME.pid) when only that one exists).
+      - A pidfile naming a running process that is not this network's tincd makes the module fail without
+        touching anything.
     type: path
   interface:
     description: The tinc interface. Default C(Interface) from C(tinc.conf), else the network name.
@@ -146,6 +154,9 @@ attributes:
     description: Shows the daemon and port state before and after.
 notes:
   - Managed hosts need Python 3.8+, iproute2 and tinc; C(tcpdump) only for O(capture_seconds).
+  - Numeric options must be finite and in range (seconds at most 86400, O(wait_timeout) and O(stop_timeout) at
+    least 0.001, rates at most 1e9, O(storm_kernel_messages) at most 100000, O(capture_packets) 1 to 10000000);
+    anything else fails, naming the option, before the host is looked at.
   - Like C(service state=restarted), every run restarts, so C(changed) is true whenever something was restarted,
     reloaded or put back into the bridge.
   - Reading the kernel log needs C(/dev/kmsg); inside containers that cannot read it, the kernel-message sign is
@@ -233,7 +244,8 @@ warnings_list:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils.tinc_restart import RestartOptions, SafeRestart
+from ansible_collections.netmedic.network.plugins.module_utils.params import check_module_ranges
+from ansible_collections.netmedic.network.plugins.module_utils.tinc_restart import RANGES, RestartOptions, SafeRestart
 from ansible_collections.netmedic.network.plugins.module_utils.tinc_state import TincStateError
 from ansible_collections.netmedic.network.plugins.module_utils.tinc_watch import StormThresholds
 
@@ -272,12 +284,8 @@ def main():
         ),
         supports_check_mode=True,
     )
+    check_module_ranges(module, RANGES)
     p = module.params
-    for name in ("storm_arp_rate", "storm_packet_rate", "storm_kernel_messages"):
-        if p[name] < 0:
-            module.fail_json(msg="%s cannot be negative (0 disables that storm sign)" % name)
-    if p["capture_packets"] <= 0:
-        module.fail_json(msg="capture_packets must be a positive number of packets")
     opts = RestartOptions(
         netname=p["netname"], mode=p["mode"], config_dir=p["config_dir"], pidfile=p["pidfile"],
         interface=p["interface"], bridge=p["bridge"], service=p["service"], tincd_command=p["tincd_command"],

@@ -1,6 +1,7 @@
 """Fixtures shared by every unit test."""
 
 import os
+import signal
 import subprocess
 
 import pytest
@@ -36,5 +37,25 @@ def exec_log(monkeypatch):
     monkeypatch.setattr(subprocess.Popen, "__init__", popen_init)
     monkeypatch.setattr(os, "kill", kill)
     monkeypatch.setattr(os, "killpg", killpg)
+    if hasattr(signal, "pidfd_send_signal"):  # procfs.send_signal signals through a pidfd where it can
+        real_pidfd_send_signal = signal.pidfd_send_signal
+
+        def pidfd_send_signal(fd, sig, *a, **kw):
+            Log.signals.append((_pidfd_pid(fd), sig))
+            return real_pidfd_send_signal(fd, sig, *a, **kw)
+
+        monkeypatch.setattr(signal, "pidfd_send_signal", pidfd_send_signal)
     Log.commands, Log.signals = [], []
     return Log
+
+
+def _pidfd_pid(fd):
+    """The pid a pidfd refers to (``Pid:`` in /proc/self/fdinfo/FD), so pidfd signals log like kill()."""
+    try:
+        with open("/proc/self/fdinfo/%d" % fd) as fh:
+            for line in fh:
+                if line.startswith("Pid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None

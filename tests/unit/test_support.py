@@ -18,7 +18,7 @@ def test_json_mutations_keep_the_fixture():
     doc = {"a": [1, {"b": 2}]}
     list(fuzz.json_cases([doc], 200, seed=1))
     assert doc == {"a": [1, {"b": 2}]}
-    assert fuzz.mutate_json(doc, random.Random(1), 3) != doc or True
+    assert any(fuzz.mutate_json(doc, random.Random(seed), 3) != doc for seed in range(10))
 
 
 def test_fuzz_separates_own_errors_from_bugs():
@@ -41,11 +41,11 @@ def test_tree_snapshot_sees_content_mode_and_links(tmp_path):
 
 def test_exec_log_records_commands_and_signals(exec_log):
     proc = subprocess.Popen(["sleep", "5"])
+    assert proc.pid in snapshot.processes()
     os.kill(proc.pid, signal.SIGTERM)
     proc.wait()
     assert exec_log.commands == [["sleep", "5"]]
     assert exec_log.signals == [(proc.pid, signal.SIGTERM)]
-    assert proc.pid in snapshot.processes() or True
 
 
 def test_json_mutations_leave_the_odd_values_alone():

@@ -202,6 +202,25 @@ def test_ansible_hung_bmc_fails_clearly_within_the_timeout(bmc_factory, ansible_
     assert res["failed"] and "did not answer 'ipmitool mc info' within 3 s" in res["msg"]
 
 
+@pytest.mark.parametrize("option,value", [("command_timeout", "nan"), ("reconnect_timeout", "nan"),
+                                          ("reconnect_timeout", "inf"), ("command_timeout", "1e308")])
+def test_ansible_non_finite_timeouts_fail_fast_naming_the_option(bmc_factory, ansible_module, option, value):
+    """issue 11: command_timeout=nan crashed the module; reconnect_timeout=nan polled forever after a change."""
+    bmc = bmc_factory(mode="failover")
+    start = time.monotonic()
+    res = ansible_module(bmc, mode="dedicated", allow_remote_change=True, timeout=60, **{option: value})
+    assert res["failed"] and res["msg"].startswith("%s must be" % option), res["_stdout"]
+    assert "Traceback" not in res["_stdout"] and time.monotonic() - start < 60
+    assert bmc.set_calls() == [] and bmc.read_mode() == "failover"
+
+
+def test_nan_reconnect_timeout_is_refused_before_the_set_function_level(bmc_factory):
+    bmc = bmc_factory(mode="failover")
+    with pytest.raises(LanModeError, match="^reconnect_timeout must be a finite number"):
+        ensure_lan_mode(tool_for(bmc), "dedicated", allow_remote_change=True, reconnect_timeout=float("nan"))
+    assert bmc.set_calls() == [] and bmc.read_mode() == "failover"
+
+
 def test_password_never_in_the_process_table(bmc_factory, ansible_env):
     """While ipmitool runs (the BMC is paused, so it waits), no /proc/*/cmdline holds the password."""
     bmc = bmc_factory()

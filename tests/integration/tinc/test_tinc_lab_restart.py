@@ -7,6 +7,8 @@ outage figures are printed by tests/bench/tinc_outage.py.
 
 import os
 import signal
+import subprocess
+import time
 
 from tinclab import HOSTS, TincLab, pinger_result
 
@@ -116,6 +118,50 @@ def test_ansible_module_check_mode_and_restart(lab):
 
     res = lab.run_ansible("a", {"mode": "bogus"})
     assert res["_status"] == "FAILED!" and "mode" in res["msg"]
+
+
+def _start_time(pid):
+    with open("/proc/%d/stat" % pid, "rb") as fh:
+        return fh.read().rsplit(b")", 1)[1].split()[19]
+
+
+def test_stale_pidfile_naming_a_sleep_is_refused(lab, tmp_path):
+    """issue 11: a stale pidfile named a `sleep`; it got SIGTERM and `sleep` was run as tincd. Now: refused,
+    the sleep and tincd untouched, the port left in the bridge."""
+    sleeper = subprocess.Popen(["sleep", "300"])
+    try:
+        stale = tmp_path / "stale.pid"
+        stale.write_text("%d\n" % sleeper.pid)
+        time.sleep(0.05)  # let the child exec sleep
+        tincd = lab.pid("a")
+        before = {p: _start_time(p) for p in (sleeper.pid, tincd)}
+        r = lab.run_restart("a", pidfile=str(stale), storm_watch=0.5)
+        assert r["ok"] is False and r["changed"] is False and r["steps"] == []
+        assert r["msg"].startswith("refusing to touch tinc network nmtinc: the pidfile %s names pid %d, which is "
+                                   % (stale, sleeper.pid))
+        assert "(sleep 300), not tincd of network nmtinc" in r["msg"]
+        res = lab.run_ansible("a", {"pidfile": str(stale), "storm_watch": 0.5})
+        assert res["_status"] == "FAILED!" and "refusing to touch tinc network nmtinc" in res["msg"]
+        assert "Traceback" not in str(res)
+        assert sleeper.poll() is None and lab.pid("a") == tincd
+        assert {p: _start_time(p) for p in (sleeper.pid, tincd)} == before
+        assert lab.master("a") == "br-int"
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert lab.ping("a", B_CLIENT) == (3, 3)
+
+
+def test_pidfile_linked_to_the_other_hosts_tincd_is_refused(lab, tmp_path):
+    """Same network name, other config directory (host b's tincd): not ours either."""
+    link = tmp_path / "tinc.pid"
+    os.symlink(lab.pidfile("b"), str(link))
+    pids = {h: lab.pid(h) for h in HOSTS}
+    before = {p: _start_time(p) for p in pids.values()}
+    r = lab.run_restart("a", pidfile=str(link), mode="reload", storm_watch=0.5)
+    assert r["ok"] is False and "names pid %d" % pids["b"] in r["msg"]
+    assert "-c %s" % lab.conf("b") in r["msg"] and "not tincd of network nmtinc" in r["msg"]
+    assert {h: lab.pid(h) for h in HOSTS} == pids and {p: _start_time(p) for p in pids.values()} == before
 
 
 def test_audit_clean_lab_reports_only_stp_off(lab):

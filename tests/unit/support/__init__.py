@@ -1,1 +1,0 @@
-"""Helpers shared by the unit tests: fuzzing outside inputs, snapshots for check mode."""

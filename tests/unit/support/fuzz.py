@@ -67,7 +67,7 @@ def fuzz(name: str, fn: Callable[[Any], Any], cases: Iterable[Tuple[str, Any]],
 def mutate_text(text: str, rng: random.Random, steps: int = 3) -> str:
     """``steps`` random edits of ``text``: lines dropped, duplicated, swapped, cut, spliced with odd strings."""
     lines = text.splitlines(True) or [""]
-    for _ in range(steps):
+    for _step in range(steps):
         op = rng.randrange(11)
         i = rng.randrange(len(lines)) if lines else 0
         if op == 0 and lines:
@@ -131,7 +131,7 @@ def _get(obj, path):
 def mutate_json(obj: Any, rng: random.Random, steps: int = 2) -> Any:
     """``steps`` random edits of a parsed JSON document: values of the wrong type, keys removed or renamed."""
     obj = copy.deepcopy(obj)
-    for _ in range(steps):
+    for _step in range(steps):
         paths = list(_paths(obj))
         path = rng.choice(paths)
         if not path:

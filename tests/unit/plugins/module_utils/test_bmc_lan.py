@@ -1,6 +1,8 @@
 """ipmi_lan and audit_bmc against a scripted BMC (unit level; the real proof is
 tests/integration/bmc against ipmi_sim)."""
 
+import math
+
 import pytest
 
 from ansible_collections.netmedic.network.plugins.module_utils import audit_bmc as AB
@@ -217,6 +219,62 @@ def test_wait_is_bounded():
     with pytest.raises(L.LanModeError, match="did not answer again within 10 s"):
         L.wait_until_answers(tool(bmc, remote=True), 10, 2, sleep=sleep, clock=lambda: now[0])
     assert now[0] == pytest.approx(10)
+
+
+class Looping(AssertionError):
+    pass
+
+
+def counting_sleep(limit=50):
+    """A sleep that fails the test after ``limit`` naps instead of letting a broken loop run forever."""
+    naps = []
+
+    def sleep(seconds):
+        naps.append(seconds)
+        if len(naps) >= limit:
+            raise Looping("still polling after %d naps: the loop has no end" % limit)
+    return sleep
+
+
+@pytest.mark.parametrize("timeout", [math.nan, math.inf, -1.0, 0.0])
+def test_wait_refuses_a_deadline_that_never_comes(timeout):
+    """issue 11: reconnect_timeout=nan made `remaining <= 0` false forever, ipmitool called in a loop."""
+    bmc = FakeBmc(mode="dedicated")
+    bmc.down = 10 ** 6
+    with pytest.raises(L.LanModeError, match="^reconnect_timeout must be"):
+        L.wait_until_answers(tool(bmc, remote=True), timeout, 2, sleep=counting_sleep())
+    assert bmc.calls == []
+
+
+@pytest.mark.parametrize("option,value", [("reconnect_timeout", math.nan), ("reconnect_timeout", math.inf),
+                                          ("poll_interval", math.nan), ("poll_interval", -1.0)])
+def test_ensure_refuses_bad_waits_before_writing(option, value):
+    """The set must not go out when the wait after it cannot end (the BMC stays silent after the set)."""
+    bmc = FakeBmc(mode="failover", down_after_set=10 ** 6)
+    with pytest.raises(L.LanModeError, match="^%s must be" % option):
+        L.ensure_lan_mode(tool(bmc, remote=True), "dedicated", allow_remote_change=True, sleep=counting_sleep(),
+                          **{option: value})
+    assert bmc.sets == [] and bmc.calls == []
+
+
+@pytest.mark.parametrize("timeout", [math.nan, math.inf, 0, -5, 1e308, "15"])
+def test_ipmitool_refuses_a_timeout_that_is_not_a_number_of_seconds(timeout):
+    """issue 11: command_timeout=nan reached subprocess and crashed; refused when the tool is made."""
+    with pytest.raises(ValueError, match="^timeout must be"):
+        Ipmitool(Target(), runner=FakeBmc(), timeout=timeout)
+
+
+def test_audit_numeric_options_are_checked(tmp_path):
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev" / "ipmi0").write_text("")
+    for opts, words in (({"timeout": "nan"}, "options.bmc: timeout must be a finite number"),
+                        ({"port": 0}, "options.bmc: port must be between 1 and 65535"),
+                        ({"cipher_suite": "x"}, "options.bmc: cipher_suite must be a number")):
+        bmc = FakeBmc()
+        findings, runs = run_audits(AuditContext(root=str(tmp_path), runner=bmc, options={"bmc": opts}), [AB.AUDIT])
+        assert [r.status for r in runs] == ["failed"] and words in runs[0].error and bmc.calls == []
+    ok = AuditContext(root=str(tmp_path), runner=FakeBmc(), options={"bmc": {"timeout": "5", "port": "623"}})
+    assert [r.status for r in run_audits(ok, [AB.AUDIT])[1]] == ["ran"]
 
 
 def test_a_bmc_that_ignores_the_set_fails_verification():

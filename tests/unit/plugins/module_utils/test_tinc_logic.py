@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.netmedic.network.plugins.module_utils import audit_tinc
+from ansible_collections.netmedic.network.plugins.module_utils import audit_tinc, procfs
 from ansible_collections.netmedic.network.plugins.module_utils import tinc_state as S
 from ansible_collections.netmedic.network.plugins.module_utils import tinc_watch as W
 from ansible_collections.netmedic.network.plugins.module_utils.audits import AuditContext
@@ -78,7 +78,7 @@ def test_parse_tinc_conf(case):
 
 @pytest.mark.parametrize("case", CASES["cmdline_option"])
 def test_cmdline_option(case):
-    assert S.cmdline_option(case["argv"], case["long"], case["short"]) == case["expect"]
+    assert procfs.argv_option(case["argv"], case["long"], case["short"]) == case["expect"]
 
 
 @pytest.mark.parametrize("case", CASES["kmsg"])
@@ -121,10 +121,10 @@ def test_hex_ip_and_established_peers(tmp_path):
 def test_process_alive_ignores_zombies(tmp_path):
     write(tmp_path, "proc/5/stat", "5 (tincd) Z 1 1")
     write(tmp_path, "proc/6/stat", "6 (tinc d) S 1 1")
-    assert S.process_alive(5, str(tmp_path)) is False
-    assert S.process_alive(6, str(tmp_path)) is True
-    assert S.process_alive(7, str(tmp_path)) is False
-    assert S.process_alive(None, str(tmp_path)) is False
+    assert procfs.alive(5, str(tmp_path)) is False
+    assert procfs.alive(6, str(tmp_path)) is True
+    assert procfs.alive(7, str(tmp_path)) is False
+    assert procfs.alive(None, str(tmp_path)) is False
 
 
 def test_read_pidfile_formats(tmp_path):
@@ -306,3 +306,20 @@ def test_stopped_network_goes_back_into_the_tinc_up_bridge(tmp_path):
     assert plan[0] == "start: tincd -n t3o"
     assert "put t3o back into br-int unless tinc-up did" in plan
     assert any(p.startswith("watch t3o for a storm") for p in plan)
+
+
+@pytest.mark.parametrize("opts,words", [
+    ({"arp_sample_seconds": "nan"}, "arp_sample_seconds must be a finite number"),
+    ({"arp_sample_seconds": float("inf")}, "arp_sample_seconds must be a finite number"),
+    ({"arp_sample_seconds": 1e308}, "arp_sample_seconds must be between 0 and 60"),
+    ({"arp_rate": -1}, "arp_rate must be between"),
+    ({"kernel_log_window": float("nan")}, "kernel_log_window must be a finite number"),
+])
+def test_audit_numeric_options_are_checked(tmp_path, opts, words):
+    """issue 11: a NaN sample made time.sleep raise, an infinite one hung the preflight."""
+    from ansible_collections.netmedic.network.plugins.module_utils.audits import run_audits
+    runner = fake_host(tmp_path)
+    findings, runs = run_audits(AuditContext(root=str(tmp_path), runner=runner, options={"tinc": opts}),
+                                [audit_tinc.AUDIT])
+    assert [r.status for r in runs] == ["failed"] and "options.tinc: " + words in runs[0].error
+    assert runner.calls == []

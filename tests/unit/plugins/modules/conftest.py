@@ -31,3 +31,22 @@ def run_module(capsys):
     def runner(module_name, args, check_mode=False, diff=False):
         return _run(module_name, args, check_mode, diff, capsys)
     return runner
+
+
+@pytest.fixture
+def argument_spec(monkeypatch):
+    """``argument_spec('tinc_safe_restart')`` -> the argument_spec its main() builds (nothing else runs)."""
+    def capture(module_name):
+        mod = importlib.import_module("ansible_collections.netmedic.network.plugins.modules." + module_name)
+        captured = {}
+
+        class Capture:
+            def __init__(self, argument_spec, **kw):
+                captured.update(argument_spec)
+                raise SystemExit(0)
+
+        monkeypatch.setattr(mod, "AnsibleModule", Capture)
+        with pytest.raises(SystemExit):
+            mod.main()
+        return captured
+    return capture

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from support.procs import fake_process
 
 from ansible_collections.netmedic.network.plugins.modules import frr_daemons_options as M
 from support import snapshot
@@ -203,9 +204,8 @@ def _fake_root(tmp_path, pathspace=None, watchfrr_argv=("-d", "-T", "120")):
     run.mkdir(parents=True)
     (etc / "daemons").write_text(open(FIXTURE).read())
     (run / "watchfrr.pid").write_text("4242\n")
-    proc = tmp_path / "proc" / "4242"
-    proc.mkdir(parents=True)
-    (proc / "cmdline").write_bytes(b"\0".join([b"/usr/lib/frr/watchfrr"] + [a.encode() for a in watchfrr_argv]) + b"\0")
+    # frrinit.sh starts a pathspace's watchfrr with -N NAME: procfs proves the pid is that one
+    fake_process(tmp_path, 4242, ["/usr/lib/frr/watchfrr"] + list(watchfrr_argv) + (["-N", pathspace] if pathspace else []))
     return etc / "daemons"
 
 
