@@ -55,6 +55,29 @@ def check_module_ranges(module, ranges: Dict[str, Range]) -> None:
         module.fail_json(msg="; ".join(errors) + ". Nothing was done.")
 
 
+def new_module(module_class, ranges: Optional[Dict[str, Range]] = None, **spec):
+    """``module_class(**spec)`` with every numeric option checked; the one way modules are built.
+
+    ansible-core's ``type: int`` check computes ``int(Decimal('inf'))`` and
+    does not catch the OverflowError (seen on 2.19): ``port=inf`` ended in a
+    traceback.  Then the options are read again untyped and the infinite ones
+    named.  ``module_class`` is ``AnsibleModule``, passed in so this file
+    stays importable without Ansible.
+    """
+    try:
+        module = module_class(**spec)
+    except OverflowError:
+        argspec = spec["argument_spec"]
+        ints = [k for k, v in argspec.items() if v.get("type") == "int"]
+        raw = dict(argspec, **{k: dict(argspec[k], type="raw") for k in ints})
+        module = module_class(**dict(spec, argument_spec=raw))
+        bad = [k for k in ints if str(module.params.get(k)).strip().lstrip("+-").lower() in ("inf", "infinity")]
+        module.fail_json(msg="%s must be a finite whole number. Nothing was done." % " and ".join(bad or ints))
+    if ranges:
+        check_module_ranges(module, ranges)
+    return module
+
+
 def _describe(bounds: Range) -> str:
     low, high = bounds
     if low is not None and high is not None:

@@ -228,6 +228,7 @@ reloaded:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netmedic.network.plugins.module_utils.params import new_module
 from ansible_collections.netmedic.network.plugins.module_utils.bond_fix import (
     FixError, all_diffs, apply_plans, plan_bonds, select_bonds)
 from ansible_collections.netmedic.network.plugins.module_utils.bond_persist import BACKEND_NAMES
@@ -289,7 +290,8 @@ def _warnings(module, plans, root):
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
+        AnsibleModule, None,
         argument_spec=dict(
             bonds=dict(type="list", elements="str", default=[]),
             value=dict(type="str", default="all", choices=list(ARP_VALIDATE_VALUES)),

@@ -159,7 +159,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils import fileops
 from ansible_collections.netmedic.network.plugins.module_utils import frr_daemons as fd
 from ansible_collections.netmedic.network.plugins.module_utils import frr_options as fo
-from ansible_collections.netmedic.network.plugins.module_utils.params import check_module_ranges
+from ansible_collections.netmedic.network.plugins.module_utils.params import new_module
 from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
 
 FRRINIT = "/usr/lib/frr/frrinit.sh"
@@ -247,26 +247,9 @@ def _read(module, path):
                          path=path)
 
 
-def _new_module(**spec):
-    """AnsibleModule(**spec); an int option given 'inf' fails with a message instead of a traceback.
-
-    ansible-core 2.19's check_type_int computes int(Decimal('inf')), whose
-    OverflowError its validator does not catch.  Then the options are read
-    again untyped, to name the ones that are infinite.
-    """
-    try:
-        return AnsibleModule(**spec)
-    except OverflowError:
-        ints = [k for k, v in spec["argument_spec"].items() if v.get("type") == "int"]
-        raw = dict(spec["argument_spec"], **{k: dict(spec["argument_spec"][k], type="raw") for k in ints})
-        module = AnsibleModule(**dict(spec, argument_spec=raw))
-        bad = [k for k in ints if str(module.params[k]).strip().lstrip("+-").lower() in ("inf", "infinity")]
-        module.fail_json(msg="%s must be a finite whole number. Nothing was done." % " and ".join(bad or ints))
-    return None  # not reached
-
-
 def main():
-    module = _new_module(
+    module = new_module(
+        AnsibleModule, RANGES,
         argument_spec=dict(
             watchfrr_restart_timeout=dict(type="int"),
             zebra_netlink_buffer=dict(type="int"),
@@ -280,7 +263,6 @@ def main():
         required_one_of=[("watchfrr_restart_timeout", "zebra_netlink_buffer")],
         supports_check_mode=True,
     )
-    check_module_ranges(module, RANGES)
     p = module.params
     root, pathspace, path = _checked_paths(module)
     before = _read(module, path)

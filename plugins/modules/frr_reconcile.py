@@ -209,7 +209,7 @@ ansible_facts:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils import frr_reconcile as fr
-from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS, check_module_ranges
+from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS, new_module
 from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, CommandNotFound, Runner
 
 # Every numeric option, checked first thing: a NaN timeout used to crash deep in the runner (issue 11).
@@ -226,7 +226,8 @@ def _facts(result):
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
+        AnsibleModule, RANGES,
         argument_spec=dict(
             src=dict(type="path"),
             content=dict(type="str"),
@@ -243,7 +244,6 @@ def main():
         mutually_exclusive=[("src", "content")],
         supports_check_mode=True,
     )
-    check_module_ranges(module, RANGES)
     p = module.params
     for name in ("src", "pathspace", "vtysh", "backup_dir"):
         if p[name] is not None and not p[name].strip():

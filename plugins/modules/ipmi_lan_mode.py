@@ -199,11 +199,12 @@ from ansible_collections.netmedic.network.plugins.module_utils.ipmi_lan import R
 from ansible_collections.netmedic.network.plugins.module_utils.ipmi_parse import MODES, IpmiParseError
 from ansible_collections.netmedic.network.plugins.module_utils.ipmi_tool import (
     IpmiError, Ipmitool, Target, password_file_problems)
-from ansible_collections.netmedic.network.plugins.module_utils.params import check_module_ranges
+from ansible_collections.netmedic.network.plugins.module_utils.params import new_module
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
+        AnsibleModule, RANGES,
         argument_spec=dict(
             mode=dict(type="str", choices=list(MODES)),
             interface=dict(type="str", choices=["open", "lanplus"], default="open"),
@@ -221,7 +222,6 @@ def main():
         mutually_exclusive=[("password", "password_file")],
         supports_check_mode=True,
     )
-    check_module_ranges(module, RANGES)
     p = module.params
     target = Target(interface=p["interface"], host=p["host"], port=p["port"], user=p["user"],
                     password=p["password"], password_file=p["password_file"], cipher_suite=p["cipher_suite"])

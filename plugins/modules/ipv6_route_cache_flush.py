@@ -139,7 +139,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils import audit_ipv6_cache as C
-from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS, check_module_ranges
+from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS, new_module
 from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, CommandTimeout, Runner
 
 RANGES = {"command_timeout": SECONDS, "total_timeout": SECONDS}
@@ -189,7 +189,8 @@ def batches(lines):
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
+        AnsibleModule, RANGES,
         argument_spec=dict(
             scope=dict(type="str", choices=["sticky", "all"], default="sticky"),
             destinations=dict(type="list", elements="str", default=[]),
@@ -198,7 +199,6 @@ def main():
         ),
         supports_check_mode=True,
     )
-    check_module_ranges(module, RANGES)
     p = module.params
     deadline = time.monotonic() + p["total_timeout"]
     if p["scope"] == "all" and p["destinations"]:

@@ -137,7 +137,7 @@ from ansible_collections.netmedic.network.plugins.module_utils.audits import (
     AuditContext, check_options, registry, run_audits)
 from ansible_collections.netmedic.network.plugins.module_utils.findings import (
     SCHEMA_VERSION, count_by_severity, sort_findings)
-from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS, check_module_ranges
+from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS, new_module
 from ansible_collections.netmedic.network.plugins.module_utils.runner import Runner
 
 RANGES = {"command_timeout": SECONDS}
@@ -160,7 +160,8 @@ def input_errors(params, audits):
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
+        AnsibleModule, RANGES,
         argument_spec=dict(
             checks=dict(type="list", elements="str", default=[]),
             skip=dict(type="list", elements="str", default=[]),
@@ -170,7 +171,6 @@ def main():
         ),
         supports_check_mode=True,
     )
-    check_module_ranges(module, RANGES)
     p = module.params
     audits = registry()
     options, errors = input_errors(p, audits)

@@ -112,6 +112,7 @@ import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netmedic.network.plugins.module_utils.params import new_module
 from ansible_collections.netmedic.network.plugins.module_utils.fileops import FileOpError, read_text, write_atomic
 from ansible_collections.netmedic.network.plugins.module_utils.findings import at_least
 from ansible_collections.netmedic.network.plugins.module_utils.report import (
@@ -176,7 +177,8 @@ def previous_report(path):
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
+        AnsibleModule, None,
         argument_spec=dict(
             results=dict(type="dict", required=True),
             json_path=dict(type="path", required=True),

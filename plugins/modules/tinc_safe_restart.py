@@ -244,7 +244,7 @@ warnings_list:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils.params import check_module_ranges
+from ansible_collections.netmedic.network.plugins.module_utils.params import new_module
 from ansible_collections.netmedic.network.plugins.module_utils.tinc_restart import RANGES, RestartOptions, SafeRestart
 from ansible_collections.netmedic.network.plugins.module_utils.tinc_state import TincStateError
 from ansible_collections.netmedic.network.plugins.module_utils.tinc_watch import StormThresholds
@@ -258,7 +258,8 @@ def _state_text(state):
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
+        AnsibleModule, RANGES,
         argument_spec=dict(
             netname=dict(type="str", required=True),
             mode=dict(type="str", choices=["restart", "reload"], default="restart"),
@@ -284,7 +285,6 @@ def main():
         ),
         supports_check_mode=True,
     )
-    check_module_ranges(module, RANGES)
     p = module.params
     opts = RestartOptions(
         netname=p["netname"], mode=p["mode"], config_dir=p["config_dir"], pidfile=p["pidfile"],
