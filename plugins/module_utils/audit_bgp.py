@@ -45,6 +45,7 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.netmedic.network.plugins.module_utils import frr_daemons as fd
+from ansible_collections.netmedic.network.plugins.module_utils import json_input
 from ansible_collections.netmedic.network.plugins.module_utils.audits import ANY, Audit, AuditContext, integer, number
 from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS_OR_ZERO
 from ansible_collections.netmedic.network.plugins.module_utils.findings import CRITICAL, INFO, WARNING, Finding, Fix
@@ -115,14 +116,9 @@ def _applies_one(ctx: AuditContext, pathspace: Optional[str]) -> bool:
 
 def load_json(text: str, what: str) -> Dict[str, Any]:
     """vtysh's JSON answer, or BgpOutputError with what vtysh said instead."""
-    stripped = (text or "").strip()
-    if not stripped:
+    if not (text or "").strip():
         raise BgpOutputError("'%s' printed nothing (is bgpd running?)" % what)
-    try:
-        data = json.loads(stripped)
-    except ValueError as exc:
-        first = stripped.splitlines()[0][:200]
-        raise BgpOutputError("'%s' did not print JSON (%s); it said: %s" % (what, exc, first)) from None
+    data = json_input.load_json(text, what, BgpOutputError)
     if not isinstance(data, dict):
         raise BgpOutputError("'%s' printed JSON %s, expected an object keyed by VRF" % (what, type(data).__name__))
     return data

@@ -23,13 +23,12 @@ Standard library only: this file runs on managed hosts.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
 import stat
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-from ansible_collections.netmedic.network.plugins.module_utils import procfs
+from ansible_collections.netmedic.network.plugins.module_utils import json_input, procfs
 from ansible_collections.netmedic.network.plugins.module_utils.procfs import argv_option
 from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
 from ansible_collections.netmedic.network.plugins.module_utils.sysfs import Sysfs
@@ -226,10 +225,7 @@ def ip_links(runner: Runner) -> Dict[str, Dict[str, Any]]:
 
 def parse_ip_links(text: str) -> Dict[str, Dict[str, Any]]:
     """``ip -j -d link show`` output as ``{ifname: link}`` (entries that are not links are skipped)."""
-    try:
-        links = json.loads(text or "[]")
-    except (ValueError, RecursionError) as exc:
-        raise TincStateError("cannot parse 'ip -j -d link show' output: %s" % exc) from None
+    links = json_input.load_json(text or "[]", "ip -j -d link show", TincStateError)
     if not isinstance(links, list):
         raise TincStateError("'ip -j -d link show' printed %s, not a list of links" % type(links).__name__)
     return {link["ifname"]: link for link in links

@@ -237,3 +237,13 @@ def test_fuzz_finding_schema_loader(host):
                  with_odd_strings(json_cases(findings, 4000, seed=41, as_text=False), 41, as_text=False),
                  allowed=(FindingError,))
     assert tally.unexpected == []
+
+
+def test_deep_json_from_vtysh_and_ip_link_is_the_readers_own_error():
+    """audit_bgp and tinc_state parse outside JSON through json_input too (RecursionError was uncaught)."""
+    from ansible_collections.netmedic.network.plugins.module_utils import audit_bgp, tinc_state
+    deep = "[" * 100000 + "]" * 100000
+    with pytest.raises(audit_bgp.BgpOutputError, match="nested"):
+        audit_bgp.load_json(deep, "show bgp vrf all summary json")
+    with pytest.raises(tinc_state.TincStateError, match="nested"):
+        tinc_state.parse_ip_links(deep)
