@@ -15,6 +15,7 @@ with a bare ValueError).
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any, Dict, List, Mapping, Optional
 from xml.sax.saxutils import escape, quoteattr
@@ -128,7 +129,22 @@ def _host_order(item):
 
 
 def to_json(report: Mapping[str, Any]) -> str:
-    return json.dumps(report, indent=2, sort_keys=True) + "\n"
+    """Strict JSON: a non-finite number in a host's evidence is written as a string.
+
+    ``json.dumps`` writes ``NaN``/``Infinity`` by default, which jq, Go and
+    JavaScript parsers (dashboards, AWX) refuse.
+    """
+    return json.dumps(_finite(report), indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)  # 'nan', 'inf', '-inf'
+    if isinstance(value, Mapping):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _cell(text: Any) -> str:

@@ -57,3 +57,12 @@ def test_junit_is_valid_xml_with_failures_and_errors():
     assert suites["r1"].find("testcase").get("name") == "preflight"
     assert suites["r4"].find("testcase/error").get("message") == "Failed to connect to the host via ssh"
     assert ET.fromstring(R.to_junit(rep, fail_on="never")).get("failures") == "0"
+
+
+def test_json_is_strict_when_evidence_holds_non_finite_numbers():
+    """report.to_json wrote NaN (not JSON: jq and browsers refuse it); now a string."""
+    import json as _json
+    from ansible_collections.netmedic.network.plugins.module_utils import report as _report
+    text = _report.to_json({"hosts": {"r1": {"evidence": {"rate": float("nan"), "max": float("inf")}}}})
+    parsed = _json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    assert parsed["hosts"]["r1"]["evidence"] == {"rate": "nan", "max": "inf"}
