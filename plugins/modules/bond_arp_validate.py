@@ -228,15 +228,15 @@ reloaded:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils.params import new_module
-from ansible_collections.netmedic.network.plugins.module_utils.bond_fix import (
+from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
+from ansible_collections.netmedic.network.plugins.module_utils.bond.fix import (
     FixError, all_diffs, apply_plans, plan_bonds, select_bonds)
-from ansible_collections.netmedic.network.plugins.module_utils.bond_persist import BACKEND_NAMES
-from ansible_collections.netmedic.network.plugins.module_utils.bond_persist_common import PersistError
-from ansible_collections.netmedic.network.plugins.module_utils.bond_persist_nm import stray_backups
-from ansible_collections.netmedic.network.plugins.module_utils.bond_sysfs import ARP_VALIDATE_VALUES
-from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
-from ansible_collections.netmedic.network.plugins.module_utils.sysfs import Sysfs
+from ansible_collections.netmedic.network.plugins.module_utils.bond.persist import BACKEND_NAMES
+from ansible_collections.netmedic.network.plugins.module_utils.bond.persist.common import PersistError
+from ansible_collections.netmedic.network.plugins.module_utils.bond.persist.networkmanager import stray_backups
+from ansible_collections.netmedic.network.plugins.module_utils.bond.sysfs import ARP_VALIDATE_VALUES
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError, Runner
+from ansible_collections.netmedic.network.plugins.module_utils.core.sysfs import Sysfs
 
 
 def _reload(plans, runner):

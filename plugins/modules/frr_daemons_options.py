@@ -156,11 +156,11 @@ restarted:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils import fileops
-from ansible_collections.netmedic.network.plugins.module_utils import frr_daemons as fd
-from ansible_collections.netmedic.network.plugins.module_utils import frr_options as fo
-from ansible_collections.netmedic.network.plugins.module_utils.params import new_module
-from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, Runner
+from ansible_collections.netmedic.network.plugins.module_utils.core import fileops
+from ansible_collections.netmedic.network.plugins.module_utils.frr import daemons as fd
+from ansible_collections.netmedic.network.plugins.module_utils.frr import daemon_argv as fo
+from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError, Runner
 
 FRRINIT = "/usr/lib/frr/frrinit.sh"
 

@@ -208,9 +208,9 @@ ansible_facts:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils import frr_reconcile as fr
-from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS, new_module
-from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, CommandNotFound, Runner
+from ansible_collections.netmedic.network.plugins.module_utils.frr import reconcile as fr
+from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS, new_module
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError, CommandNotFound, Runner
 
 # Every numeric option, checked first thing: a NaN timeout used to crash deep in the runner (issue 11).
 RANGES = {"command_timeout": SECONDS, "apply_timeout": SECONDS}

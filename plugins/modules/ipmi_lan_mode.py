@@ -195,11 +195,11 @@ reconnect_seconds:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils.ipmi_lan import RANGES, LanModeError, ensure_lan_mode
-from ansible_collections.netmedic.network.plugins.module_utils.ipmi_parse import MODES, IpmiParseError
-from ansible_collections.netmedic.network.plugins.module_utils.ipmi_tool import (
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.lan import RANGES, LanModeError, ensure_lan_mode
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.parse import MODES, IpmiParseError
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.tool import (
     IpmiError, Ipmitool, Target, password_file_problems)
-from ansible_collections.netmedic.network.plugins.module_utils.params import new_module
+from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
 
 
 def main():

@@ -138,9 +138,9 @@ cache_entries_after:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils import audit_ipv6_cache as C
-from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS, new_module
-from ansible_collections.netmedic.network.plugins.module_utils.runner import CommandError, CommandTimeout, Runner
+from ansible_collections.netmedic.network.plugins.module_utils.ip6 import audit as C
+from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS, new_module
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError, CommandTimeout, Runner
 
 RANGES = {"command_timeout": SECONDS, "total_timeout": SECONDS}
 # Entries listed in the result; the counts are exact.  20,000 entries in three lists made a

@@ -133,12 +133,12 @@ schema_version:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils.audits import (
+from ansible_collections.netmedic.network.plugins.module_utils.core.audit import (
     AuditContext, check_options, registry, run_audits)
-from ansible_collections.netmedic.network.plugins.module_utils.findings import (
+from ansible_collections.netmedic.network.plugins.module_utils.core.findings import (
     SCHEMA_VERSION, count_by_severity, sort_findings)
-from ansible_collections.netmedic.network.plugins.module_utils.params import SECONDS, new_module
-from ansible_collections.netmedic.network.plugins.module_utils.runner import Runner
+from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS, new_module
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner
 
 RANGES = {"command_timeout": SECONDS}
 

@@ -112,10 +112,10 @@ import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils.params import new_module
-from ansible_collections.netmedic.network.plugins.module_utils.fileops import FileOpError, read_text, write_atomic
-from ansible_collections.netmedic.network.plugins.module_utils.findings import at_least
-from ansible_collections.netmedic.network.plugins.module_utils.report import (
+from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
+from ansible_collections.netmedic.network.plugins.module_utils.core.fileops import FileOpError, read_text, write_atomic
+from ansible_collections.netmedic.network.plugins.module_utils.core.findings import at_least
+from ansible_collections.netmedic.network.plugins.module_utils.core.report import (
     ReportInputError, build_report, hosts_at_or_above, same_content, summary_line, to_json, to_junit, to_markdown)
 
 PATH_OPTIONS = ("json_path", "markdown_path", "junit_path")

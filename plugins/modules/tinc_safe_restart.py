@@ -244,10 +244,10 @@ warnings_list:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils.params import new_module
-from ansible_collections.netmedic.network.plugins.module_utils.tinc_restart import RANGES, RestartOptions, SafeRestart
-from ansible_collections.netmedic.network.plugins.module_utils.tinc_state import TincStateError
-from ansible_collections.netmedic.network.plugins.module_utils.tinc_watch import StormThresholds
+from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.restart import RANGES, RestartOptions, SafeRestart
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.state import TincStateError
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.watch import StormThresholds
 
 
 def _state_text(state):

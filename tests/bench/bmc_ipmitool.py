@@ -18,9 +18,9 @@ sys.path.insert(0, os.path.join(REPO, "tests", "lab", "ipmi"))
 sys.path.insert(0, os.path.join(REPO, "build", "dev"))
 
 import bmc as nmbmc  # noqa: E402
-from ansible_collections.netmedic.network.plugins.module_utils.ipmi_lan import (  # noqa: E402
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.lan import (  # noqa: E402
     ensure_lan_mode, read_lan_mode)
-from ansible_collections.netmedic.network.plugins.module_utils.ipmi_tool import Ipmitool, Target  # noqa: E402
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.tool import Ipmitool, Target  # noqa: E402
 
 
 def timed(fn, n):

@@ -42,13 +42,13 @@ import frr_incident as fi  # noqa: E402
 import frrlab  # noqa: E402
 
 try:
-    from ansible_collections.netmedic.network.plugins.module_utils import frr_plan  # noqa: E402
-    from ansible_collections.netmedic.network.plugins.module_utils import frr_reconcile as fr  # noqa: E402
+    from ansible_collections.netmedic.network.plugins.module_utils.frr import plan as frr_plan
+    from ansible_collections.netmedic.network.plugins.module_utils.frr import reconcile as fr
 except ImportError:  # build/dev is made by tests/conftest.py; make it here too
     sys.path.insert(0, os.path.join(REPO, "tests"))
     importlib.import_module("conftest")  # makes build/dev
-    from ansible_collections.netmedic.network.plugins.module_utils import frr_plan  # noqa: E402
-    from ansible_collections.netmedic.network.plugins.module_utils import frr_reconcile as fr  # noqa: E402
+    from ansible_collections.netmedic.network.plugins.module_utils.frr import plan as frr_plan
+    from ansible_collections.netmedic.network.plugins.module_utils.frr import reconcile as fr
 
 PREFIX = "nmfrrb-"  # not nmfrr-: the integration tests clean up stale nmfrr-* routers
 

@@ -105,7 +105,7 @@ def parse_reload_test(stdout: str) -> Dict[str, str]:
 
 # What frr-reload.py reports forever (documented in frr_config.NORMALISATIONS).
 def _is_noise(op: str, path: Tuple[str, ...], line: str, other: set) -> bool:
-    from ansible_collections.netmedic.network.plugins.module_utils.frr_config import list_entry
+    from ansible_collections.netmedic.network.plugins.module_utils.frr.config import list_entry
     if not path and line.startswith(("hostname ", "no hostname ")):
         return True
     if not path and line in ("ip forwarding", "ipv6 forwarding", "no ip forwarding", "no ipv6 forwarding"):
@@ -121,7 +121,7 @@ def _is_noise(op: str, path: Tuple[str, ...], line: str, other: set) -> bool:
         return True
     if len(path) == 2 and path[1] == "address-family ipv4 unicast" and line.endswith(" activate"):
         return True
-    from ansible_collections.netmedic.network.plugins.module_utils.frr_config import _DEFAULT_LINE_TEXTS
+    from ansible_collections.netmedic.network.plugins.module_utils.frr.config import _DEFAULT_LINE_TEXTS
     if op == "add" and len(path) == 1 and line in _DEFAULT_LINE_TEXTS:
         return True  # FRR does not print a line that sets the default value
     return False
@@ -131,7 +131,7 @@ def frr_reload_residue(pathspace: str, conf_path: str) -> List[str]:
     """What ``frr-reload.py --test`` still wants to change, without its known noise."""
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                                     "build", "dev"))
-    from ansible_collections.netmedic.network.plugins.module_utils.frr_config import list_entry, parse
+    from ansible_collections.netmedic.network.plugins.module_utils.frr.config import list_entry, parse
     proc = frr_reload(pathspace, conf_path)
     if proc.returncode != 0 or "Traceback" in proc.stderr:
         raise RuntimeError("frr-reload.py --test failed (%d): %s" % (proc.returncode, (proc.stderr or proc.stdout)[-800:]))
@@ -147,7 +147,7 @@ def frr_reload_residue(pathspace: str, conf_path: str) -> List[str]:
             if e.path == ("router ospf",) and e.line.startswith("passive-interface "):
                 other.add(("passive", e.line.split(" ", 1)[1]))
     # the same line on both sides once well-known communities are named: noise
-    from ansible_collections.netmedic.network.plugins.module_utils.frr_config import WELL_KNOWN_COMMUNITIES
+    from ansible_collections.netmedic.network.plugins.module_utils.frr.config import WELL_KNOWN_COMMUNITIES
 
     def canon(path, line):
         line = line[3:] if line.startswith("no ") else line

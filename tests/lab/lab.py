@@ -56,7 +56,7 @@ VENV_BIN = os.path.join(REPO, ".venv", "bin")
 
 def _import_runner():
     try:
-        from ansible_collections.netmedic.network.plugins.module_utils import runner
+        from ansible_collections.netmedic.network.plugins.module_utils.core import runner
     except ImportError:  # run as a script: make the checkout importable like tests/conftest.py does
         link = os.path.join(DEV, "ansible_collections", "netmedic", "network")
         if not os.path.islink(link):
@@ -66,7 +66,7 @@ def _import_runner():
             except FileExistsError:
                 pass
         sys.path.insert(0, DEV)
-        from ansible_collections.netmedic.network.plugins.module_utils import runner
+        from ansible_collections.netmedic.network.plugins.module_utils.core import runner
     return runner
 
 

@@ -72,7 +72,7 @@ def ansible_module(ns, module, args, check=False):
 def audits_in(ns, checks, options):
     """Run audits in-process inside namespace ``ns`` (a child python); findings as dicts."""
     script = ("import json, sys; sys.path.insert(0, %r)\n"
-              "from ansible_collections.netmedic.network.plugins.module_utils.audits import "
+              "from ansible_collections.netmedic.network.plugins.module_utils.core.audit import "
               "AuditContext, registry, run_audits\n"
               "f, runs = run_audits(AuditContext(options=json.loads(sys.argv[2])), registry().values(), "
               "only=json.loads(sys.argv[1]))\n"

@@ -12,9 +12,10 @@ import time
 import frrlab
 from nmaud_helpers import ansible_module
 
-from ansible_collections.netmedic.network.plugins.module_utils import audit_bgp, audit_frr_settings
-from ansible_collections.netmedic.network.plugins.module_utils.audits import AuditContext
-from ansible_collections.netmedic.network.plugins.module_utils.runner import Runner
+from ansible_collections.netmedic.network.plugins.module_utils.bgp import audit as audit_bgp
+from ansible_collections.netmedic.network.plugins.module_utils.frr import audit_settings as audit_frr_settings
+from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner
 
 CONF = """frr defaults traditional
 hostname {name}

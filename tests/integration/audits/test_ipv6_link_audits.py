@@ -23,8 +23,8 @@ import pytest
 
 from nmaud_helpers import ansible_module, audits_in
 
-from ansible_collections.netmedic.network.plugins.module_utils import audit_ipv6_cache as C
-from ansible_collections.netmedic.network.plugins.module_utils.runner import Runner
+from ansible_collections.netmedic.network.plugins.module_utils.ip6 import audit as C
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                                 "unit"))

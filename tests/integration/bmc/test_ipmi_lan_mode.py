@@ -11,11 +11,11 @@ import time
 
 import pytest
 
-from ansible_collections.netmedic.network.plugins.module_utils import audit_bmc
-from ansible_collections.netmedic.network.plugins.module_utils.audits import AuditContext, run_audits
-from ansible_collections.netmedic.network.plugins.module_utils.ipmi_lan import (
+from ansible_collections.netmedic.network.plugins.module_utils.bmc import audit as audit_bmc
+from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext, run_audits
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.lan import (
     LanModeError, LanModeRefused, ensure_lan_mode, read_lan_mode)
-from ansible_collections.netmedic.network.plugins.module_utils.ipmi_tool import (
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.tool import (
     IpmiAuthError, IpmiTimeout, Ipmitool, Target)
 
 from nmbmc_ansible import PASSWORD_ENV, REPO, adhoc_argv, parse_adhoc

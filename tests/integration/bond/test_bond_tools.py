@@ -20,8 +20,8 @@ import subprocess
 
 import pytest
 
-from ansible_collections.netmedic.network.plugins.module_utils import bond_persist as bp
-from ansible_collections.netmedic.network.plugins.module_utils.shell_assign import assignments, quote
+from ansible_collections.netmedic.network.plugins.module_utils.bond import persist as bp
+from ansible_collections.netmedic.network.plugins.module_utils.core.shell_assign import assignments, quote
 
 FIX = os.path.join(os.path.dirname(__file__), "..", "..", "unit", "plugins", "module_utils", "fixtures", "nmbond")
 WILD = os.path.join(FIX, "wild")

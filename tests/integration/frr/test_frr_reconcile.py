@@ -15,7 +15,7 @@ import time
 import pytest
 
 import frr_incident as fi
-from ansible_collections.netmedic.network.plugins.module_utils import frr_reconcile as fr
+from ansible_collections.netmedic.network.plugins.module_utils.frr import reconcile as fr
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 

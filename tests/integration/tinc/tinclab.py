@@ -248,9 +248,9 @@ class TincLab:
         params = {"netname": NET, "config_dir": self.conf(h), "pidfile": self.pidfile(h)}
         params.update(opts)
         code = ("import json, sys\nsys.path.insert(0, %r)\n"
-                "from ansible_collections.netmedic.network.plugins.module_utils.tinc_restart import "
+                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.restart import "
                 "RestartOptions, SafeRestart\n"
-                "from ansible_collections.netmedic.network.plugins.module_utils.tinc_watch import StormThresholds\n"
+                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.watch import StormThresholds\n"
                 "p = json.loads(sys.argv[1])\nth = p.pop('thresholds', None)\ncheck = p.pop('check_mode', False)\n"
                 "o = RestartOptions(thresholds=StormThresholds(**th) if th else StormThresholds(), **p)\n"
                 "print(json.dumps(SafeRestart(o).run(check_mode=check).to_dict()))\n" % DEV)
@@ -268,7 +268,7 @@ class TincLab:
             for d in ("proc", "sys", "dev"):
                 os.symlink("/" + d, os.path.join(root, d))
         code = ("import json, sys\nsys.path.insert(0, %r)\n"
-                "from ansible_collections.netmedic.network.plugins.module_utils.audits import AuditContext\n"
+                "from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext\n"
                 "from ansible_collections.netmedic.network.plugins.module_utils import audit_tinc\n"
                 "ctx = AuditContext(root=sys.argv[1], options={'tinc': json.loads(sys.argv[2])})\n"
                 "print(json.dumps([f.to_dict() for f in audit_tinc.AUDIT.run(ctx)]))\n" % DEV)

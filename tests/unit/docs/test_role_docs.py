@@ -62,7 +62,7 @@ def _module_options(name):
 
 def test_remediate_maps_every_fix_module_with_documented_parameters():
     fix_modules = set()
-    for path in glob.glob(os.path.join(REPO, "plugins", "module_utils", "audit_*.py")):
+    for path in glob.glob(os.path.join(REPO, "plugins", "module_utils", "*", "audit*.py")):
         with open(path, encoding="utf-8") as fh:
             fix_modules.update(re.findall(r"[\"']netmedic\.network\.([a-z0-9_]+)[\"']", fh.read()))
     # role names match the pattern too: keep the names that are modules

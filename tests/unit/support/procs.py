@@ -1,4 +1,4 @@
-"""A fake ``/proc`` entry under a test root, as plugins/module_utils/procfs.py reads it."""
+"""A fake ``/proc`` entry under a test root, as plugins/module_utils/core/procfs.py reads it."""
 
 import os
 

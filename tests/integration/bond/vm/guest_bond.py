@@ -22,11 +22,11 @@ import traceback
 
 sys.path[:0] = ["/mnt/work/collections", "/mnt/pylib"]
 
-from ansible_collections.netmedic.network.plugins.module_utils import audit_bond  # noqa: E402
-from ansible_collections.netmedic.network.plugins.module_utils.audits import AuditContext  # noqa: E402
-from ansible_collections.netmedic.network.plugins.module_utils.bond_sysfs import (  # noqa: E402
+from ansible_collections.netmedic.network.plugins.module_utils.bond import audit as audit_bond
+from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext  # noqa: E402
+from ansible_collections.netmedic.network.plugins.module_utils.bond.sysfs import (  # noqa: E402
     parse_proc_bonding, read_bond)
-from ansible_collections.netmedic.network.plugins.module_utils.sysfs import Sysfs, SysfsError  # noqa: E402
+from ansible_collections.netmedic.network.plugins.module_utils.core.sysfs import Sysfs, SysfsError  # noqa: E402
 
 ROOT = "/tmp/nmbond-root"          # config files live here; ROOT/sys -> the real /sys
 RESULTS = {}

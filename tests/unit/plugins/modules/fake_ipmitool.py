@@ -11,7 +11,8 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MC_INFO = os.path.join(HERE, "..", "module_utils", "fixtures", "bmc_real", "mc_info.txt")
+# run as its own process (no conftest): tests/unit/fixtures by path
+MC_INFO = os.path.join(HERE, "..", "..", "fixtures", "bmc_real", "mc_info.txt")
 MODES = {"dedicated": 0, "shared": 1, "failover": 2}
 FLAGS = ("-E", "-v")
 

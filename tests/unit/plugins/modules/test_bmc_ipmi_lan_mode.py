@@ -170,7 +170,7 @@ def test_check_mode_reads_only_then_apply_then_idempotent(run_module, bmc, exec_
 
 def test_every_numeric_option_has_a_range(argument_spec):
     captured = argument_spec("ipmi_lan_mode")
-    from ansible_collections.netmedic.network.plugins.module_utils.ipmi_lan import RANGES
+    from ansible_collections.netmedic.network.plugins.module_utils.bmc.lan import RANGES
     numeric = {n for n, spec in captured.items() if spec.get("type") in ("int", "float")}
     assert numeric == set(RANGES)
     assert set(yaml.safe_load(M.DOCUMENTATION)["options"]) == set(captured)

@@ -6,8 +6,9 @@ import stat
 
 import pytest
 import yaml
+from support.paths import FIXTURES
 
-FIX = os.path.join(os.path.dirname(os.path.dirname(__file__)), "module_utils", "fixtures", "nmbond")
+FIX = os.path.join(FIXTURES, "nmbond")
 
 
 @pytest.fixture
@@ -97,8 +98,8 @@ def test_force_off_runtime_only(run_module, host):
 
 
 def test_failure_while_writing_says_what_was_done(run_module, host, monkeypatch):
-    from ansible_collections.netmedic.network.plugins.module_utils import bond_fix
-    from ansible_collections.netmedic.network.plugins.module_utils.bond_sysfs import BondError, write_arp_validate
+    from ansible_collections.netmedic.network.plugins.module_utils.bond import fix as bond_fix
+    from ansible_collections.netmedic.network.plugins.module_utils.bond.sysfs import BondError, write_arp_validate
 
     def refuse_bond1(sysfs, name, value):
         if name == "bond1":

@@ -8,11 +8,12 @@ import stat
 import pytest
 import yaml
 
-from ansible_collections.netmedic.network.plugins.module_utils import bond_persist as bp
+from support.paths import FIXTURES
+from ansible_collections.netmedic.network.plugins.module_utils.bond import persist as bp
 from ansible_collections.netmedic.network.plugins.modules import bond_arp_validate as module
 from support.snapshot import tree as snapshot
 
-FIX = os.path.join(os.path.dirname(os.path.dirname(__file__)), "module_utils", "fixtures", "nmbond")
+FIX = os.path.join(FIXTURES, "nmbond")
 SYSFS = yaml.safe_load(open(os.path.join(FIX, "sysfs.yml")))
 
 # Where each owning tool reads its configuration (under root): no backup may land there.

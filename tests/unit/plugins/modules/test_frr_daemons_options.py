@@ -3,13 +3,13 @@
 import os
 
 import pytest
+from support.paths import FIXTURES
 from support.procs import fake_process
 
 from ansible_collections.netmedic.network.plugins.modules import frr_daemons_options as M
 from support import snapshot
 
-FIXTURE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils", "fixtures",
-                       "nmaud", "daemons.debian")
+FIXTURE = os.path.join(FIXTURES, "nmaud", "daemons.debian")
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ import tempfile
 
 import pytest
 
-from ansible_collections.netmedic.network.plugins.module_utils import frr_daemons, frr_reconcile
+from ansible_collections.netmedic.network.plugins.module_utils.frr import daemons as frr_daemons
+from ansible_collections.netmedic.network.plugins.module_utils.frr import reconcile as frr_reconcile
 from support import snapshot
 
 FAKE_VTYSH = r'''#!%(python)s

@@ -11,12 +11,13 @@ import time
 
 import pytest
 
-from ansible_collections.netmedic.network.plugins.module_utils.runner import Result
+from support.paths import FIXTURES
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Result
 from ansible_collections.netmedic.network.plugins.modules import ipv6_route_cache_flush as M
 
 from support import snapshot
 
-FIX = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils", "fixtures", "nmaud")
+FIX = os.path.join(FIXTURES, "nmaud")
 
 
 def load(name):

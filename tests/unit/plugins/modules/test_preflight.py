@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from ansible_collections.netmedic.network.plugins.module_utils import audits as A
+from ansible_collections.netmedic.network.plugins.module_utils.core import audit as A
 
 from support import snapshot
 

@@ -1,0 +1,260 @@
+# -*- coding: utf-8 -*-
+# Copyright: netmedic.network contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The audit registry: every audit netmedic runs in one preflight call.
+
+An audit is a plain function ``run(ctx) -> list[Finding]`` plus a cheap
+``applies(ctx) -> bool`` that says whether the host has the thing at all (no
+FRR, no tinc, no bond: skipped in microseconds).  :func:`run_audits` runs the
+applicable ones in-process, times each, and turns an audit that crashes or
+times out into a finding of its own instead of a failed play.
+
+To add an audit: write ``audit_<area>.py`` with a module-level ``AUDIT =
+Audit(...)`` and add it to ``_registered()`` below (imports must be static:
+Ansible ships module_utils by scanning imports).  Declare every option the
+audit reads in ``Audit.options``: :func:`check_options` refuses unknown keys
+(a typo must not silently fall back to a default) and numbers that are not
+finite or out of range, before any audit runs.
+
+Standard library only: this file runs on managed hosts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+import traceback
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+
+from ansible_collections.netmedic.network.plugins.module_utils.core.findings import WARNING, Finding, Fix, short_repr
+from ansible_collections.netmedic.network.plugins.module_utils.core.params import Range, range_error
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError, Runner
+from ansible_collections.netmedic.network.plugins.module_utils.core.sysfs import Sysfs
+
+AUDIT_FAILED_ID = "NM-CORE-001"
+
+
+@dataclasses.dataclass
+class AuditContext:
+    """What an audit may look at: a filesystem root, a command runner, options."""
+
+    root: str = "/"
+    runner: Runner = dataclasses.field(default_factory=Runner)
+    options: Dict[str, Dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # What an audit recorded for a later comparison, by audit name (the link_flaps
+    # counters): returned by the preflight module and kept in the controller's report,
+    # so that the preflight writes nothing on the host (issue 11).
+    snapshots: Dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def sysfs(self) -> Sysfs:
+        return Sysfs(self.root)
+
+    def opt(self, audit: str, key: str, default: Any) -> Any:
+        """Option ``key`` of audit ``audit`` (``options: {bgp: {min_uptime: 300}}``)."""
+        value = (self.options.get(audit) or {}).get(key)
+        return default if value is None else value
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    """One option of an audit (``options: {AUDIT: {KEY: value}}``).
+
+    ``kind``: ``number`` (int or float), ``int``, ``str``, ``bool``, ``list``
+    (of strings), ``dict``, or ``any`` (the audit checks it itself).  ``bounds``
+    (numbers, both ends inclusive, see params.py) and ``choices`` (strings)
+    narrow it down.  ``None`` is always accepted: it means the default.
+    """
+
+    kind: str = "any"
+    bounds: Optional[Range] = None
+    choices: Tuple[str, ...] = ()
+
+
+ANY = Option()
+
+
+def number(bounds: Range) -> Option:
+    return Option("number", bounds)
+
+
+def integer(bounds: Range) -> Option:
+    return Option("int", bounds)
+
+
+@dataclasses.dataclass(frozen=True)
+class Audit:
+    name: str
+    description: str
+    run: Callable[[AuditContext], List[Finding]]
+    applies: Callable[[AuditContext], bool] = lambda ctx: True
+    # Check ids this audit can emit, with a one-line title each (documentation, reports).
+    checks: Dict[str, str] = dataclasses.field(default_factory=dict)
+    # Every option the audit reads (see check_options); an audit without options takes none.
+    options: Dict[str, Option] = dataclasses.field(default_factory=dict)
+    # Options that no longer exist, with what to do instead (a clearer message than "unknown").
+    retired: Dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class AuditRun:
+    name: str
+    status: str  # ran | skipped | failed | excluded
+    duration: float = 0.0
+    findings: int = 0
+    error: Optional[str] = None
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _registered() -> List[Audit]:
+    audits: List[Audit] = []
+    # Each area appends its AUDIT here, e.g.:
+    #   from ansible_collections.netmedic.network.plugins.module_utils import audit_bond
+    #   audits.append(audit_bond.AUDIT)
+    from ansible_collections.netmedic.network.plugins.module_utils.bond import audit as audit_bond
+    audits.append(audit_bond.AUDIT)
+    from ansible_collections.netmedic.network.plugins.module_utils.bmc import audit as audit_bmc
+    audits.append(audit_bmc.AUDIT)
+    from ansible_collections.netmedic.network.plugins.module_utils.bgp import audit as audit_bgp
+    from ansible_collections.netmedic.network.plugins.module_utils.frr import audit_settings as audit_frr_settings
+    from ansible_collections.netmedic.network.plugins.module_utils.ip6 import audit as audit_ipv6_cache
+    from ansible_collections.netmedic.network.plugins.module_utils.link import audit as audit_link_flaps
+    audits.extend([audit_bgp.AUDIT, audit_frr_settings.AUDIT, audit_ipv6_cache.AUDIT, audit_link_flaps.AUDIT])
+    from ansible_collections.netmedic.network.plugins.module_utils.tinc import audit as audit_tinc
+    audits.append(audit_tinc.AUDIT)
+    from ansible_collections.netmedic.network.plugins.module_utils.frr import audit_drift as audit_frr_drift
+    audits.append(audit_frr_drift.AUDIT)
+    return audits
+
+
+def registry() -> Dict[str, Audit]:
+    return {a.name: a for a in _registered()}
+
+
+def check_options(audits: Mapping[str, Audit], options: Any) -> Tuple[Dict[str, Dict[str, Any]], List[str]]:
+    """(the options with numbers as numbers, a message per bad option naming it ``options.AUDIT.KEY``).
+
+    Unknown audits and keys, values of the wrong kind and numbers that are not
+    finite or out of range are errors: ``{bgp: {min_established_secs: 600}}``
+    used to run with the default threshold, and ``nan`` made comparisons false.
+    """
+    if not isinstance(options, Mapping):
+        return {}, ["options must be a dictionary keyed by audit name, got %s" % type(options).__name__]
+    known_audits = ", ".join(sorted(audits)) or "none yet"
+    clean: Dict[str, Dict[str, Any]] = {}
+    errors: List[str] = []
+    for name in sorted(options, key=str):
+        values = options[name]
+        if name not in audits:
+            errors.append("options given for unknown audit %r. Known audits: %s" % (name, known_audits))
+            continue
+        if values is None:
+            continue
+        if not isinstance(values, Mapping):
+            errors.append("options.%s must be a dictionary of that audit's settings, got %s"
+                          % (name, type(values).__name__))
+            continue
+        audit = audits[name]
+        clean[name] = {}
+        for key in sorted(values, key=str):
+            label = "options.%s.%s" % (name, key)
+            if key in audit.retired:
+                errors.append("%s is no longer used: %s" % (label, audit.retired[key]))
+                continue
+            spec = audit.options.get(key)
+            if spec is None:
+                errors.append("%s is not an option of the %s audit. Its options: %s"
+                              % (label, name, ", ".join(sorted(audit.options)) or "none"))
+                continue
+            value, error = _option_value(label, values[key], spec)
+            if error:
+                errors.append(error)
+            else:
+                clean[name][key] = value
+    return clean, errors
+
+
+def _option_value(label: str, value: Any, spec: Option) -> Tuple[Any, Optional[str]]:
+    """(the value, converted when it is a number given as text; or an error message)."""
+    if value is None or spec.kind == "any":
+        return value, None
+    if spec.kind in ("number", "int"):
+        if isinstance(value, str):
+            # "300" from a templated string is a number; "nan" and "inf" are caught below
+            try:
+                value = float(value.strip())
+            except ValueError:
+                return None, "%s must be a number, got %s" % (label, short_repr(value))
+        if spec.kind == "int" and isinstance(value, float) and math.isfinite(value):
+            if not value.is_integer():
+                return None, "%s must be a whole number, got %s" % (label, short_repr(value))
+            value = int(value)
+        return value, range_error(label, value, spec.bounds or (None, None))
+    if spec.kind == "str":
+        if not isinstance(value, str):
+            return None, "%s must be a string, got %s" % (label, short_repr(value))
+        if spec.choices and value not in spec.choices:
+            return None, "%s must be one of %s, got %s" % (label, ", ".join(spec.choices), short_repr(value))
+        return value, None
+    if spec.kind == "bool":
+        if not isinstance(value, bool):
+            return None, "%s must be true or false, got %s" % (label, short_repr(value))
+        return value, None
+    if spec.kind == "list":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return None, "%s must be a list of strings, got %s" % (label, short_repr(value))
+        return list(value), None
+    if spec.kind == "dict":
+        if not isinstance(value, Mapping):
+            return None, "%s must be a dictionary, got %s" % (label, type(value).__name__)
+        return value, None
+    raise ValueError("%s: unknown option kind %r (a netmedic bug)" % (label, spec.kind))
+
+
+def run_audits(ctx: AuditContext, audits: Iterable[Audit], only: Optional[Iterable[str]] = None,
+               skip: Iterable[str] = ()) -> Tuple[List[Finding], List[AuditRun]]:
+    """Run the applicable audits; return all findings and a record of each audit."""
+    only = set(only) if only else None
+    skip = set(skip)
+    findings: List[Finding] = []
+    runs: List[AuditRun] = []
+    for audit in audits:
+        if (only is not None and audit.name not in only) or audit.name in skip:
+            runs.append(AuditRun(audit.name, "excluded"))
+            continue
+        start = time.monotonic()
+        try:
+            if not audit.applies(ctx):
+                runs.append(AuditRun(audit.name, "skipped", time.monotonic() - start))
+                continue
+            found = list(audit.run(ctx))
+        except Exception as exc:  # an audit must never fail the whole preflight
+            error = _describe(exc)
+            findings.append(audit_failed(audit.name, error, exc))
+            runs.append(AuditRun(audit.name, "failed", time.monotonic() - start, 1, error))
+            continue
+        findings.extend(found)
+        runs.append(AuditRun(audit.name, "ran", time.monotonic() - start, len(found)))
+    return findings, runs
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, CommandError):
+        return str(exc)
+    return "%s: %s" % (type(exc).__name__, exc)
+
+
+def audit_failed(name: str, error: str, exc: Optional[BaseException] = None) -> Finding:
+    evidence: Dict[str, Any] = {"audit": name, "error": error}
+    if exc is not None and not isinstance(exc, CommandError):
+        evidence["traceback"] = traceback.format_exception(type(exc), exc, exc.__traceback__)[-3:]
+    return Finding(
+        id=AUDIT_FAILED_ID, severity=WARNING, subject=name,
+        summary="the %s audit could not run: %s" % (name, error.splitlines()[0] if error else "unknown error"),
+        evidence=evidence,
+        fix=Fix(manual="Run the audit's commands by hand on the host; a healthy host answers them. "
+                       "Report a traceback in the evidence as a netmedic bug."),
+    )

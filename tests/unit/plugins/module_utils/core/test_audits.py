@@ -1,0 +1,93 @@
+from ansible_collections.netmedic.network.plugins.module_utils.core import audit as A
+from ansible_collections.netmedic.network.plugins.module_utils.core.findings import INFO, Finding
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandTimeout, Result
+
+
+def finding(subject):
+    return Finding(id="NM-TEST-001", severity=INFO, summary="seen " + subject, subject=subject)
+
+
+def test_run_audits_records_each_outcome():
+    def crash(ctx):
+        raise KeyError("state")
+
+    def hang(ctx):
+        raise CommandTimeout("'vtysh' did not finish within 20 s",
+                             Result(["vtysh"], -9, "", "", 20.0, True))
+
+    audits = [
+        A.Audit("ok", "finds one", run=lambda ctx: [finding("a")]),
+        A.Audit("absent", "not here", run=lambda ctx: [finding("never")], applies=lambda ctx: False),
+        A.Audit("crash", "bug", run=crash),
+        A.Audit("hang", "timeout", run=hang),
+        A.Audit("other", "not chosen", run=lambda ctx: [finding("never")]),
+    ]
+    findings, runs = A.run_audits(A.AuditContext(), audits, only=["ok", "absent", "crash", "hang"])
+    status = {r.name: r.status for r in runs}
+    assert status == {"ok": "ran", "absent": "skipped", "crash": "failed", "hang": "failed", "other": "excluded"}
+    ids = sorted((f.id, f.subject) for f in findings)
+    assert ids == [("NM-CORE-001", "crash"), ("NM-CORE-001", "hang"), ("NM-TEST-001", "a")]
+    crash_f = [f for f in findings if f.subject == "crash"][0]
+    assert "KeyError" in crash_f.summary and "traceback" in crash_f.evidence
+    hang_f = [f for f in findings if f.subject == "hang"][0]
+    assert "did not finish" in hang_f.summary and "traceback" not in hang_f.evidence
+
+
+def test_context_options():
+    ctx = A.AuditContext(options={"bgp": {"min": 5}})
+    assert ctx.opt("bgp", "min", 1) == 5
+    assert ctx.opt("bgp", "max", 9) == 9
+    assert ctx.opt("tinc", "x", None) is None
+    assert ctx.sysfs.root == "/"
+
+
+def test_registry_names_are_unique_and_checks_well_formed():
+    names = [a.name for a in A._registered()]
+    assert len(names) == len(set(names))
+    for audit in A._registered():
+        for check_id in audit.checks:
+            assert A.Finding is not None and check_id.startswith("NM-")
+
+
+def test_every_audit_declares_the_options_it_reads():
+    """Each `ctx.opt(NAME, "key", ...)` / `_opt(ctx, "key")` key is declared in the audit's options."""
+    import glob
+    import os
+    import re
+    here = os.path.dirname(os.path.abspath(A.__file__))
+    audits = A.registry()
+    for path in glob.glob(os.path.join(os.path.dirname(here), "*", "audit*.py")):
+        if os.path.dirname(path) == here:
+            continue  # core/audit.py is the framework, not an audit
+        with open(path) as fh:
+            text = fh.read()
+        name = re.search(r'^NAME = "([a-z0-9_]+)"', text, re.M) or re.search(r'name="([a-z0-9_]+)"', text)
+        audit = audits[name.group(1)]
+        read = set(re.findall(r'(?:ctx\.opt\((?:NAME|"[a-z_0-9]+"), |_opt\(ctx, )"([a-z_0-9]+)"', text))
+        read |= {"pathspace", "pathspaces"} if "audit_instances(" in text or "_pathspaces(ctx)" in text else set()
+        assert read <= set(audit.options), (audit.name, sorted(read - set(audit.options)))
+
+
+def test_check_options_names_each_problem():
+    audits = {"a": A.Audit("a", "test", run=lambda ctx: [], options={
+        "n": A.number((0, 10)), "i": A.integer((1, 5)), "s": A.Option("str", choices=("x", "y")),
+        "b": A.Option("bool"), "l": A.Option("list"), "d": A.Option("dict"), "any": A.ANY},
+        retired={"old": "use n"})}
+    clean, errors = A.check_options(audits, {"a": {"n": "2.5", "i": 3.0, "s": "x", "b": True, "l": ["p"],
+                                                   "d": {}, "any": object, "n2": None}})
+    assert errors == ["options.a.n2 is not an option of the a audit. Its options: any, b, d, i, l, n, s"]
+    assert clean["a"]["n"] == 2.5 and clean["a"]["i"] == 3 and isinstance(clean["a"]["i"], int)
+    clean, errors = A.check_options(audits, {"a": {"n": float("nan"), "i": 2.5, "s": "z", "b": "yes", "l": "p",
+                                                   "d": [], "old": 1}, "zz": {}})
+    assert errors == [
+        "options.a.b must be true or false, got 'yes'",
+        "options.a.d must be a dictionary, got list",
+        "options.a.i must be a whole number, got 2.5",
+        "options.a.l must be a list of strings, got 'p'",
+        "options.a.n must be a finite number, got nan",
+        "options.a.old is no longer used: use n",
+        "options.a.s must be one of x, y, got 'z'",
+        "options given for unknown audit 'zz'. Known audits: a",
+    ]
+    assert A.check_options(audits, "a=1")[1] == ["options must be a dictionary keyed by audit name, got str"]
+    assert A.check_options(audits, {"a": None}) == ({}, [])
