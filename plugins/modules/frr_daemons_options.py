@@ -157,6 +157,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils.core import fileops
+from ansible_collections.netmedic.network.plugins.module_utils.core.diff import ansible_diff
 from ansible_collections.netmedic.network.plugins.module_utils.frr import daemons as fd
 from ansible_collections.netmedic.network.plugins.module_utils.frr import daemon_argv as fo
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
@@ -277,7 +278,7 @@ def main():
     runner = Runner(timeout=30)
     result = dict(changed=bool(changes), path=path, changes=changes, restarted=False)
     if changes and module._diff:
-        result["diff"] = fileops.ansible_diff(before, after, path)
+        result["diff"] = ansible_diff(before, after, path)
     if changes and not module.check_mode:
         # Check mode runs nothing.  Here bash parses the new file (-n: nothing is executed) as
         # frrcommon.sh will have to; the file is never sourced (issue 11).

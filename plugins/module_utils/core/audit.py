@@ -70,31 +70,54 @@ class Option:
     kind: str = "any"
     bounds: Optional[Range] = None
     choices: Tuple[str, ...] = ()
+    # What an audit gets when the option is not given, and one line for ansible-doc.
+    default: Any = None
+    description: str = ""
 
 
 ANY = Option()
 
 
-def number(bounds: Range) -> Option:
-    return Option("number", bounds)
+def number(bounds: Range, default: Any = None, description: str = "") -> Option:
+    return Option("number", bounds, default=default, description=description)
 
 
-def integer(bounds: Range) -> Option:
-    return Option("int", bounds)
+def integer(bounds: Range, default: Any = None, description: str = "") -> Option:
+    return Option("int", bounds, default=default, description=description)
 
 
 @dataclasses.dataclass(frozen=True)
 class Audit:
+    """One audit: ``name`` is its area (``bond``) or ``AREA_ASPECT`` (``frr_drift``).
+
+    The area is the one word an operator meets everywhere for it: check ids
+    ``NM-<AREA>-NNN``, the tag, the role, the module_utils package, the docs page.
+    ``aliases`` are earlier names still accepted (``bonding``), so existing
+    playbooks, options and reports keep working.
+    """
+
     name: str
     description: str
     run: Callable[[AuditContext], List[Finding]]
     applies: Callable[[AuditContext], bool] = lambda ctx: True
+    area: str = ""
+    aliases: Tuple[str, ...] = ()
     # Check ids this audit can emit, with a one-line title each (documentation, reports).
     checks: Dict[str, str] = dataclasses.field(default_factory=dict)
     # Every option the audit reads (see check_options); an audit without options takes none.
     options: Dict[str, Option] = dataclasses.field(default_factory=dict)
     # Options that no longer exist, with what to do instead (a clearer message than "unknown").
     retired: Dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def option(self, ctx: "AuditContext", key: str) -> Any:
+        """The value of option ``key`` for this audit: the operator's, else its declared default.
+
+        The one way an audit reads its options; an undeclared key is a
+        programming error (KeyError), caught by the unit tests.
+        """
+        spec = self.options[key]
+        value = (ctx.options.get(self.name) or {}).get(key)
+        return spec.default if value is None else value
 
 
 @dataclasses.dataclass

@@ -8,15 +8,14 @@ gives it the old file's owner, group and mode, keeps a timestamped backup of
 the old content and renames the new file into place: a crash at any moment
 leaves either the old or the new file, never half of one.  Reading and writing
 are byte-faithful: no newline translation (a CRLF file stays CRLF), and a path
-that is a symlink has its target replaced, the link kept.  :func:`unified_diff`
-renders the before/after for Ansible's diff mode.
+that is a symlink has its target replaced, the link kept.  Diffs of the
+before/after are core/diff.py's.
 
 Standard library only: this file runs on managed hosts.
 """
 
 from __future__ import annotations
 
-import difflib
 import errno
 import os
 import shutil
@@ -169,19 +168,3 @@ def _fsync_dir(directory: str) -> None:
         pass
     finally:
         os.close(dfd)
-
-
-def unified_diff(before: Optional[str], after: Optional[str], path: str) -> str:
-    """A unified diff of two versions of ``path`` ('' when equal)."""
-    a = (before or "").splitlines(True)
-    b = (after or "").splitlines(True)
-    lines = difflib.unified_diff(a, b, fromfile="%s (before)" % path, tofile="%s (after)" % path)
-    out = []
-    for line in lines:
-        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-    return "".join(out)
-
-
-def ansible_diff(before: Optional[str], after: Optional[str], path: str) -> dict:
-    """The dict Ansible's diff callback renders for a file."""
-    return {"before": before or "", "after": after or "", "before_header": path, "after_header": path}

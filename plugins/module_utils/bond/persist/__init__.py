@@ -39,7 +39,8 @@ from ansible_collections.netmedic.network.plugins.module_utils.bond.persist.comm
     Location, NotConfigured, PersistError, backup_dir)
 from ansible_collections.netmedic.network.plugins.module_utils.bond.sysfs import BondError, normalize_validate
 from ansible_collections.netmedic.network.plugins.module_utils.core.fileops import (
-    FileOpError, unified_diff, write_atomic)
+    FileOpError, write_atomic)
+from ansible_collections.netmedic.network.plugins.module_utils.core.diff import unified_diff
 
 # Detection order is also the order in reports.  netplan comes first: it
 # generates networkd/NetworkManager files under /run, which are never ours.

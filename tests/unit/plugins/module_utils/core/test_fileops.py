@@ -3,6 +3,7 @@ import stat
 
 import pytest
 
+from ansible_collections.netmedic.network.plugins.module_utils.core import diff as D
 from ansible_collections.netmedic.network.plugins.module_utils.core import fileops as FO
 
 
@@ -61,10 +62,10 @@ def test_read_text_errors(tmp_path):
 
 
 def test_unified_diff():
-    d = FO.unified_diff("a\nb\n", "a\nc\n", "/etc/x")
+    d = D.unified_diff("a\nb\n", "a\nc\n", "/etc/x")
     assert "--- /etc/x (before)" in d and "-b\n" in d and "+c\n" in d
-    assert FO.unified_diff("same\n", "same\n", "/etc/x") == ""
-    assert "No newline" in FO.unified_diff("a", "b", "f")
+    assert D.unified_diff("same\n", "same\n", "/etc/x") == ""
+    assert "No newline" in D.unified_diff("a", "b", "f")
 
 
 # ------------------------------------------------------------------ issue 11: byte-faithful, symlinks
