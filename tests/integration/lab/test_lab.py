@@ -139,7 +139,9 @@ def test_ctrl_c_in_a_lab_process_leaves_nothing(lab_image):
     try:
         state = json.loads(proc.stdout.readline())
         proc.send_signal(signal.SIGINT)
-        err = proc.communicate(timeout=60)[1]
+        # close() allows podman rm 180 s: on a loaded 2-core CI machine a systemd container took
+        # over 60 s to go (a CI run failed here); the test is about what is left, not how fast
+        err = proc.communicate(timeout=240)[1]
     finally:
         if proc.poll() is None:
             proc.kill()
