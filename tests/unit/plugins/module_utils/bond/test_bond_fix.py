@@ -8,7 +8,7 @@ import pytest
 from ansible_collections.netmedic.network.plugins.module_utils.bond import audit as audit_bond
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext, registry, run_audits
 from ansible_collections.netmedic.network.plugins.module_utils.bond.fix import (
-    FixError, apply_plan, plan_bond, select_bonds)
+    FixError, apply_plans, plan_bond, select_bonds)
 from ansible_collections.netmedic.network.plugins.module_utils.bond.sysfs import read_bond
 from ansible_collections.netmedic.network.plugins.module_utils.core.sysfs import Sysfs
 
@@ -40,7 +40,7 @@ def test_plan_apply_and_second_plan_is_empty(host):
     assert plan.changed and plan.runtime_change and plan.backend == "ifupdown"
     assert [d["before_header"] for d in plan.diffs()] == [
         "/sys/class/net/bond0/bonding/arp_validate", str(host / "etc/network/interfaces")]
-    apply_plan(s, plan)
+    apply_plans(s, [plan])
     assert (host / "sys/class/net/bond0/bonding/arp_validate").read_text() == "all"
     again = plan_bond(s, str(host), read_bond(s, "bond0"), "all")
     assert not again.changed and again.diffs() == [] and again.persisted_before == "all"
@@ -74,7 +74,7 @@ def test_runtime_only(host):
     s = Sysfs(str(host))
     plan = plan_bond(s, str(host), read_bond(s, "bond1"), "filter_backup", persist=False)
     assert plan.backend is None and plan.files == []
-    apply_plan(s, plan)
+    apply_plans(s, [plan])
     assert read_bond(s, "bond1").arp_validate == "filter_backup"
 
 
