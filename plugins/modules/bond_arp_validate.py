@@ -146,7 +146,7 @@ attributes:
     description: Shows the sysfs value before and after and a diff of each configuration file.
 notes:
   - Managed hosts need only Python 3.8+ and the standard library.
-  - The netmedic.network.preflight audit C(bonding) reports bonds that need
+  - The netmedic.network.preflight audit C(bond) reports bonds that need
     this module (check ids C(NM-BOND-001) to C(NM-BOND-005)).
 seealso:
   - name: Linux bonding driver documentation (arp_validate)
@@ -225,68 +225,12 @@ reloaded:
   sample: ["nmcli connection load /etc/NetworkManager/system-connections/bond0.nmconnection"]
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
-from ansible_collections.netmedic.network.plugins.module_utils.bond.fix import (
-    FixError, all_diffs, apply_plans, plan_bonds, select_bonds)
+from ansible_collections.netmedic.network.plugins.module_utils.bond.arp_validate import Request, ensure_arp_validate
+from ansible_collections.netmedic.network.plugins.module_utils.bond.fix import FixError
 from ansible_collections.netmedic.network.plugins.module_utils.bond.persist import BACKEND_NAMES
-from ansible_collections.netmedic.network.plugins.module_utils.bond.persist.common import PersistError
-from ansible_collections.netmedic.network.plugins.module_utils.bond.persist.networkmanager import stray_backups
 from ansible_collections.netmedic.network.plugins.module_utils.bond.sysfs import ARP_VALIDATE_VALUES
-from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError, Runner
-from ansible_collections.netmedic.network.plugins.module_utils.core.sysfs import Sysfs
-
-
-def _reload(plans, runner):
-    """Let NetworkManager / netplan read the files we changed (each command once); returns the commands run."""
-    wanted = []
-    for plan in plans:
-        changed = [f.path for f in plan.files if f.changed]
-        if not changed:
-            continue
-        if plan.backend == "networkmanager" and os.path.exists("/run/NetworkManager") and runner.available("nmcli"):
-            wanted.extend(["nmcli", "connection", "load", path] for path in changed)
-        elif plan.backend == "netplan" and runner.available("netplan"):
-            wanted.append(["netplan", "generate"])
-    done = []
-    for argv in wanted:
-        if " ".join(argv) not in done:
-            runner(argv, check=True)
-            done.append(" ".join(argv))
-    return done
-
-
-def _live(root):
-    """Whether root is this host's / (only then are NetworkManager and netplan told to reload)."""
-    return os.path.realpath(root) == "/"
-
-
-def _root_error(root):
-    """Why ``root`` cannot be used, or None.  An empty root is refused: it must not quietly mean /."""
-    if not root or not root.strip():
-        return "root is empty; give / for this host, or the directory of a chroot"
-    if "\x00" in root:
-        return "root %r contains a NUL byte" % root
-    if not os.path.isabs(root):
-        return "root %s is not an absolute path" % root
-    if not os.path.exists(root):
-        return "root %s does not exist" % root
-    if not os.path.isdir(root):
-        return "root %s is not a directory" % root
-    return None
-
-
-def _warnings(module, plans, root):
-    if any(pl.backend == "networkmanager" for pl in plans):
-        try:
-            strays = stray_backups(root)
-        except PersistError:
-            strays = []
-        for path in strays:
-            module.warn("%s is a backup an older netmedic left where NetworkManager loads it as a profile (a second "
-                        "copy of the connection); move it out, e.g. to /var/backups/netmedic" % path)
+from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
 
 
 def main():
@@ -306,36 +250,18 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    if not p["runtime"] and not p["persist"]:
-        module.fail_json(msg="runtime and persist are both false: there is nothing to do")
-    problem = _root_error(p["root"])
-    if problem:
-        module.fail_json(msg=problem)
-    sysfs = Sysfs(p["root"])
+    request = Request(bonds=p["bonds"], value=p["value"], force=p["force"], runtime=p["runtime"],
+                      persist=p["persist"], backend=p["backend"], backup=p["backup"], reload=p["reload"],
+                      root=p["root"])
     try:
-        bonds, skipped = select_bonds(sysfs, list(dict.fromkeys(p["bonds"])))
-        plans = plan_bonds(sysfs, p["root"], bonds, p["value"], force=p["force"], runtime=p["runtime"],
-                           persist=p["persist"], backend=p["backend"])
+        out = ensure_arp_validate(request, check_mode=module.check_mode)
     except FixError as exc:
-        module.fail_json(msg="%s. Nothing was changed." % str(exc).rstrip("."))
-
-    changed = any(pl.changed for pl in plans)
-    reloaded = []
-    if changed and not module.check_mode:
-        try:
-            apply_plans(sysfs, plans, backup=p["backup"])
-        except FixError as exc:
-            module.fail_json(msg=str(exc), changed=exc.changed, bonds=[x.to_result() for x in plans])
-        if p["reload"] and _live(p["root"]):
-            try:
-                reloaded = _reload(plans, Runner(timeout=60))
-            except CommandError as exc:
-                module.fail_json(msg="the files were written, but reloading them failed: %s" % exc, changed=True,
-                                 bonds=[x.to_result() for x in plans])
-    _warnings(module, plans, p["root"])
-    result = dict(changed=changed, bonds=[pl.to_result() for pl in plans], left_alone=skipped, reloaded=reloaded)
+        module.fail_json(msg=str(exc), **exc.result())
+    for warning in out.warnings:
+        module.warn(warning)
+    result = dict(changed=out.changed, bonds=out.bonds(), left_alone=out.left_alone, reloaded=out.reloaded)
     if module._diff:
-        result["diff"] = all_diffs(plans)
+        result["diff"] = out.diffs()
     module.exit_json(**result)
 
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: netmedic.network contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The ``bonding`` audit: ARP link monitoring that a stray broadcast can fool (incident 004).
+"""The ``bond`` audit: ARP link monitoring that a stray broadcast can fool (incident 004).
 
 Checks (one finding per bond and check):
 
@@ -17,8 +17,10 @@ Checks (one finding per bond and check):
 - NM-BOND-005  the bond's persisted configuration cannot be read or is
   ambiguous (several backends), so drift cannot be checked.
 
-Options (``options: {bonding: {...}}``): ``value`` (the arp_validate the fix
-sets, default ``all``), ``backend`` (``auto``), ``check_drift`` (true).
+Options (``options: {bond: {...}}``, declared with their defaults in
+``AUDIT.options``): ``value`` (the arp_validate the fix sets), ``backend``
+(the configuration that owns the bonds), ``check_drift``.  The audit was
+called ``bonding`` before issue 12; that name stays an alias.
 
 Standard library only: this file runs on managed hosts.
 """
@@ -28,18 +30,19 @@ from __future__ import annotations
 from typing import List
 
 from ansible_collections.netmedic.network.plugins.module_utils.bond import persist as bond_persist
-from ansible_collections.netmedic.network.plugins.module_utils.core.audit import ANY, Audit, AuditContext
 from ansible_collections.netmedic.network.plugins.module_utils.bond.fix import DEFAULT_VALUE
 from ansible_collections.netmedic.network.plugins.module_utils.bond.persist.common import NotConfigured, PersistError
 from ansible_collections.netmedic.network.plugins.module_utils.bond.sysfs import (
-    ACTIVE_BACKUP, Bond, bond_names, discover)
+    ACTIVE_BACKUP, ARP_VALIDATE_VALUES, Bond, bond_names, discover)
+from ansible_collections.netmedic.network.plugins.module_utils.core.audit import Audit, AuditContext, Option
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import (
     CRITICAL, INFO, WARNING, Finding, Fix)
 
-NAME = "bonding"
+NAME = "bond"
+AREA = "bond"
 INCIDENT = "004"
-MODULE = "netmedic.network.bond_arp_validate"
-ROLE = "netmedic.network.bonding"
+FIX_MODULE = "netmedic.network.bond_arp_validate"
+ROLE = "netmedic.network.bond"
 
 CHECKS = {
     "NM-BOND-001": "ARP monitoring with arp_validate=none: any received frame keeps a slave up",
@@ -58,12 +61,12 @@ def _fix(bond: str, value: str, backend: str) -> Fix:
     params = {"bonds": [bond], "value": value}
     if backend != "auto":
         params["backend"] = backend
-    return Fix(module=MODULE, params=params, role=ROLE)
+    return Fix(module=FIX_MODULE, params=params, role=ROLE)
 
 
 def check_bond(bond: Bond, ctx: AuditContext) -> List[Finding]:
-    value = ctx.opt(NAME, "value", DEFAULT_VALUE)
-    backend = ctx.opt(NAME, "backend", "auto")
+    value = AUDIT.option(ctx, "value")
+    backend = AUDIT.option(ctx, "backend")
     out: List[Finding] = []
     ev = _evidence(bond)
     if not bond.supports_arp_validate:
@@ -98,7 +101,7 @@ def check_bond(bond: Bond, ctx: AuditContext) -> List[Finding]:
                         "every slave goes down" % (bond.name, bond.arp_ip_target[0]),
                 fix=Fix(manual="Add a second arp_ip_target (e.g. the other core switch) to the bond's "
                                "configuration, or set miimon as well")))
-    if ctx.opt(NAME, "check_drift", True):
+    if AUDIT.option(ctx, "check_drift"):
         try:
             persisted = bond_persist.detect(ctx.root, bond.name, backend)
             saved = bond_persist.persisted_value(persisted)
@@ -111,7 +114,7 @@ def check_bond(bond: Bond, ctx: AuditContext) -> List[Finding]:
                 evidence={"error": text},
                 summary="cannot check %s's persisted arp_validate: %s" % (bond.name, text.splitlines()[0]),
                 fix=Fix(manual="Fix the file named in the evidence, or name the owning backend in the audit's "
-                               "options (options: {bonding: {backend: ...}})")))
+                               "options (options: {%s: {backend: ...}})" % NAME)))
             return out
         if bond.arp_validate is not None and saved != bond.arp_validate:
             out.append(Finding(
@@ -135,14 +138,21 @@ def applies(ctx: AuditContext) -> bool:
     return bool(bond_names(ctx.sysfs))
 
 
-# Every option this audit reads (issue 11: unknown keys fail the preflight).
-OPTIONS = {"value": ANY, "backend": ANY, "check_drift": ANY}
-
 AUDIT = Audit(
     name=NAME,
+    area=AREA,
+    aliases=("bonding",),
     description="Linux bonds whose ARP link monitoring can be fooled by stray traffic (incident 004)",
     run=run,
     applies=applies,
     checks=CHECKS,
-    options=OPTIONS,
+    # Every option this audit reads (issue 11: unknown keys fail the preflight).
+    options={
+        "value": Option("str", choices=ARP_VALIDATE_VALUES, default=DEFAULT_VALUE,
+                        description="The arp_validate value the fix of NM-BOND-001 sets (see bond_arp_validate)"),
+        "backend": Option("str", choices=("auto",) + bond_persist.BACKEND_NAMES, default="auto",
+                          description="The configuration that owns the bonds; auto detects it per bond"),
+        "check_drift": Option("bool", default=True,
+                              description="Compare the persisted arp_validate with the running one (NM-BOND-003)"),
+    },
 )

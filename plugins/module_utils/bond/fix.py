@@ -9,10 +9,12 @@ anything, or raises :class:`FixError` with a sentence for the operator.
 :func:`plan_bonds` plans *every* requested bond first, so bad input for one
 bond means nothing is written for any, and a file that configures several of
 them is planned once with all their edits.  :func:`apply_plans` then writes
-each bond's sysfs value (one ``os.write``, read back), and only when the kernel
-took every value, each changed file once (``write_atomic``: backup, owner and
-mode kept).  Kernel first: it validates the value, so a value it refuses is
-never persisted where the next boot would apply it.
+each bond's sysfs value (one ``os.write``) and verifies it (:func:`verify_runtime`
+reads it back) before the next bond, and only when the kernel took every
+value, each changed file once (``write_atomic``: backup, owner and mode kept).
+Kernel first: it validates the value, so a value it refuses is never persisted
+where the next boot would apply it.  :func:`changed_files` tells each
+backend's reload step which files it wrote.
 
 Standard library only: this file runs on managed hosts.
 """
@@ -25,7 +27,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ansible_collections.netmedic.network.plugins.module_utils.bond import persist as bond_persist
 from ansible_collections.netmedic.network.plugins.module_utils.bond.persist.common import PersistError
 from ansible_collections.netmedic.network.plugins.module_utils.bond.sysfs import (
-    ACTIVE_BACKUP, ARP_VALIDATE_VALUES, Bond, BondError, bond_names, discover, read_bond, write_arp_validate)
+    ACTIVE_BACKUP, ARP_VALIDATE_VALUES, Bond, BondError, discover, read_bond, write_arp_validate)
 from ansible_collections.netmedic.network.plugins.module_utils.core.sysfs import Sysfs
 
 # The value this collection recommends for incident 004 (see the module's documentation):
@@ -41,11 +43,17 @@ class FixError(Exception):
     """A bond that must not or cannot be changed; ``str()`` is for operators.
 
     ``changed``: something was already written when the error happened.
+    ``bonds``: each bond's result (:meth:`BondPlan.to_result`) once writing began, else None.
     """
 
-    def __init__(self, message: str, changed: bool = False):
+    def __init__(self, message: str, changed: bool = False, bonds: Optional[List[Dict[str, Any]]] = None):
         super().__init__(message)
         self.changed = changed
+        self.bonds = bonds
+
+    def result(self) -> Dict[str, Any]:
+        """What the module returns with the message: nothing more before writing began."""
+        return {} if self.bonds is None else {"changed": self.changed, "bonds": self.bonds}
 
 
 @dataclasses.dataclass
@@ -194,6 +202,11 @@ def _apply_runtime(sysfs: Sysfs, plan: BondPlan) -> None:
         write_arp_validate(sysfs, plan.bond.name, plan.value)
     except BondError as exc:
         raise FixError(str(exc)) from None
+    verify_runtime(sysfs, plan)
+
+
+def verify_runtime(sysfs: Sysfs, plan: BondPlan) -> None:
+    """FixError unless the kernel now reports the planned value (read back after the write)."""
     try:
         now = read_bond(sysfs, plan.bond.name).arp_validate
     except BondError as exc:
@@ -230,10 +243,11 @@ def apply_plans(sysfs: Sysfs, plans: List[BondPlan], backup: bool = True) -> Non
         written.append(change.path)
 
 
-def apply_plan(sysfs: Sysfs, plan: BondPlan, backup: bool = True) -> None:
-    """:func:`apply_plans` for one bond."""
-    apply_plans(sysfs, [plan], backup=backup)
-
-
-def known_bonds(sysfs: Sysfs) -> List[str]:
-    return bond_names(sysfs)
+def changed_files(plans: List[BondPlan]) -> Dict[str, List[str]]:
+    """``{backend: [path, ...]}``: the files the plans change, each once, in plan order."""
+    out: Dict[str, List[str]] = {}
+    for plan in plans:
+        for change in plan.files:
+            if change.changed and change.path not in out.get(plan.backend, []):
+                out.setdefault(plan.backend, []).append(change.path)
+    return out

@@ -18,7 +18,7 @@ import time
 
 from lab import ensure_derived_image
 
-FIX = os.path.join(os.path.dirname(__file__), "..", "..", "unit", "plugins", "module_utils", "fixtures", "nmbond")
+FIX = os.path.join(os.path.dirname(__file__), "..", "..", "unit", "fixtures", "nmbond")
 KEYFILES = os.path.join(FIX, "nm", "etc", "NetworkManager", "system-connections")
 ROOT = "/srv/nmbond"
 

@@ -23,7 +23,7 @@ import pytest
 from ansible_collections.netmedic.network.plugins.module_utils.bond import persist as bp
 from ansible_collections.netmedic.network.plugins.module_utils.core.shell_assign import assignments, quote
 
-FIX = os.path.join(os.path.dirname(__file__), "..", "..", "unit", "plugins", "module_utils", "fixtures", "nmbond")
+FIX = os.path.join(os.path.dirname(__file__), "..", "..", "unit", "fixtures", "nmbond")
 WILD = os.path.join(FIX, "wild")
 
 

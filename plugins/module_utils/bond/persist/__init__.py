@@ -17,9 +17,10 @@ file is written once with a single backup.  Planning each bond from the file
 on disk and writing them in turn loses all but the last bond's edit.
 
 Backups go to ``/var/backups/netmedic`` under root, mirroring the original
-path (``bond_persist_common.BACKUP_ROOT``), for every backend: each owning
-tool reads its directory by rules (documented in each backend) that a backup
-next to the file can match.
+path (``common.BACKUP_ROOT``), for every backend: each owning tool reads its
+directory by rules (documented in each backend) that a backup next to the
+file can match.  After the files are written, :func:`reload` runs each
+backend's own reload step (NetworkManager and netplan have one).
 
 Standard library only: this file runs on managed hosts.
 """
@@ -37,6 +38,7 @@ from ansible_collections.netmedic.network.plugins.module_utils.bond.persist impo
 from ansible_collections.netmedic.network.plugins.module_utils.bond.persist import networkmanager as bond_persist_nm
 from ansible_collections.netmedic.network.plugins.module_utils.bond.persist.common import (
     Location, NotConfigured, PersistError, backup_dir)
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner
 from ansible_collections.netmedic.network.plugins.module_utils.bond.sysfs import BondError, normalize_validate
 from ansible_collections.netmedic.network.plugins.module_utils.core.fileops import (
     FileOpError, write_atomic)
@@ -51,7 +53,7 @@ BACKENDS = {
 BACKEND_NAMES = tuple(BACKENDS)
 
 __all__ = ["BACKENDS", "BACKEND_NAMES", "PersistError", "NotConfigured", "Location", "FileChange", "Persisted",
-           "locate_all", "detect", "persisted_value", "plan", "apply"]
+           "locate_all", "detect", "persisted_value", "plan", "apply", "reload"]
 
 
 @dataclasses.dataclass
@@ -89,10 +91,10 @@ class Persisted:
         return [loc.path for loc in self.locations]
 
 
-def locate_all(root: str, bond: str, backends=None) -> Dict[str, List[Location]]:
+def locate_all(root: str, bond: str) -> Dict[str, List[Location]]:
     """``{backend: [Location, ...]}`` for every backend with a file that configures ``bond``."""
     out = {}
-    for name in backends or BACKEND_NAMES:
+    for name in BACKEND_NAMES:
         locs = BACKENDS[name].locate(root, bond)
         if locs:
             out[name] = locs
@@ -201,3 +203,15 @@ def apply(changes: List[FileChange], backup: bool = True) -> List[FileChange]:
             raise PersistError(str(exc)) from None
         done.append(change)
     return changes
+
+
+def reload(changed: Dict[str, List[str]], runner: Runner) -> List[str]:
+    """Each backend's reload step for the files written under it (``{backend: [path, ...]}``).
+
+    Returns the commands run, in order; a failing command raises CommandError
+    (the files are written by then).
+    """
+    done: List[str] = []
+    for name, paths in changed.items():
+        done.extend(BACKENDS[name].reload(runner, paths))
+    return done

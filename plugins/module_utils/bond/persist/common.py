@@ -3,11 +3,16 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What every bond persistence backend shares: the error, a located file, INI edits.
 
-A backend (``bond_persist_<name>.py``) finds the files that configure a bond
+A backend (``persist/<name>.py``) finds the files that configure a bond
 (:func:`locate`, returning :class:`Location` objects with the arp_validate value
 the file persists, or None) and rewrites one file's text (:func:`render`),
 changing only the one setting and keeping every other byte: comments, line
-endings (CRLF, mixed, a last line without newline), a byte order mark.
+endings (CRLF, mixed, a last line without newline), a byte order mark.  It
+declares the values it can persist (``VALUES``: :data:`ALL_VALUES` or
+:data:`STRICT_VALUES`, never a list of its own) and how its owning tool is
+told about a changed file (``reload(runner, paths)``, the commands it ran;
+:func:`no_reload` where the tool reads the file only when the bond is brought
+up again).
 
 Each backend lists the files its owning tool reads with the tool's own rules
 (``config_files`` with the tool's suffix and ignore rules), and says so in its
@@ -24,7 +29,16 @@ import os
 import re
 from typing import Callable, List, Optional, Tuple
 
+from ansible_collections.netmedic.network.plugins.module_utils.bond.sysfs import ARP_VALIDATE_VALUES
 from ansible_collections.netmedic.network.plugins.module_utils.core.fileops import FileOpError, read_text
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner
+
+# Every value the kernel knows: ifupdown, NetworkManager and ifcfg hand the word to the kernel.
+ALL_VALUES = ARP_VALIDATE_VALUES
+# Without the filter values (Linux 3.15): systemd.netdev(5) ARPValidate= knows only these
+# ("Failed to parse bond arp validate, ignoring: filter"), and netplan (0.106) accepts
+# only these too, since it renders them for networkd.
+STRICT_VALUES = tuple(v for v in ARP_VALIDATE_VALUES if not v.startswith("filter"))
 
 
 class PersistError(Exception):
@@ -45,6 +59,11 @@ class Location:
     content: str
     # The file defines the bond itself (not only a drop-in that overrides a setting).
     primary: bool = True
+
+
+def no_reload(runner: Runner, paths: List[str]) -> List[str]:
+    """The reload step of a backend whose tool reads its files only when the bond is brought up."""
+    return []
 
 
 def under(root: str, path: str) -> str:

@@ -31,13 +31,15 @@ import re
 from typing import List, Optional, Tuple
 
 from ansible_collections.netmedic.network.plugins.module_utils.bond.persist.common import (
-    Location, PersistError, config_files, eol, read, split_lines, under)
+    ALL_VALUES, Location, PersistError, config_files, eol, no_reload, read, split_lines, under)
 from ansible_collections.netmedic.network.plugins.module_utils.core.shell_assign import Assignment, assignments, quote
 
 NAME = "ifcfg"
 DESCRIPTION = "RHEL ifcfg files (/etc/sysconfig/network-scripts)"
 DIRECTORY = "/etc/sysconfig/network-scripts"
-VALUES = ("none", "active", "backup", "all", "filter", "filter_active", "filter_backup")
+VALUES = ALL_VALUES
+# initscripts and ifcfg-rh read the file when the bond is brought up: nothing to tell anyone now.
+reload = no_reload
 
 # Names initscripts (is_ignored_file) and NetworkManager's ifcfg-rh (utils_should_ignore_file) skip.
 _IGNORED = ("~", ".bak", ".old", ".orig", ".rpmnew", ".rpmorig", ".rpmsave", ".rej", ".augnew", ".augtmp")

@@ -33,14 +33,17 @@ import re
 from typing import List, Optional, Set, Tuple
 
 from ansible_collections.netmedic.network.plugins.module_utils.bond.persist.common import (
-    Location, PersistError, eol, read, split_lines, under)
+    ALL_VALUES, Location, PersistError, eol, no_reload, read, split_lines, under)
 
 NAME = "ifupdown"
 # The bond's own stanza must carry the value even when a port's stanza sets it too (see _port_stanzas).
 VALUE_IN_DEFINITION = True
 DESCRIPTION = "ifupdown (/etc/network/interfaces and the files it sources)"
 MAIN = "/etc/network/interfaces"
-VALUES = ("none", "active", "backup", "all", "filter", "filter_active", "filter_backup")
+VALUES = ALL_VALUES
+
+# ifup reads the file when the bond is brought up: nothing to tell anyone now.
+reload = no_reload
 
 _STANZA = re.compile(r"^(iface|auto|allow-\S+|mapping|source|source-directory|source-dir|rename|no-auto-down|"
                      r"no-scripts|template)(\s|$)")

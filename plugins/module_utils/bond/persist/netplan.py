@@ -36,12 +36,13 @@ import re
 from typing import List, Optional, Tuple
 
 from ansible_collections.netmedic.network.plugins.module_utils.bond.persist.common import (
-    Location, PersistError, config_files, eol, read, split_lines, strip_bom, under)
+    STRICT_VALUES, Location, PersistError, config_files, eol, read, split_lines, strip_bom, under)
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner
 
 NAME = "netplan"
 DESCRIPTION = "netplan YAML (/etc/netplan)"
 DIRECTORY = "/etc/netplan"
-VALUES = ("none", "active", "backup", "all")
+VALUES = STRICT_VALUES
 INSERT_INTO_LAST = True
 
 _KEY_RE = re.compile(r"""^( *)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s#'"{}\[\]][^:#]*?) *:(?: +(.*?))? *$""")
@@ -290,3 +291,15 @@ def render(content: str, bond: str, value: str, insert: bool, path: str = "") ->
         lines[at - 1] += nl
     lines[at:at] = new
     return bom + "".join(lines)
+
+
+def reload(runner: Runner, paths: List[str]) -> List[str]:
+    """``netplan generate`` once (when netplan is installed), so the files it renders follow; the commands run.
+
+    Only generate: ``netplan apply`` would re-apply the whole network configuration.
+    """
+    if not runner.available("netplan"):
+        return []
+    argv = ["netplan", "generate"]
+    runner(argv, check=True)
+    return [" ".join(argv)]

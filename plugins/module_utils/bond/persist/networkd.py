@@ -24,12 +24,15 @@ from __future__ import annotations
 from typing import List, Optional
 
 from ansible_collections.netmedic.network.plugins.module_utils.bond.persist.common import (
-    Location, config_files, ini_set, ini_values, read, strip_bom, under)
+    STRICT_VALUES, Location, config_files, ini_set, ini_values, no_reload, read, strip_bom, under)
 
 NAME = "networkd"
 DESCRIPTION = "systemd-networkd .netdev files (/etc/systemd/network)"
 DIRECTORY = "/etc/systemd/network"
-VALUES = ("none", "active", "backup", "all")
+VALUES = STRICT_VALUES
+# networkd applies a .netdev when it creates the bond; `networkctl reload` does not update an existing
+# netdev (networkctl(1)), so there is nothing to run now: the running value is set through sysfs.
+reload = no_reload
 
 
 def value_in(content: str, bond: str = "", path: str = "") -> Optional[str]:

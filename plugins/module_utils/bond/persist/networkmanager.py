@@ -26,16 +26,20 @@ Standard library only: this file runs on managed hosts.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import List, Optional
 
 from ansible_collections.netmedic.network.plugins.module_utils.bond.persist.common import (
-    Location, PersistError, config_files, ini_sections, ini_set, ini_values, read, split_lines, under)
+    ALL_VALUES, Location, PersistError, config_files, ini_sections, ini_set, ini_values, read, split_lines, under)
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner
 
 NAME = "networkmanager"
 DESCRIPTION = "NetworkManager keyfiles (/etc/NetworkManager/system-connections)"
 DIRECTORY = "/etc/NetworkManager/system-connections"
-VALUES = ("none", "active", "backup", "all", "filter", "filter_active", "filter_backup")
+VALUES = ALL_VALUES
+# Where a running NetworkManager keeps its state: without it there is nobody to tell.
+RUN_DIRECTORY = "/run/NetworkManager"
 
 
 def _is_bond_profile(content: str, bond: str) -> bool:
@@ -82,3 +86,20 @@ def locate(root: str, bond: str) -> List[Location]:
 
 def render(content: str, bond: str, value: str, insert: bool, path: str = "") -> str:
     return ini_set(content, "bond", "arp_validate", value, insert, comments="#")
+
+
+def reload(runner: Runner, paths: List[str]) -> List[str]:
+    """``nmcli connection load FILE`` for each changed keyfile (when NetworkManager runs); the commands run.
+
+    NetworkManager keeps the profile it read in memory; ``load`` makes it read the edited
+    file, so a later reload does not bring the old value back.  Nothing is re-applied to
+    the running bond (its value is set through sysfs).
+    """
+    if not os.path.exists(RUN_DIRECTORY) or not runner.available("nmcli"):
+        return []
+    done = []
+    for path in paths:
+        argv = ["nmcli", "connection", "load", path]
+        runner(argv, check=True)
+        done.append(" ".join(argv))
+    return done

@@ -10,7 +10,7 @@ import yaml
 
 from support.paths import FIXTURES
 from ansible_collections.netmedic.network.plugins.module_utils.bond import persist as bp
-from ansible_collections.netmedic.network.plugins.modules import bond_arp_validate as module
+from ansible_collections.netmedic.network.plugins.module_utils.bond import arp_validate
 from support.snapshot import tree as snapshot
 
 FIX = os.path.join(FIXTURES, "nmbond")
@@ -307,7 +307,7 @@ def test_check_mode_writes_and_executes_nothing(run_module, tmp_path, backend, e
         (bindir / tool).write_text("#!/bin/sh\nexit 0\n")
         os.chmod(str(bindir / tool), 0o755)
     monkeypatch.setenv("PATH", "%s:%s" % (bindir, os.environ["PATH"]))
-    monkeypatch.setattr(module, "_live", lambda r: True)   # act as on a live host: reloads are due
+    monkeypatch.setattr(arp_validate, "live_root", lambda r: True)   # act as on a live host: reloads are due
     before = snapshot(str(tmp_path))
     res = run_module("bond_arp_validate", {"bonds": ["bond0", "bond1"], "root": str(root)}, check_mode=True,
                      diff=True)
@@ -327,6 +327,6 @@ def test_failed_reload_still_says_changed(run_module, tmp_path, monkeypatch):
     (bindir / "netplan").write_text("#!/bin/sh\necho 'broken' >&2\nexit 1\n")
     os.chmod(str(bindir / "netplan"), 0o755)
     monkeypatch.setenv("PATH", "%s:%s" % (bindir, os.environ["PATH"]))
-    monkeypatch.setattr(module, "_live", lambda r: True)
+    monkeypatch.setattr(arp_validate, "live_root", lambda r: True)
     res = run_module("bond_arp_validate", {"bonds": ["bond0"], "root": str(root)})
     assert res.failed and res["changed"] is True and "reloading them failed" in res["msg"]

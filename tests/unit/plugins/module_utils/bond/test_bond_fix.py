@@ -1,14 +1,17 @@
-"""Planning and applying arp_validate changes; the bonding audit (sysfs + config fixture trees)."""
+"""Planning and applying arp_validate changes; the bond audit (sysfs + config fixture trees)."""
 
+import ast
 import os
 import shutil
 
 import pytest
+from support.paths import REPO
 
 from ansible_collections.netmedic.network.plugins.module_utils.bond import audit as audit_bond
-from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext, registry, run_audits
+from ansible_collections.netmedic.network.plugins.module_utils.core.audit import (
+    AuditContext, check_options, registry, run_audits)
 from ansible_collections.netmedic.network.plugins.module_utils.bond.fix import (
-    FixError, apply_plan, plan_bond, select_bonds)
+    FixError, apply_plans, plan_bond, select_bonds)
 from ansible_collections.netmedic.network.plugins.module_utils.bond.sysfs import read_bond
 from ansible_collections.netmedic.network.plugins.module_utils.core.sysfs import Sysfs
 
@@ -40,7 +43,7 @@ def test_plan_apply_and_second_plan_is_empty(host):
     assert plan.changed and plan.runtime_change and plan.backend == "ifupdown"
     assert [d["before_header"] for d in plan.diffs()] == [
         "/sys/class/net/bond0/bonding/arp_validate", str(host / "etc/network/interfaces")]
-    apply_plan(s, plan)
+    apply_plans(s, [plan])
     assert (host / "sys/class/net/bond0/bonding/arp_validate").read_text() == "all"
     again = plan_bond(s, str(host), read_bond(s, "bond0"), "all")
     assert not again.changed and again.diffs() == [] and again.persisted_before == "all"
@@ -74,14 +77,14 @@ def test_runtime_only(host):
     s = Sysfs(str(host))
     plan = plan_bond(s, str(host), read_bond(s, "bond1"), "filter_backup", persist=False)
     assert plan.backend is None and plan.files == []
-    apply_plan(s, plan)
+    apply_plans(s, [plan])
     assert read_bond(s, "bond1").arp_validate == "filter_backup"
 
 
 # ------------------------------------------------------------------ the audit
 
 def _found(host, **options):
-    ctx = AuditContext(root=str(host), options={"bonding": options} if options else {})
+    ctx = AuditContext(root=str(host), options={"bond": options} if options else {})
     return {(f.id, f.subject): f for f in audit_bond.run(ctx)}
 
 
@@ -122,9 +125,52 @@ def test_audit_no_monitoring_at_all_is_critical(tmp_path):
 
 
 def test_registered_and_skipped_without_bonds(tmp_path, host):
-    assert "bonding" in registry()
+    assert "bond" in registry()
     _f, runs = run_audits(AuditContext(root=str(tmp_path / "empty")), [audit_bond.AUDIT])
     assert runs[0].status == "skipped"
     findings, runs = run_audits(AuditContext(root=str(host)), [audit_bond.AUDIT])
     assert runs[0].status == "ran" and len(findings) == 5
     assert set(audit_bond.AUDIT.checks) == {"NM-BOND-%03d" % i for i in range(1, 6)}
+
+
+# ------------------------------------------------------------------ the audit's shape (issue 12)
+
+def test_audit_declares_its_area_name_options_and_fix_module():
+    audit = audit_bond.AUDIT
+    assert (audit.name, audit.area, audit.aliases) == ("bond", "bond", ("bonding",))
+    assert audit_bond.FIX_MODULE == "netmedic.network.bond_arp_validate" and audit_bond.ROLE == "netmedic.network.bond"
+    assert sorted(audit.options) == ["backend", "check_drift", "value"]
+    assert {k: o.default for k, o in audit.options.items()} == {"value": "all", "backend": "auto", "check_drift": True}
+    assert all(o.description for o in audit.options.values())
+    assert not hasattr(audit_bond, "MODULE") and not hasattr(audit_bond, "OPTIONS")
+
+
+def test_audit_reads_options_only_through_audit_option():
+    with open(audit_bond.__file__) as fh:
+        code = fh.read()
+    assert "ctx.opt(" not in code and "ctx.options" not in code
+
+
+def test_audit_options_are_checked_by_kind():
+    clean, errors = check_options(registry(), {"bond": {"value": "filter", "backend": "netplan",
+                                                        "check_drift": False}})
+    assert errors == [] and clean == {"bond": {"value": "filter", "backend": "netplan", "check_drift": False}}
+    _clean, errors = check_options(registry(), {"bond": {"value": "bogus", "backend": "systemd",
+                                                         "check_drift": "no"}})
+    assert [e.split(" must ")[0] for e in errors] == ["options.bond.backend", "options.bond.check_drift",
+                                                      "options.bond.value"], errors
+
+
+def test_no_function_local_imports_in_the_area():
+    """The import circle audits <-> audit_* is gone: every import of the area is at module level."""
+    pkg = os.path.dirname(audit_bond.__file__)
+    files = [os.path.join(d, f) for d, _s, names in os.walk(pkg) for f in names if f.endswith(".py")]
+    files.append(os.path.join(REPO, "plugins", "modules", "bond_arp_validate.py"))
+    local = []
+    for path in files:
+        with open(path) as fh:
+            tree = ast.parse(fh.read())
+        for func in ast.walk(tree):
+            if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                local += ["%s:%d" % (path, n.lineno) for n in ast.walk(func) if isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert len(files) > 10 and local == []
