@@ -269,7 +269,7 @@ class TincLab:
                 os.symlink("/" + d, os.path.join(root, d))
         code = ("import json, sys\nsys.path.insert(0, %r)\n"
                 "from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext\n"
-                "from ansible_collections.netmedic.network.plugins.module_utils import audit_tinc\n"
+                "from ansible_collections.netmedic.network.plugins.module_utils.tinc import audit as audit_tinc\n"
                 "ctx = AuditContext(root=sys.argv[1], options={'tinc': json.loads(sys.argv[2])})\n"
                 "print(json.dumps([f.to_dict() for f in audit_tinc.AUDIT.run(ctx)]))\n" % DEV)
         out = self.nsx(HOSTS[h]["ns"], [sys.executable, "-c", code, root, json.dumps(options)], timeout=120)
