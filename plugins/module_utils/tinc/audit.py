@@ -35,9 +35,10 @@ from ansible_collections.netmedic.network.plugins.module_utils.core.audit import
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS_OR_ZERO
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import CRITICAL, WARNING, Finding, Fix
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import range_errors
-from ansible_collections.netmedic.network.plugins.module_utils.tinc.state import TincState, discover, tinc_up_bridge
-from ansible_collections.netmedic.network.plugins.module_utils.tinc.watch import (
-    ArpCounter, KernelLog, monotonic_now, own_address_messages)
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.conf import tinc_up_bridge
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.counters import ArpCounter
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.kernel_log import own_address_messages, recent_records
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.state import TincState, discover
 
 MODULE = "netmedic.network.tinc_safe_restart"
 ROLE = "netmedic.network.tinc"
@@ -193,13 +194,7 @@ def options(ctx: AuditContext) -> Dict[str, float]:
 
 def run(ctx: AuditContext) -> List[Finding]:
     numbers = options(ctx)
-    window = numbers["kernel_log_window"]
-    klog = KernelLog(os.path.join(ctx.root, "dev", "kmsg"), since_now=False)
-    try:
-        now = monotonic_now()
-        records = [r for r in klog.read() if r.seconds >= now - window]
-    finally:
-        klog.close()
+    records = recent_records(os.path.join(ctx.root, "dev", "kmsg"), numbers["kernel_log_window"])
     findings: List[Finding] = []
     for net in networks(ctx):
         findings.extend(audit_network(ctx, net, records, numbers))

@@ -244,16 +244,16 @@ class TincLab:
 
     # ------------------------------------------------------------ the code under test
     def run_restart(self, h, **opts):
-        """Run the SafeRestart sequence (module_utils) inside host ``h``'s namespace; the report dict."""
+        """Run the restart runbook (module_utils tinc.restart) inside host ``h``'s namespace; the report dict."""
         params = {"netname": NET, "config_dir": self.conf(h), "pidfile": self.pidfile(h)}
         params.update(opts)
         code = ("import json, sys\nsys.path.insert(0, %r)\n"
-                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.restart import "
-                "RestartOptions, SafeRestart\n"
-                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.watch import StormThresholds\n"
+                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.options import RestartOptions\n"
+                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.restart import safe_restart\n"
+                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.storm import StormThresholds\n"
                 "p = json.loads(sys.argv[1])\nth = p.pop('thresholds', None)\ncheck = p.pop('check_mode', False)\n"
                 "o = RestartOptions(thresholds=StormThresholds(**th) if th else StormThresholds(), **p)\n"
-                "print(json.dumps(SafeRestart(o).run(check_mode=check).to_dict()))\n" % DEV)
+                "print(json.dumps(safe_restart(o, check_mode=check).to_dict()))\n" % DEV)
         out = self.nsx(HOSTS[h]["ns"], [sys.executable, "-c", code, json.dumps(params)], timeout=180)
         return json.loads(out.stdout)
 
