@@ -322,3 +322,23 @@ def test_audit_numeric_options_are_checked(tmp_path, opts, words):
     assert [r.status for r in runs] == ["failed"] and "options.tinc: " + words in runs[0].error
     assert runner.calls == []
 
+
+def test_audit_follows_the_area_conventions():
+    """Issue 12: area set, every option declared with default and description, read through AUDIT.option,
+    FIX_MODULE the one name of the fix module, no function-local imports."""
+    import ast
+    import inspect as pyinspect
+    audit = audit_tinc.AUDIT
+    assert (audit.name, audit.area) == ("tinc", "tinc")
+    assert audit_tinc.FIX_MODULE == "netmedic.network.tinc_safe_restart"
+    for key, spec in audit.options.items():
+        assert spec.description, key
+        assert spec.default is not None or key == "networks", key
+    assert audit_tinc.options(AuditContext()) == {"arp_sample_seconds": 1.0, "arp_rate": 200.0,
+                                                  "kernel_log_window": 3600.0}
+    source = pyinspect.getsource(audit_tinc)
+    assert "ctx.opt(" not in source and "DEFAULTS" not in source
+    tree = ast.parse(source)
+    local = [n.lineno for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)
+             for n in ast.walk(f) if isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert local == []
