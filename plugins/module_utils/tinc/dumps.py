@@ -16,7 +16,7 @@ import dataclasses
 import re
 import signal
 import time
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, TypeVar
 
 from ansible_collections.netmedic.network.plugins.module_utils.core import procfs
 from ansible_collections.netmedic.network.plugins.module_utils.tinc.tinc_log import TincLog, strip_log_prefix
@@ -27,6 +27,8 @@ NODE_REACHABLE = 0x0010
 
 CONN_LINE_RE = re.compile(r"^\s*(\S+) at (.+?) options [0-9a-fA-F]+ socket -?\d+ status ([0-9a-fA-F]+)")
 NODE_LINE_RE = re.compile(r"^\s*(\S+) at (.+?) cipher .*? status ([0-9a-fA-F]+)")
+
+T = TypeVar("T")
 
 
 @dataclasses.dataclass
@@ -68,28 +70,22 @@ def parse_dump(lines: List[str], begin: str, end: str) -> Optional[List[str]]:
     return block
 
 
-def parse_connections(lines: List[str]) -> Optional[List[TincConnection]]:
-    block = parse_dump(lines, "Connections:", "End of connections.")
+def _entries(lines: List[str], begin: str, end: str, pattern: re.Pattern, make: Callable[[str, str, int], T]
+             ) -> Optional[List[T]]:
+    """The entries ``NAME at ADDRESS ... status HEX`` of the last complete dump block, or None."""
+    block = parse_dump(lines, begin, end)
     if block is None:
         return None
-    out = []
-    for line in block:
-        m = CONN_LINE_RE.match(line)
-        if m:
-            out.append(TincConnection(m.group(1), m.group(2), int(m.group(3), 16)))
-    return out
+    matches = (pattern.match(line) for line in block)
+    return [make(m.group(1), m.group(2), int(m.group(3), 16)) for m in matches if m]
+
+
+def parse_connections(lines: List[str]) -> Optional[List[TincConnection]]:
+    return _entries(lines, "Connections:", "End of connections.", CONN_LINE_RE, TincConnection)
 
 
 def parse_nodes(lines: List[str]) -> Optional[List[TincNode]]:
-    block = parse_dump(lines, "Nodes:", "End of nodes.")
-    if block is None:
-        return None
-    out = []
-    for line in block:
-        m = NODE_LINE_RE.match(line)
-        if m:
-            out.append(TincNode(m.group(1), m.group(2), int(m.group(3), 16)))
-    return out
+    return _entries(lines, "Nodes:", "End of nodes.", NODE_LINE_RE, TincNode)
 
 
 def connection_view(log: TincLog, proc: procfs.ProcessInfo, settle: float = 0.02, tries: int = 10,
