@@ -245,16 +245,10 @@ warnings_list:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
-from ansible_collections.netmedic.network.plugins.module_utils.tinc.restart import RANGES, RestartOptions, SafeRestart
-from ansible_collections.netmedic.network.plugins.module_utils.tinc.state import TincStateError
-from ansible_collections.netmedic.network.plugins.module_utils.tinc.watch import StormThresholds
-
-
-def _state_text(state):
-    if not state:
-        return ""
-    keys = ("interface", "interface_exists", "bridge", "running", "pid", "management")
-    return "".join("%s: %s\n" % (k, state.get(k)) for k in keys)
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.errors import TincStateError
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.options import RANGES, RestartOptions
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.restart import safe_restart
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.storm import StormThresholds
 
 
 def main():
@@ -296,23 +290,30 @@ def main():
         diagnostics_dir=p["diagnostics_dir"], capture_seconds=p["capture_seconds"],
         capture_packets=p["capture_packets"])
     try:
-        report = SafeRestart(opts).run(check_mode=module.check_mode)
+        report = safe_restart(opts, check_mode=module.check_mode)
     except TincStateError as exc:
         module.fail_json(msg=str(exc))
-    result = report.to_dict()
-    for key in ("netname", "mode", "ok"):
-        result.pop(key)
-    msg = result.pop("msg")
-    warnings = result.pop("warnings")
-    result["warnings_list"] = warnings
-    for w in warnings:
-        module.warn(w)
+    for warning in report.warnings:
+        module.warn(warning)
+    result = dict(
+        changed=report.changed,
+        plan=report.plan,
+        steps=report.steps,
+        before=report.before,
+        after=report.after,
+        state_left=report.state_left,
+        outage_seconds=report.outage_seconds,
+        peers=report.peers,
+        storm_before=report.storm_before,
+        storm=report.storm,
+        diagnostics=report.diagnostics,
+        warnings_list=report.warnings,
+    )
     if module._diff:
-        result["diff"] = {"before": _state_text(report.before), "after": _state_text(report.after),
-                          "before_header": "tinc %s" % p["netname"], "after_header": "tinc %s" % p["netname"]}
+        result["diff"] = report.diff()
     if not report.ok:
-        module.fail_json(msg=msg, **result)
-    module.exit_json(msg=msg, **result)
+        module.fail_json(msg=report.msg, **result)
+    module.exit_json(msg=report.msg, **result)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ command line would have been run as "the tincd command".  The rule since:
   pidfd opened *before* that re-check, which makes it race-free.
 - :func:`scan` is the one walk over ``/proc`` (tinc, FRR and the babeld check
   all use it).
+- :func:`established_tcp_remotes` lists a process's TCP peers (tinc's meta
+  connections) without signalling it.
 
 Every path is under ``root`` (``/`` on a host, a fake tree in unit tests).
 Nothing here raises on odd ``/proc`` content: a process can vanish or be
@@ -34,6 +36,7 @@ import dataclasses
 import math
 import os
 import signal
+import socket
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 DEAD_STATES = ("Z", "X", "x")   # zombie or dead: kill(pid, 0) still works, but it is gone
@@ -329,6 +332,69 @@ def _signal_name(sig: int) -> str:
         return signal.Signals(sig).name
     except ValueError:
         return "signal %d" % sig
+
+
+# ---------------------------------------------------------------- sockets
+
+TCP_ESTABLISHED = "01"   # the st column of /proc/net/tcp
+
+
+def _hex_ip(hexaddr: str) -> Optional[str]:
+    """``0100007F`` (/proc/net/tcp) -> ``127.0.0.1``; None when it is not a hex IPv4/IPv6 address."""
+    try:
+        raw = bytes.fromhex(hexaddr)
+    except ValueError:
+        return None
+    if len(raw) == 4:
+        return socket.inet_ntop(socket.AF_INET, raw[::-1])
+    if len(raw) != 16:
+        return None
+    # /proc/net/tcp6: four little-endian 32-bit words
+    words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+    addr = socket.inet_ntop(socket.AF_INET6, words)
+    return addr[7:] if addr.startswith("::ffff:") and "." in addr else addr
+
+
+def socket_inodes(pid: int, root: str = "/") -> Optional[set]:
+    """Inodes of the sockets ``pid`` holds open (its ``/proc/PID/fd`` links ``socket:[N]``); None when unreadable."""
+    fd_dir = _path(root, pid, "fd")
+    inodes = set()
+    try:
+        for fd in os.listdir(fd_dir):
+            try:
+                target = os.readlink(os.path.join(fd_dir, fd))
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    except OSError:
+        return None
+    return inodes
+
+
+def established_tcp_remotes(pid: int, root: str = "/") -> List[str]:
+    """Remote addresses of the ESTABLISHED TCP connections of ``pid``, sorted ([] when unreadable).
+
+    ``/proc/PID/net/tcp`` and ``tcp6`` list every connection of the process's
+    network namespace; only those on a socket ``pid`` holds count.
+    """
+    inodes = socket_inodes(pid, root)
+    if inodes is None:
+        return []
+    remotes = []
+    for table in ("tcp", "tcp6"):
+        try:
+            with open(os.path.join(_path(root, pid, "net"), table), "r", encoding="ascii", errors="replace") as fh:
+                lines = fh.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            f = line.split()
+            if len(f) > 9 and f[3] == TCP_ESTABLISHED and f[9] in inodes:
+                addr = _hex_ip(f[2].split(":")[0])
+                if addr:
+                    remotes.append(addr)
+    return sorted(remotes)
 
 
 # ---------------------------------------------------------------- times

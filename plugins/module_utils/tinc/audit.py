@@ -16,10 +16,8 @@ The bridge a port "belongs in" is the one it is in, else the one ``tinc-up``
 enslaves it to (``ip link set ... master BR`` / ``brctl addif BR ...``), else
 one whose ``bridge_ports`` in ``/etc/network/interfaces`` names it.
 
-Options (``preflight`` ``options: {tinc: {...}}``): ``networks`` (names; default
-all), ``arp_rate`` (ARP frames/s, default 200), ``arp_sample_seconds`` (default
-1; 0 skips NM-TINC-003), ``kernel_log_window`` (seconds of kernel log to look
-at, default 3600).
+Options (``preflight`` ``options: {tinc: {...}}``): see ``AUDIT.options`` below,
+each with its default and a one-line description.
 
 Standard library only: this file runs on managed hosts.
 """
@@ -31,15 +29,15 @@ import os
 import time
 from typing import Dict, List, Optional
 
-from ansible_collections.netmedic.network.plugins.module_utils.core.audit import ANY, Audit, AuditContext, number
-from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS_OR_ZERO
+from ansible_collections.netmedic.network.plugins.module_utils.core.audit import Audit, AuditContext, Option, number
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import CRITICAL, WARNING, Finding, Fix
-from ansible_collections.netmedic.network.plugins.module_utils.core.params import range_errors
-from ansible_collections.netmedic.network.plugins.module_utils.tinc.state import TincState, discover, tinc_up_bridge
-from ansible_collections.netmedic.network.plugins.module_utils.tinc.watch import (
-    ArpCounter, KernelLog, monotonic_now, own_address_messages)
+from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS_OR_ZERO, range_errors
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.conf import tinc_up_bridge
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.counters import ArpCounter
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.kernel_log import own_address_messages, recent_records
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.state import TincState, discover
 
-MODULE = "netmedic.network.tinc_safe_restart"
+FIX_MODULE = "netmedic.network.tinc_safe_restart"
 ROLE = "netmedic.network.tinc"
 INCIDENT = "001"
 
@@ -59,7 +57,7 @@ def config_root(ctx: AuditContext) -> str:
 def networks(ctx: AuditContext) -> List[str]:
     nets = sorted(os.path.basename(os.path.dirname(p))
                   for p in glob.glob(os.path.join(config_root(ctx), "*", "tinc.conf")))
-    only = ctx.opt("tinc", "networks", None)
+    only = AUDIT.option(ctx, "networks")
     return [n for n in nets if not only or n in only]
 
 
@@ -97,7 +95,7 @@ def bridge_in_interfaces(text: str, port: str) -> Optional[str]:
 def _fix(net: str, manual: Optional[str] = None, **params) -> Fix:
     p = {"netname": net}
     p.update(params)
-    return Fix(module=MODULE, params=p, role=ROLE, manual=manual)
+    return Fix(module=FIX_MODULE, params=p, role=ROLE, manual=manual)
 
 
 def audit_network(ctx: AuditContext, net: str, kernel_records, numbers: Dict[str, float]) -> List[Finding]:
@@ -165,27 +163,23 @@ def audit_network(ctx: AuditContext, net: str, kernel_records, numbers: Dict[str
     return findings
 
 
-# The audit's numeric options: a NaN sample made time.sleep raise, an infinite one never returned.
-RANGES = {
-    "arp_sample_seconds": (0.0, 60.0),   # slept once per bridged network: the preflight waits for it
-    "arp_rate": (0.0, 1e9),
-    "kernel_log_window": (0.0, 30 * 86400.0),
-}
-DEFAULTS = {"arp_sample_seconds": 1.0, "arp_rate": 200.0, "kernel_log_window": 3600.0}
+# The numeric options, checked here too: the audit also runs without the preflight's option checks
+# (a NaN sample made time.sleep raise, an infinite one never returned).
+NUMBERS = ("arp_sample_seconds", "arp_rate", "kernel_log_window")
 
 
 def options(ctx: AuditContext) -> Dict[str, float]:
     """The numeric options as floats, or ValueError naming each bad one."""
     values = {}
-    for name, default in DEFAULTS.items():
-        value = ctx.opt("tinc", name, default)
+    for name in NUMBERS:
+        value = AUDIT.option(ctx, name)
         if isinstance(value, str):  # templated by Ansible
             try:
                 value = float(value.strip())
             except ValueError:
                 pass
         values[name] = value
-    errors = range_errors(values, RANGES)
+    errors = range_errors(values, {name: AUDIT.options[name].bounds for name in NUMBERS})
     if errors:
         raise ValueError("options.tinc: " + "; ".join(errors))
     return {k: float(v) for k, v in values.items()}
@@ -193,33 +187,27 @@ def options(ctx: AuditContext) -> Dict[str, float]:
 
 def run(ctx: AuditContext) -> List[Finding]:
     numbers = options(ctx)
-    window = numbers["kernel_log_window"]
-    klog = KernelLog(os.path.join(ctx.root, "dev", "kmsg"), since_now=False)
-    try:
-        now = monotonic_now()
-        records = [r for r in klog.read() if r.seconds >= now - window]
-    finally:
-        klog.close()
+    records = recent_records(os.path.join(ctx.root, "dev", "kmsg"), numbers["kernel_log_window"])
     findings: List[Finding] = []
     for net in networks(ctx):
         findings.extend(audit_network(ctx, net, records, numbers))
     return findings
 
 
-# Every option this audit reads (issue 11: unknown keys and non-finite numbers fail the preflight).
-OPTIONS = {
-    "networks": ANY,
-    "arp_rate": number((0, 10 ** 9)),
-    # the audit samples each tinc port this long: more than 10 minutes is a typo
-    "arp_sample_seconds": number((0, 600)),
-    "kernel_log_window": number(SECONDS_OR_ZERO),
-}
-
 AUDIT = Audit(
     name="tinc",
+    area="tinc",
     description="tinc ports in Linux bridges: STP, loop signs, ARP storms, daemon and port presence (incident 001)",
     run=run,
     applies=applies,
     checks=CHECKS,
-    options=OPTIONS,
+    options={
+        "networks": Option(description="tinc networks to audit (names under /etc/tinc); default every one"),
+        "arp_rate": number((0, 10 ** 9), 200.0, "ARP frames per second on a tinc port that are a storm (NM-TINC-003)"),
+        # slept once per bridged network: the preflight waits for it
+        "arp_sample_seconds": number((0, 60), 1.0,
+                                     "seconds to count ARP frames on each bridged tinc port; 0 skips NM-TINC-003"),
+        "kernel_log_window": number(SECONDS_OR_ZERO, 3600.0,
+                                    "seconds of kernel log searched for the loop message (NM-TINC-002)"),
+    },
 )

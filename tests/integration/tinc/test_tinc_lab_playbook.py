@@ -1,4 +1,4 @@
-"""playbooks/tinc_safe_restart.yml with the netmedic.network.tinc role over two real tinc hosts (namespaces)."""
+"""playbooks/tinc.yml with the netmedic.network.tinc role over two real tinc hosts (namespaces)."""
 
 import os
 import re

@@ -244,16 +244,16 @@ class TincLab:
 
     # ------------------------------------------------------------ the code under test
     def run_restart(self, h, **opts):
-        """Run the SafeRestart sequence (module_utils) inside host ``h``'s namespace; the report dict."""
+        """Run the restart runbook (module_utils tinc.restart) inside host ``h``'s namespace; the report dict."""
         params = {"netname": NET, "config_dir": self.conf(h), "pidfile": self.pidfile(h)}
         params.update(opts)
         code = ("import json, sys\nsys.path.insert(0, %r)\n"
-                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.restart import "
-                "RestartOptions, SafeRestart\n"
-                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.watch import StormThresholds\n"
+                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.options import RestartOptions\n"
+                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.restart import safe_restart\n"
+                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.storm import StormThresholds\n"
                 "p = json.loads(sys.argv[1])\nth = p.pop('thresholds', None)\ncheck = p.pop('check_mode', False)\n"
                 "o = RestartOptions(thresholds=StormThresholds(**th) if th else StormThresholds(), **p)\n"
-                "print(json.dumps(SafeRestart(o).run(check_mode=check).to_dict()))\n" % DEV)
+                "print(json.dumps(safe_restart(o, check_mode=check).to_dict()))\n" % DEV)
         out = self.nsx(HOSTS[h]["ns"], [sys.executable, "-c", code, json.dumps(params)], timeout=180)
         return json.loads(out.stdout)
 
@@ -269,7 +269,7 @@ class TincLab:
                 os.symlink("/" + d, os.path.join(root, d))
         code = ("import json, sys\nsys.path.insert(0, %r)\n"
                 "from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext\n"
-                "from ansible_collections.netmedic.network.plugins.module_utils import audit_tinc\n"
+                "from ansible_collections.netmedic.network.plugins.module_utils.tinc import audit as audit_tinc\n"
                 "ctx = AuditContext(root=sys.argv[1], options={'tinc': json.loads(sys.argv[2])})\n"
                 "print(json.dumps([f.to_dict() for f in audit_tinc.AUDIT.run(ctx)]))\n" % DEV)
         out = self.nsx(HOSTS[h]["ns"], [sys.executable, "-c", code, root, json.dumps(options)], timeout=120)
@@ -296,7 +296,7 @@ class TincLab:
         return result
 
     def run_playbook(self, extra_vars=None):
-        """playbooks/tinc_safe_restart.yml over hosts tinc-a and tinc-b (each a namespace); (rc, output)."""
+        """playbooks/tinc.yml over hosts tinc-a and tinc-b (each a namespace); (rc, output)."""
         hosts = {}
         for h in HOSTS:
             # Ansible's local connection, with a python that runs inside the host's namespace
@@ -312,7 +312,7 @@ class TincLab:
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=DEV, ANSIBLE_ROLES_PATH=os.path.join(REPO, "roles"),
                    ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false")
         out = sh([os.path.join(VENV_BIN, "ansible-playbook"), "-i", inventory,
-                  os.path.join(REPO, "playbooks", "tinc_safe_restart.yml")], check=False, timeout=300, env=env,
+                  os.path.join(REPO, "playbooks", "tinc.yml")], check=False, timeout=300, env=env,
                  cwd=self.workdir)
         return out.returncode, out.stdout + out.stderr
 

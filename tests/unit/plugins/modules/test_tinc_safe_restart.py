@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from ansible_collections.netmedic.network.plugins.module_utils.core import procfs
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.options import RANGES
 from ansible_collections.netmedic.network.plugins.modules import tinc_safe_restart as M
 
 from support import snapshot
@@ -245,7 +246,6 @@ def test_documentation_matches_argument_spec(argument_spec):
         assert d.get("choices") == spec.get("choices"), name
         assert d.get("elements") == spec.get("elements"), name
         assert bool(d.get("required")) == bool(spec.get("required")), name
-    from ansible_collections.netmedic.network.plugins.module_utils.tinc.restart import RANGES
     numeric = {n for n, spec in captured.items() if spec.get("type") in ("int", "float")}
     assert numeric == set(RANGES), "every numeric option needs a range (issue 11)"
     yaml.safe_load(M.EXAMPLES)

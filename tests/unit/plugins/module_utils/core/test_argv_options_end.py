@@ -7,7 +7,9 @@ import subprocess
 import pytest
 
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Result
-from ansible_collections.netmedic.network.plugins.module_utils.tinc.restart import RestartOptions, SafeRestart
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.options import RestartOptions
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.probe import probe
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.run import Run
 
 
 def test_tinc_probe_addresses_follow_a_double_dash(tmp_path):
@@ -19,10 +21,10 @@ def test_tinc_probe_addresses_follow_a_double_dash(tmp_path):
 
     # RestartOptions.validate refuses "-f" as a probe address; the "--" is the second guard, for
     # whatever reaches the argv anyway, so the options are built without validation here.
-    restart = SafeRestart(RestartOptions(netname="t3o", root=str(tmp_path), probe_addresses=["192.0.2.9"]),
-                          runner=runner, clock=lambda: 0.0, sleep=lambda s: None)
-    restart.o.probe_addresses = ["-f", "192.0.2.1"]
-    restart.probe(deadline=10.0)
+    run = Run(RestartOptions(netname="t3o", root=str(tmp_path), probe_addresses=["192.0.2.9"]),
+              runner=runner, clock=lambda: 0.0, sleep=lambda s: None)
+    run.o.probe_addresses = ["-f", "192.0.2.1"]
+    probe(run, deadline=10.0)
     assert calls == [["ping", "-n", "-q", "-c", "1", "-W", "1", "--", "-f"],
                      ["ping", "-n", "-q", "-c", "1", "-W", "1", "--", "192.0.2.1"]]
 

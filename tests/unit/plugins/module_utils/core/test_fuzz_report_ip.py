@@ -242,9 +242,9 @@ def test_fuzz_finding_schema_loader(host):
 def test_deep_json_from_vtysh_and_ip_link_is_the_readers_own_error():
     """audit_bgp and tinc_state parse outside JSON through json_input too (RecursionError was uncaught)."""
     from ansible_collections.netmedic.network.plugins.module_utils.bgp import audit as audit_bgp
-    from ansible_collections.netmedic.network.plugins.module_utils.tinc import state as tinc_state
+    from ansible_collections.netmedic.network.plugins.module_utils.tinc import link as tinc_link
     deep = "[" * 100000 + "]" * 100000
     with pytest.raises(audit_bgp.BgpOutputError, match="nested"):
         audit_bgp.load_json(deep, "show bgp vrf all summary json")
-    with pytest.raises(tinc_state.TincStateError, match="nested"):
-        tinc_state.parse_ip_links(deep)
+    with pytest.raises(tinc_link.TincStateError, match="nested"):
+        tinc_link.parse_ip_links(deep)

@@ -13,12 +13,21 @@ import random
 
 import pytest
 
+from support.fakes import FakeRunner
 from support.paths import FIXTURES
-from ansible_collections.netmedic.network.plugins.module_utils.tinc import audit as audit_tinc
 from ansible_collections.netmedic.network.plugins.module_utils.core import procfs
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError
+from ansible_collections.netmedic.network.plugins.module_utils.tinc import audit as audit_tinc
+from ansible_collections.netmedic.network.plugins.module_utils.tinc import conf as C
+from ansible_collections.netmedic.network.plugins.module_utils.tinc import dumps
+from ansible_collections.netmedic.network.plugins.module_utils.tinc import identity
+from ansible_collections.netmedic.network.plugins.module_utils.tinc import kernel_log as K
+from ansible_collections.netmedic.network.plugins.module_utils.tinc import link
+from ansible_collections.netmedic.network.plugins.module_utils.tinc import pidfile
 from ansible_collections.netmedic.network.plugins.module_utils.tinc import state as S
-from ansible_collections.netmedic.network.plugins.module_utils.tinc import watch as W
-from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError, Result
+from ansible_collections.netmedic.network.plugins.module_utils.tinc import systemd
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.errors import TincStateError
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.tinc_log import log_tail
 
 from support.fuzz import fuzz, json_cases, text_cases
 
@@ -55,44 +64,37 @@ def byte_cases(fixtures, count, seed):
         yield "bytes seed %d case %d" % (seed, n), bytes(data)
 
 
-class Runner:
-    """Answers ``ip -j`` and ``systemctl show`` with the case's text."""
-
-    def __init__(self, ip="[]", systemctl=""):
-        self.ip, self.systemctl = ip, systemctl
-
-    def __call__(self, argv, timeout=None, env=None, input=None, check=False, cwd=None):
-        if argv[0] == "ip":
-            return Result(list(argv), 0, self.ip, "", 0.0)
-        return Result(list(argv), 0, self.systemctl, "", 0.0)
+def runner(ip="[]", systemctl=""):
+    """The shared fake runner answering ``ip -j`` and ``systemctl show`` with the case's text."""
+    return FakeRunner({"ip -j": ip, "systemctl show": systemctl})
 
 
 # ---------------------------------------------------------------- tinc configuration
 
 def test_fuzz_tinc_conf_and_host_files():
     fixtures = [real("tinc.conf"), real("hosts_a"), real("hosts_b")] + [c["text"] for c in CASES["tinc_conf"]]
-    tally = fuzz("tinc_state.parse_tinc_conf", S.parse_tinc_conf, text_cases(fixtures, 4000, seed=1101))
+    tally = fuzz("tinc.conf.parse_tinc_conf", C.parse_tinc_conf, text_cases(fixtures, 4000, seed=1101))
     assert tally.unexpected == []
 
 
 def test_fuzz_tinc_up():
     fixtures = [real("tinc-up")] + [c["text"] for c in CASES["tinc_up"]]
-    tally = fuzz("tinc_state.bridge_in_tinc_up", S.bridge_in_tinc_up, text_cases(fixtures, 3000, seed=1102))
+    tally = fuzz("tinc.conf.bridge_in_tinc_up", C.bridge_in_tinc_up, text_cases(fixtures, 3000, seed=1102))
     assert tally.unexpected == []
 
 
 def test_fuzz_pidfiles(tmp_path):
     fixtures = [real("pidfile"), "11386 2F1C6A0B 10.99.0.1 port 655\n"]
-    tally = fuzz("tinc_state.parse_pidfile", S.parse_pidfile, text_cases(fixtures, 3000, seed=1103))
+    tally = fuzz("tinc.pidfile.parse_pidfile", pidfile.parse_pidfile, text_cases(fixtures, 3000, seed=1103))
     assert tally.unexpected == []
     path = str(tmp_path / "tinc.pid")
 
     def read(data):
         with open(path, "wb") as fh:
             fh.write(data)
-        pid = S.read_pidfile(path)
+        pid = pidfile.read_pidfile(path)
         assert pid is None or (isinstance(pid, int) and pid > 0)
-    tally = fuzz("tinc_state.read_pidfile (files)", read, byte_cases([real("pidfile", "rb")], 300, seed=1104))
+    tally = fuzz("tinc.pidfile.read_pidfile (files)", read, byte_cases([real("pidfile", "rb")], 300, seed=1104))
     assert tally.unexpected == []
 
 
@@ -100,7 +102,7 @@ def test_fuzz_ifupdown_bridge_ports():
     with open(os.path.join(FIXTURES, "nmbond", "ifupdown", "etc", "network", "interfaces")) as fh:
         base = fh.read()
     fixtures = [base, base + "\nauto br-int\niface br-int inet manual\n    bridge_ports eth1 nmtinc-ta\n"]
-    tally = fuzz("audit_tinc.bridge_in_interfaces", lambda t: audit_tinc.bridge_in_interfaces(t, "nmtinc-ta"),
+    tally = fuzz("tinc.audit.bridge_in_interfaces", lambda t: audit_tinc.bridge_in_interfaces(t, "nmtinc-ta"),
                  text_cases(fixtures, 2000, seed=1105))
     assert tally.unexpected == []
 
@@ -116,8 +118,8 @@ def test_fuzz_proc_stat_and_cmdline():
 
     def argv_checks(raw):
         argv = procfs.parse_cmdline(raw)
-        S.serves_network(argv, "nmtinc", "/etc/tinc-lab/a")
-        S.serves_network(argv, "nmtinc")
+        identity.serves_network(argv, "nmtinc", "/etc/tinc-lab/a")
+        identity.serves_network(argv, "nmtinc")
         for long, short in (("net", "n"), ("config", "c"), ("pidfile", None), ("logfile", None)):
             procfs.argv_option(argv, long, short)
     tally = fuzz("procfs.parse_cmdline + serves_network", argv_checks,
@@ -134,7 +136,7 @@ def test_fuzz_identify_on_mutated_proc_trees(tmp_path):
     cmdlines = list(byte_cases([real("proc_cmdline", "rb")], 1000, seed=1111))
     comms = list(byte_cases([real("proc_comm", "rb")], 1000, seed=1112))
     exes = ["/usr/sbin/tincd", "/usr/sbin/tincd (deleted)", "/usr/bin/sleep", "", "tincd", "/x\udcff"]
-    expected = S.tincd_of("nmtinc", "/etc/tinc-lab/a")
+    expected = identity.tincd_of("nmtinc", "/etc/tinc-lab/a")
 
     def case(i):
         for name, cases in (("stat", stats), ("cmdline", cmdlines), ("comm", comms)):
@@ -157,7 +159,7 @@ def test_fuzz_identify_on_mutated_proc_trees(tmp_path):
         else:
             assert found.reason
         list(procfs.scan(str(tmp_path), comm="tincd"))
-        S.find_tincd("nmtinc", "/etc/tinc-lab/a", str(tmp_path))
+        identity.find_tincd("nmtinc", "/etc/tinc-lab/a", str(tmp_path))
     tally = fuzz("procfs.identify (mutated /proc)", case, ((str(i), i) for i in range(1000)))
     assert tally.unexpected == []
 
@@ -175,12 +177,12 @@ def test_fuzz_established_peers(tmp_path):
     def case(data):
         (net / "tcp").write_bytes(data)
         (net / "tcp6").write_bytes(data[::-1])
-        for addr in W.established_peers(pid, str(tmp_path)):
+        for addr in procfs.established_tcp_remotes(pid, str(tmp_path)):
             assert isinstance(addr, str)
-    tally = fuzz("tinc_watch.established_peers", case, byte_cases([real("proc_net_tcp", "rb")], 1000, seed=1113))
+    tally = fuzz("procfs.established_tcp_remotes", case, byte_cases([real("proc_net_tcp", "rb")], 1000, seed=1113))
     assert tally.unexpected == []
     (net / "tcp").write_bytes(real("proc_net_tcp", "rb"))
-    assert W.established_peers(pid, str(tmp_path)) == ["10.99.0.2"]
+    assert procfs.established_tcp_remotes(pid, str(tmp_path)) == ["10.99.0.2"]
 
 
 # ---------------------------------------------------------------- ip -j, systemd
@@ -189,14 +191,14 @@ def test_fuzz_ip_link_json(tmp_path):
     fixtures = [json.loads(real("ip_link_show.json")), json.loads(real("ip_link_show_master.json"))]
 
     def case(text):
-        links = S.parse_ip_links(text)
-        for link in links.values():
-            S.link_master(link)
-            S.link_is_up(link)
+        links = link.parse_ip_links(text)
+        for one in links.values():
+            link.link_master(one)
+            link.link_is_up(one)
         st = S.TincState(netname="nmtinc", config_dir="/nonexistent", interface="nmtinc-ta")
-        S.refresh_link(st, Runner(ip=text), root=str(tmp_path))
-    tally = fuzz("tinc_state.parse_ip_links + refresh_link", case, json_cases(fixtures, 2000, seed=1114),
-                 allowed=(S.TincStateError,))
+        S.refresh_link(st, runner(ip=text), root=str(tmp_path))
+    tally = fuzz("tinc.link.parse_ip_links + refresh_link", case, json_cases(fixtures, 2000, seed=1114),
+                 allowed=(TincStateError,))
     assert tally.unexpected == []
 
 
@@ -204,10 +206,10 @@ def test_fuzz_systemctl_show():
     fixture = "ActiveState=active\nSubState=running\nMainPID=11386\nLoadState=loaded\n"
 
     def case(text):
-        runner = Runner(systemctl=text)
-        props = S.systemd_props(runner, "tinc@nmtinc.service")
-        S.systemd_main_pid(runner, "tinc@nmtinc.service", props)
-    tally = fuzz("tinc_state.systemd_props", case, text_cases([fixture], 2000, seed=1115))
+        fake = runner(systemctl=text)
+        props = systemd.systemd_props(fake, "tinc@nmtinc.service")
+        systemd.systemd_main_pid(fake, "tinc@nmtinc.service", props)
+    tally = fuzz("tinc.systemd.systemd_props", case, text_cases([fixture], 2000, seed=1115))
     assert tally.unexpected == []
 
 
@@ -217,10 +219,10 @@ def test_fuzz_kmsg_records():
     fixtures = [c["raw"] for c in CASES["kmsg"]]
 
     def case(raw):
-        rec = W.parse_kmsg(raw)
+        rec = K.parse_kmsg(raw)
         if rec is not None:
-            W.own_address_messages([rec], "t3o")
-    tally = fuzz("tinc_watch.parse_kmsg", case, text_cases(fixtures, 2000, seed=1116))
+            K.own_address_messages([rec], "t3o")
+    tally = fuzz("tinc.kernel_log.parse_kmsg", case, text_cases(fixtures, 2000, seed=1116))
     assert tally.unexpected == []
 
 
@@ -230,10 +232,10 @@ def test_fuzz_tinc_dumps():
 
     def case(text):
         lines = text.splitlines()
-        W.parse_connections(lines)
-        W.parse_nodes(lines)
-        W.log_tail(lines)
-    tally = fuzz("tinc_watch.parse_connections/nodes", case, text_cases(fixtures, 3000, seed=1117))
+        dumps.parse_connections(lines)
+        dumps.parse_nodes(lines)
+        log_tail(lines)
+    tally = fuzz("tinc.dumps.parse_connections/nodes", case, text_cases(fixtures, 3000, seed=1117))
     assert tally.unexpected == []
 
 
@@ -260,17 +262,17 @@ def test_fuzz_discover(tmp_path):
         (root / "run" / "tinc.nmtinc.pid").write_text(pidfiles[i][1], encoding="utf-8", errors="surrogatepass")
         (proc / "stat").write_bytes(stats[i][1])
         (proc / "cmdline").write_bytes(cmdlines[i][1])
-        st = S.discover("nmtinc", Runner(ip=links), service="plain", root=str(root))
+        st = S.discover("nmtinc", runner(ip=links), service="plain", root=str(root))
         st.to_dict()
         st.describe()
-    tally = fuzz("tinc_state.discover (mutated host)", case, ((str(i), i) for i in range(300)),
-                 allowed=(S.TincStateError, CommandError))
+    tally = fuzz("tinc.state.discover (mutated host)", case, ((str(i), i) for i in range(300)),
+                 allowed=(TincStateError, CommandError))
     assert tally.unexpected == []
 
 
 @pytest.mark.parametrize("text", ["\ud800", "\x00" * 10, "[" * 100000 + "]" * 100000])
 def test_pathological_ip_output_is_an_own_error(text):
     try:
-        S.parse_ip_links(text)
-    except S.TincStateError:
+        link.parse_ip_links(text)
+    except TincStateError:
         pass

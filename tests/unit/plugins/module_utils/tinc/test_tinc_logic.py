@@ -9,36 +9,33 @@ import os
 
 import pytest
 
+from support.fakes import FakeRunner
 from support.paths import FIXTURES
-from ansible_collections.netmedic.network.plugins.module_utils.tinc import audit as audit_tinc
 from ansible_collections.netmedic.network.plugins.module_utils.core import procfs
-from ansible_collections.netmedic.network.plugins.module_utils.tinc import state as S
-from ansible_collections.netmedic.network.plugins.module_utils.tinc import watch as W
-from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext
-from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Result
+from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext, run_audits
 from ansible_collections.netmedic.network.plugins.module_utils.core.sysfs import Sysfs
-from ansible_collections.netmedic.network.plugins.module_utils.tinc.restart import RestartOptions, SafeRestart
+from ansible_collections.netmedic.network.plugins.module_utils.tinc import audit as audit_tinc
+from ansible_collections.netmedic.network.plugins.module_utils.tinc import conf as C
+from ansible_collections.netmedic.network.plugins.module_utils.tinc import counters
+from ansible_collections.netmedic.network.plugins.module_utils.tinc import dumps
+from ansible_collections.netmedic.network.plugins.module_utils.tinc import kernel_log as K
+from ansible_collections.netmedic.network.plugins.module_utils.tinc import pidfile
+from ansible_collections.netmedic.network.plugins.module_utils.tinc import state as S
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.errors import TincStateError
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.options import RestartOptions
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.restart import safe_restart
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.sampling import watch_storm
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.storm import StormThresholds
+from ansible_collections.netmedic.network.plugins.module_utils.tinc.tinc_log import log_tail
 
 FIX = os.path.join(FIXTURES, "tinc")
 with open(os.path.join(FIX, "cases.json")) as _fh:
     CASES = json.load(_fh)
 
 
-class FakeRunner:
-    """Answers ``ip -j -d link show`` from a list of links; records every call."""
-
-    def __init__(self, links=(), systemctl=None):
-        self.links = list(links)
-        self.systemctl = systemctl
-        self.calls = []
-
-    def __call__(self, argv, timeout=None, env=None, input=None, check=False, cwd=None):
-        self.calls.append(list(argv))
-        if argv[:2] == ["ip", "-j"]:
-            return Result(list(argv), 0, json.dumps(self.links), "", 0.0)
-        if argv[0] == "systemctl" and self.systemctl is not None:
-            return Result(list(argv), 0, self.systemctl, "", 0.0)
-        return Result(list(argv), 1, "", "not faked", 0.0)
+def links_runner(links):
+    """The shared fake runner answering ``ip -j -d link show`` with ``links``."""
+    return FakeRunner({"ip -j": json.dumps(list(links))})
 
 
 def write(root, rel, text):
@@ -68,14 +65,14 @@ def fake_host(root, pid=4242, running=True, stp=0, tinc_up=None, attached=True):
     else:
         link["linkinfo"].pop("info_slave_kind")
     links = [link, {"ifname": "br-int", "flags": ["UP"], "linkinfo": {"info_kind": "bridge"}}]
-    return FakeRunner(links)
+    return links_runner(links)
 
 
 # ---------------------------------------------------------------- parsers
 
 @pytest.mark.parametrize("case", CASES["tinc_conf"])
 def test_parse_tinc_conf(case):
-    assert S.parse_tinc_conf(case["text"]) == case["expect"]
+    assert C.parse_tinc_conf(case["text"]) == case["expect"]
 
 
 @pytest.mark.parametrize("case", CASES["cmdline_option"])
@@ -85,28 +82,28 @@ def test_cmdline_option(case):
 
 @pytest.mark.parametrize("case", CASES["kmsg"])
 def test_kmsg_and_loop_message(case):
-    rec = W.parse_kmsg(case["raw"])
+    rec = K.parse_kmsg(case["raw"])
     assert rec.seconds == pytest.approx(case["seconds"])
     assert "\n" not in rec.message
-    assert bool(W.own_address_messages([rec], case["port"])) is case["loop"]
+    assert bool(K.own_address_messages([rec], case["port"])) is case["loop"]
 
 
 def test_parse_dumps_from_log():
     with open(os.path.join(FIX, "dump_connections_nodes.log")) as fh:
         lines = fh.read().splitlines()
-    conns = W.parse_connections(lines)
+    conns = dumps.parse_connections(lines)
     assert [(c.name, c.address, c.active) for c in conns] == [
         ("b", "10.99.0.2 port 56711", True), ("c", "10.99.0.3 port 655", False)]
-    nodes = W.parse_nodes(lines)
+    nodes = dumps.parse_nodes(lines)
     assert [(n.name, n.reachable) for n in nodes] == [("a", True), ("b", True), ("c", False)]
-    assert W.parse_connections(lines[:2]) is None  # an unfinished dump is no dump
-    assert W.log_tail(lines[-2:], 1) == "End of nodes."
+    assert dumps.parse_connections(lines[:2]) is None  # an unfinished dump is no dump
+    assert log_tail(lines[-2:], 1) == "End of nodes."
 
 
 def test_hex_ip_and_established_peers(tmp_path):
-    assert W._hex_ip("0100007F") == "127.0.0.1"
-    assert W._hex_ip("0000000000000000FFFF00000200000A") == "10.0.0.2"
-    assert W._hex_ip("00000000000000000000000001000000") == "::1"
+    assert procfs._hex_ip("0100007F") == "127.0.0.1"
+    assert procfs._hex_ip("0000000000000000FFFF00000200000A") == "10.0.0.2"
+    assert procfs._hex_ip("00000000000000000000000001000000") == "::1"
     fd = tmp_path / "proc" / "7" / "fd"
     fd.mkdir(parents=True)
     os.symlink("socket:[111]", str(fd / "5"))
@@ -117,7 +114,7 @@ def test_hex_ip_and_established_peers(tmp_path):
           "   0: 0100630A:028F 0200630A:DD17 01 00000000:00000000 00:00000000 00000000 0 0 111 1\n"
           "   1: 0100630A:028F 0300630A:DD18 0A 00000000:00000000 00:00000000 00000000 0 0 222 1\n"
           "   2: 0100630A:028F 0400630A:DD19 01 00000000:00000000 00:00000000 00000000 0 0 333 1\n")
-    assert W.established_peers(7, str(tmp_path)) == ["10.99.0.2"]
+    assert procfs.established_tcp_remotes(7, str(tmp_path)) == ["10.99.0.2"]
 
 
 def test_process_alive_ignores_zombies(tmp_path):
@@ -130,10 +127,10 @@ def test_process_alive_ignores_zombies(tmp_path):
 
 
 def test_read_pidfile_formats(tmp_path):
-    assert S.read_pidfile(write(tmp_path, "a.pid", "123\n")) == 123
-    assert S.read_pidfile(write(tmp_path, "b.pid", "123 ABCDEF 127.0.0.1 port 655\n")) == 123
-    assert S.read_pidfile(write(tmp_path, "c.pid", "garbage")) is None
-    assert S.read_pidfile(str(tmp_path / "missing.pid")) is None
+    assert pidfile.read_pidfile(write(tmp_path, "a.pid", "123\n")) == 123
+    assert pidfile.read_pidfile(write(tmp_path, "b.pid", "123 ABCDEF 127.0.0.1 port 655\n")) == 123
+    assert pidfile.read_pidfile(write(tmp_path, "c.pid", "garbage")) is None
+    assert pidfile.read_pidfile(str(tmp_path / "missing.pid")) is None
 
 
 # ---------------------------------------------------------------- discovery
@@ -158,8 +155,8 @@ def test_discover_finds_daemon_with_other_pidfile(tmp_path):
 
 @pytest.mark.parametrize("bad", ["../etc", "t3o;rm", "", "x" * 65])
 def test_discover_rejects_bad_netname(tmp_path, bad):
-    with pytest.raises(S.TincStateError):
-        S.discover(bad, FakeRunner(), root=str(tmp_path))
+    with pytest.raises(TincStateError):
+        S.discover(bad, FakeRunner({}), root=str(tmp_path))
 
 
 # ---------------------------------------------------------------- storm watch
@@ -179,7 +176,7 @@ class FakeArp:
 
 def test_watch_storm_stops_at_first_storm_sample(tmp_path):
     sysfs = Sysfs(str(tmp_path))
-    for name in W.COUNTERS:
+    for name in counters.COUNTERS:
         write(tmp_path, "sys/class/net/t3o/statistics/%s" % name, "0\n")
     arp = FakeArp()
     now = [0.0]
@@ -189,8 +186,8 @@ def test_watch_storm_stops_at_first_storm_sample(tmp_path):
         now[0] += dt
         arp.total += next(rates)
 
-    rep = W.watch_storm("t3o", 5.0, W.StormThresholds(arp_rate=200), sysfs, clock=lambda: now[0], sleep=sleep,
-                        arp_counter=arp)
+    rep = watch_storm("t3o", 5.0, StormThresholds(arp_rate=200), sysfs, clock=lambda: now[0], sleep=sleep,
+                      arp_counter=arp)
     assert rep.storm is True and len(rep.samples) == 3
     assert rep.max_arp_rate == 20000.0 and "ARP rate on t3o reached 20000/s" in rep.reasons[0]
     assert "kernel log not watched" in rep.notes
@@ -198,15 +195,15 @@ def test_watch_storm_stops_at_first_storm_sample(tmp_path):
 
 def test_watch_storm_quiet_runs_the_whole_window(tmp_path):
     sysfs = Sysfs(str(tmp_path))
-    for name in W.COUNTERS:
+    for name in counters.COUNTERS:
         write(tmp_path, "sys/class/net/t3o/statistics/%s" % name, "0\n")
     now = [0.0]
 
     def sleep(dt):
         now[0] += dt
 
-    rep = W.watch_storm("t3o", 1.0, W.StormThresholds(), sysfs, clock=lambda: now[0], sleep=sleep,
-                        arp_counter=FakeArp())
+    rep = watch_storm("t3o", 1.0, StormThresholds(), sysfs, clock=lambda: now[0], sleep=sleep,
+                      arp_counter=FakeArp())
     assert rep.storm is False and len(rep.samples) == 4 and rep.seconds == pytest.approx(1.0)
 
 
@@ -215,12 +212,12 @@ def test_watch_storm_quiet_runs_the_whole_window(tmp_path):
 def test_check_mode_reports_the_plan_and_changes_nothing(tmp_path):
     runner = fake_host(tmp_path)
     opts = RestartOptions(netname="t3o", root=str(tmp_path), config_dir=str(tmp_path / "etc/tinc/t3o"))
-    rep = SafeRestart(opts, runner=runner).run(check_mode=True)
+    rep = safe_restart(opts, check_mode=True, runner=runner)
     assert rep.ok and rep.changed
     assert rep.plan[0] == "take t3o out of bridge br-int"
     assert rep.plan[1].startswith("stop tincd pid 4242") and rep.plan[2] == "start: tincd -n t3o"
     assert "peers b connected" in rep.plan[3] and rep.plan[4] == "put t3o back into br-int unless tinc-up did"
-    assert [c[:2] for c in runner.calls] == [["ip", "-j"]]  # only looked
+    assert runner.calls == ["ip -j -d link show"]  # only looked
 
 
 @pytest.mark.parametrize("opts,error", [
@@ -234,14 +231,14 @@ def test_refusals_before_touching_anything(tmp_path, opts, error):
     base = {"netname": "t3o", "root": str(tmp_path), "config_dir": str(tmp_path / "etc/tinc/t3o")}
     base.update(opts)
     try:
-        rep = SafeRestart(RestartOptions(**base), runner=runner).run()
-    except S.TincStateError as exc:
+        rep = safe_restart(RestartOptions(**base), runner=runner)
+    except TincStateError as exc:
         assert error in str(exc)
         return
     if error is None:  # port in br-int, br-other given
         error = "is in bridge br-int, not in br-other"
     assert rep.ok is False and error in rep.msg and rep.state_left == "nothing was changed"
-    assert not [c for c in runner.calls if c[:3] == ["ip", "link", "set"]]
+    assert not [c for c in runner.calls if c.startswith("ip link set")]
 
 
 # ---------------------------------------------------------------- audit
@@ -293,18 +290,18 @@ def test_audit_does_not_apply_without_tinc(tmp_path):
 ])
 def test_discover_systemd_management(tmp_path, show, running, management, pid):
     runner = fake_host(tmp_path, running=running)
-    runner.systemctl = show
+    runner.answers["systemctl show"] = show
     (tmp_path / "run" / "systemd" / "system").mkdir(parents=True)
     st = S.discover("t3o", runner, root=str(tmp_path))
     assert (st.management, st.pid, st.running) == (management, pid, running)
-    plan = SafeRestart(RestartOptions(netname="t3o", root=str(tmp_path)), runner=runner).run(check_mode=True).plan
+    plan = safe_restart(RestartOptions(netname="t3o", root=str(tmp_path)), check_mode=True, runner=runner).plan
     assert ("systemctl restart tinc@t3o.service" in plan) is (management == "systemd")
 
 
 def test_stopped_network_goes_back_into_the_tinc_up_bridge(tmp_path):
     runner = fake_host(tmp_path, running=False, attached=False,
                        tinc_up="#!/bin/sh\nip link set $INTERFACE up\nip link set $INTERFACE master br-int\n")
-    plan = SafeRestart(RestartOptions(netname="t3o", root=str(tmp_path)), runner=runner).run(check_mode=True).plan
+    plan = safe_restart(RestartOptions(netname="t3o", root=str(tmp_path)), check_mode=True, runner=runner).plan
     assert plan[0] == "start: tincd -n t3o"
     assert "put t3o back into br-int unless tinc-up did" in plan
     assert any(p.startswith("watch t3o for a storm") for p in plan)
@@ -319,9 +316,29 @@ def test_stopped_network_goes_back_into_the_tinc_up_bridge(tmp_path):
 ])
 def test_audit_numeric_options_are_checked(tmp_path, opts, words):
     """issue 11: a NaN sample made time.sleep raise, an infinite one hung the preflight."""
-    from ansible_collections.netmedic.network.plugins.module_utils.core.audit import run_audits
     runner = fake_host(tmp_path)
     findings, runs = run_audits(AuditContext(root=str(tmp_path), runner=runner, options={"tinc": opts}),
                                 [audit_tinc.AUDIT])
     assert [r.status for r in runs] == ["failed"] and "options.tinc: " + words in runs[0].error
     assert runner.calls == []
+
+
+def test_audit_follows_the_area_conventions():
+    """Issue 12: area set, every option declared with default and description, read through AUDIT.option,
+    FIX_MODULE the one name of the fix module, no function-local imports."""
+    import ast
+    import inspect as pyinspect
+    audit = audit_tinc.AUDIT
+    assert (audit.name, audit.area) == ("tinc", "tinc")
+    assert audit_tinc.FIX_MODULE == "netmedic.network.tinc_safe_restart"
+    for key, spec in audit.options.items():
+        assert spec.description, key
+        assert spec.default is not None or key == "networks", key
+    assert audit_tinc.options(AuditContext()) == {"arp_sample_seconds": 1.0, "arp_rate": 200.0,
+                                                  "kernel_log_window": 3600.0}
+    source = pyinspect.getsource(audit_tinc)
+    assert "ctx.opt(" not in source and "DEFAULTS" not in source
+    tree = ast.parse(source)
+    local = [n.lineno for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)
+             for n in ast.walk(f) if isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert local == []
