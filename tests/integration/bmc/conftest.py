@@ -1,5 +1,5 @@
 """Fixtures for the BMC tests: a real ipmi_sim BMC on loopback (tests/lab/ipmi/bmc.py)
-and a way to run netmedic.network.ipmi_lan_mode through Ansible itself.
+and a way to run netmedic.network.bmc_lan_mode through Ansible itself.
 
     def test_x(bmc_factory, ansible_module):
         bmc = bmc_factory(mode="failover")               # started; always stopped after the test

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 ---
-module: ipmi_lan_mode
+module: bmc_lan_mode
 short_description: Read or set a BMC's LAN interface mode (dedicated, shared, failover)
 version_added: 0.1.0
 description:
@@ -118,15 +118,15 @@ notes:
 
 EXAMPLES = r"""
 - name: Put the local BMC in dedicated mode (in-band, the safe way)
-  netmedic.network.ipmi_lan_mode:
+  netmedic.network.bmc_lan_mode:
     mode: dedicated
 
 - name: Only read the mode
-  netmedic.network.ipmi_lan_mode:
+  netmedic.network.bmc_lan_mode:
   register: bmc
 
 - name: Out-of-band from a management host, change allowed because the dedicated port is cabled
-  netmedic.network.ipmi_lan_mode:
+  netmedic.network.bmc_lan_mode:
     mode: dedicated
     interface: lanplus
     host: "{{ bmc_address }}"

@@ -1,4 +1,4 @@
-"""netmedic.network.ipmi_lan_mode against a real IPMI peer: OpenIPMI's ipmi_sim on
+"""netmedic.network.bmc_lan_mode against a real IPMI peer: OpenIPMI's ipmi_sim on
 127.0.0.1 over lanplus, with our OEM module answering Supermicro's LAN-mode command
 (tests/lab/ipmi).  Driven at the function level and through Ansible itself."""
 
@@ -161,6 +161,20 @@ def test_ansible_reads_sets_and_is_idempotent(bmc_factory, ansible_module):
         assert bmc.password not in res["_stdout"]
 
 
+def test_the_old_module_name_ipmi_lan_mode_still_works(bmc_factory, ansible_module):
+    """Issue 12 renamed ipmi_lan_mode to bmc_lan_mode; meta/runtime.yml redirects the old name, so
+    existing playbooks keep working (read, set, idempotent, through Ansible's own plugin routing)."""
+    bmc = bmc_factory(mode="failover")
+    read = ansible_module(bmc, module="ipmi_lan_mode")
+    assert not read.get("failed"), read["_stdout"]
+    assert (read["mode"], read["changed"], read["vendor"]) == ("failover", False, "supermicro")
+    first = ansible_module(bmc, module="ipmi_lan_mode", mode="dedicated", allow_remote_change=True)
+    assert not first.get("failed") and first["changed"], first["_stdout"]
+    assert bmc.read_mode() == "dedicated" and bmc.set_calls() == ["dedicated"]
+    second = ansible_module(bmc, module="ipmi_lan_mode", mode="dedicated", allow_remote_change=True)
+    assert not second.get("failed") and second["changed"] is False and bmc.set_calls() == ["dedicated"]
+
+
 def test_ansible_check_mode_changes_nothing(bmc_factory, ansible_module):
     bmc = bmc_factory(mode="failover")
     res = ansible_module(bmc, mode="dedicated", allow_remote_change=True, check=True, diff=True)
@@ -280,7 +294,7 @@ def test_lab_bmc_leaves_nothing_behind_even_when_paused_and_failing():
 
 def _playbook(ansible_env, varsfile, check=False):
     argv = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "-i", "localhost,", "-c", "local",
-            "-e", "@" + str(varsfile), os.path.join(REPO, "playbooks", "ipmi.yml")]
+            "-e", "@" + str(varsfile), os.path.join(REPO, "playbooks", "bmc.yml")]
     if check:
         argv += ["--check", "--diff"]
     proc = subprocess.run(argv, env=ansible_env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -297,8 +311,8 @@ def test_role_through_the_playbook_check_then_apply_then_idempotent(bmc_factory,
     bmc = bmc_factory(mode="failover")
     varsfile = tmp_path / "bmc-vars.yml"
     varsfile.write_text(
-        "ipmi_targets: localhost\nipmi_interface: lanplus\nipmi_host: %s\nipmi_port: %d\nipmi_user: %s\n"
-        "ipmi_password: %s\nipmi_allow_remote_change: true\nipmi_install: false\n"
+        "bmc_targets: localhost\nbmc_interface: lanplus\nbmc_host: %s\nbmc_port: %d\nbmc_user: %s\n"
+        "bmc_password: %s\nbmc_allow_remote_change: true\nbmc_install: false\n"
         "ansible_python_interpreter: %s\n" % (bmc.host, bmc.port, bmc.user, bmc.password, sys.executable))
     varsfile.chmod(0o600)
 
@@ -319,9 +333,9 @@ def test_role_through_the_playbook_check_then_apply_then_idempotent(bmc_factory,
 def test_role_refuses_lanplus_without_credentials(bmc_factory, ansible_env, tmp_path):
     bmc = bmc_factory(mode="failover")
     varsfile = tmp_path / "bmc-vars.yml"
-    varsfile.write_text("ipmi_targets: localhost\nipmi_interface: lanplus\nipmi_host: %s\nipmi_port: %d\n"
-                        "ipmi_install: false\nansible_python_interpreter: %s\n" % (bmc.host, bmc.port, sys.executable))
+    varsfile.write_text("bmc_targets: localhost\nbmc_interface: lanplus\nbmc_host: %s\nbmc_port: %d\n"
+                        "bmc_install: false\nansible_python_interpreter: %s\n" % (bmc.host, bmc.port, sys.executable))
     rc, stats, out = _playbook(ansible_env, varsfile)
     assert rc != 0 and stats["failures"] == 1
-    assert "needs ipmi_host, ipmi_user and ipmi_password" in out
+    assert "needs bmc_host, bmc_user and bmc_password" in out
     assert bmc.set_calls() == []

@@ -1,4 +1,4 @@
-"""ipmi_lan_mode through run_module: bad input, nan/inf timeouts, check mode (issue 11).
+"""bmc_lan_mode through run_module: bad input, nan/inf timeouts, check mode (issue 11).
 
 A fake ``ipmitool`` on PATH (fake_ipmitool.py) answers like a Supermicro X9
 BMC; the module against a real BMC (ipmi_sim) is in tests/integration/bmc.
@@ -12,7 +12,8 @@ import sys
 import pytest
 import yaml
 
-from ansible_collections.netmedic.network.plugins.modules import ipmi_lan_mode as M
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.lan import RANGES
+from ansible_collections.netmedic.network.plugins.modules import bmc_lan_mode as M
 
 from support import snapshot
 
@@ -88,7 +89,7 @@ def test_bad_input_names_the_option_and_runs_nothing(run_module, bmc, exec_log, 
     before = snapshot.tree(str(bmc.root))
     args = dict(LANPLUS, mode="dedicated", allow_remote_change=True)
     args.update(bad)
-    res = run_module("ipmi_lan_mode", args)
+    res = run_module("bmc_lan_mode", args)
     assert res.failed and option in res["msg"], res["msg"]
     no_traceback(res)
     assert exec_log.commands == [] and exec_log.signals == []
@@ -107,7 +108,7 @@ def test_password_file_of_the_wrong_kind(run_module, bmc, exec_log, what, words)
         os.mkfifo(path)
     args = dict(LANPLUS, password_file=path)
     del args["password"]
-    res = run_module("ipmi_lan_mode", args)
+    res = run_module("bmc_lan_mode", args)
     assert res.failed and "password_file %s %s" % (path, words) in res["msg"], res["msg"]
     assert exec_log.commands == []
 
@@ -120,7 +121,7 @@ def test_password_file_of_the_wrong_kind(run_module, bmc, exec_log, what, words)
      "mutually exclusive"),
 ])
 def test_incomplete_lanplus_settings(run_module, args, msg):
-    res = run_module("ipmi_lan_mode", args)
+    res = run_module("bmc_lan_mode", args)
     assert res.failed and msg in res["msg"], res
     assert "Traceback" not in res["msg"]
 
@@ -129,20 +130,20 @@ def test_nan_timeouts_are_refused_before_ipmitool_runs(run_module, bmc, exec_log
     """issue 11: command_timeout=nan crashed the module (a traceback from the runner) and
     reconnect_timeout=nan made it poll the BMC forever after a change."""
     for option in ("command_timeout", "reconnect_timeout"):
-        res = run_module("ipmi_lan_mode", dict(LANPLUS, mode="dedicated", allow_remote_change=True, **{option: NAN}))
+        res = run_module("bmc_lan_mode", dict(LANPLUS, mode="dedicated", allow_remote_change=True, **{option: NAN}))
         assert res.failed and res["msg"] == "%s must be a finite number, got nan. Nothing was done." % option
     assert exec_log.commands == [] and bmc.mode() == "failover"
 
 
 @pytest.mark.skipif(os.path.exists("/dev/ipmi0"), reason="this host has a real BMC")
 def test_inband_without_a_bmc_device_is_explained(run_module):
-    res = run_module("ipmi_lan_mode", {"mode": "dedicated"})
+    res = run_module("bmc_lan_mode", {"mode": "dedicated"})
     assert res.failed
     assert "/dev/ipmi0" in res["msg"] and "ipmi_si" in res["msg"]
 
 
 def test_password_never_in_a_failure(run_module):
-    res = run_module("ipmi_lan_mode", {"interface": "lanplus", "host": "h", "user": "u", "password": "Sekr1t",
+    res = run_module("bmc_lan_mode", {"interface": "lanplus", "host": "h", "user": "u", "password": "Sekr1t",
                                        "port": 0})
     assert res.failed and "Sekr1t" not in str(res)
 
@@ -151,7 +152,7 @@ def test_password_never_in_a_failure(run_module):
 
 def test_check_mode_reads_only_then_apply_then_idempotent(run_module, bmc, exec_log):
     before = snapshot.tree(str(bmc.root))
-    res = run_module("ipmi_lan_mode", {"mode": "dedicated"}, check_mode=True, diff=True)
+    res = run_module("bmc_lan_mode", {"mode": "dedicated"}, check_mode=True, diff=True)
     assert not res.failed, res["msg"]
     assert (res["changed"], res["previous_mode"], res["mode"]) == (True, "failover", "dedicated")
     assert res["diff"]["before"] == "mode: failover\n" and res["diff"]["after"] == "mode: dedicated\n"
@@ -159,18 +160,17 @@ def test_check_mode_reads_only_then_apply_then_idempotent(run_module, bmc, exec_
     assert exec_log.signals == [] and snapshot.tree(str(bmc.root)) == before and bmc.mode() == "failover"
 
     exec_log.commands.clear()
-    res = run_module("ipmi_lan_mode", {"mode": "dedicated"})
+    res = run_module("bmc_lan_mode", {"mode": "dedicated"})
     assert res["changed"] is True and bmc.mode() == "dedicated"
     assert "raw 0x30 0x70 0x0c 0x01 0x00" in ipmitool_args(exec_log.commands)  # the fake does record a set
-    res = run_module("ipmi_lan_mode", {"mode": "dedicated"})
+    res = run_module("bmc_lan_mode", {"mode": "dedicated"})
     assert res["changed"] is False and res["mode"] == "dedicated"
 
 
 # ---------------------------------------------------------------- documentation
 
 def test_every_numeric_option_has_a_range(argument_spec):
-    captured = argument_spec("ipmi_lan_mode")
-    from ansible_collections.netmedic.network.plugins.module_utils.bmc.lan import RANGES
+    captured = argument_spec("bmc_lan_mode")
     numeric = {n for n, spec in captured.items() if spec.get("type") in ("int", "float")}
     assert numeric == set(RANGES)
     assert set(yaml.safe_load(M.DOCUMENTATION)["options"]) == set(captured)
