@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
-"""IPv6 route cache and link-flap audits in real network namespaces (kernel of this machine).
+"""The ip6 area in real network namespaces (kernel of this machine): the ip6_route_cache audit and
+the ip6_route_cache_flush module.
 
 IPv6 sticky cache (incident 003): the test rebuilds the incident's setup for
 real (an ``unreachable`` covering prefix, a /64 replaced by delete-then-add
@@ -8,13 +9,12 @@ while traffic flows to it) and records what the kernel does.  Kernels since
 kernel (6.18) no sticky entry appears: the test then checks the audit agrees
 with the kernel's own cache listing.  The detection of sticky entries is
 tested from ``ip -j`` output in the unit tests
-(tests/unit/plugins/module_utils/test_audit_ipv6_cache.py).  Real cache
+(tests/unit/plugins/module_utils/ip6/).  Real cache
 entries (PMTU exceptions) are made here to prove the audit leaves them alone
 and that the flush commands remove exactly what they target.
 """
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -23,12 +23,9 @@ import pytest
 
 from nmaud_helpers import ansible_module, audits_in
 
-from ansible_collections.netmedic.network.plugins.module_utils.ip6 import audit as C
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                                "unit"))
-from support.snapshot import tree  # noqa: E402
+from ansible_collections.netmedic.network.plugins.module_utils.ip6 import flush as F
+from ansible_collections.netmedic.network.plugins.module_utils.ip6.cache import STICKY_TYPES, Entry, route_type
 
 
 @pytest.fixture
@@ -70,15 +67,15 @@ def test_incident_003_setup_on_this_kernel(pmtu):
         for dummy in range(200):
             netns.ip(h1, "-6", "route", "del", "fd00:2::/64")
             netns.ip(h1, "-6", "route", "add", "fd00:2::/64", "via", "fd00:1::2")
-            seen_reject += sum(1 for e in cache(netns, h1) if C.route_type(e) in C.STICKY_TYPES)
+            seen_reject += sum(1 for e in cache(netns, h1) if route_type(e) in STICKY_TYPES)
     finally:
         for p in pings:
             p.kill()
             p.wait()
     entries = cache(netns, h1)
-    kernel_sticky = [e for e in entries if C.route_type(e) in C.STICKY_TYPES]
-    res = audits_in(h1, ["ipv6_route_cache"], {})
-    assert {r["name"]: r["status"] for r in res["runs"]}["ipv6_route_cache"] == "ran"
+    kernel_sticky = [e for e in entries if route_type(e) in STICKY_TYPES]
+    res = audits_in(h1, ["ip6_route_cache"], {})
+    assert {r["name"]: r["status"] for r in res["runs"]}["ip6_route_cache"] == "ran"
     found = [f for f in res["findings"] if f["id"] == "NM-IP6-001"]
     # the audit reports exactly the reject entries the kernel holds under the reachable /64
     assert sorted(f["evidence"]["cache_entry"]["dst"] for f in found) == sorted(e["dst"] for e in kernel_sticky)
@@ -95,29 +92,40 @@ def test_real_cache_entries_are_not_sticky_and_flush_is_exact(pmtu):
     assert set(before) == {"fd00:2::1", "fd00:2::3"}, before
     assert all(e.get("metrics") == [{"mtu": 1280}] for e in before.values())
 
-    res = ansible_module(h1, "preflight", {"checks": ["ipv6_route_cache"]})
-    assert {a["name"]: a["status"] for a in res["audits"]}["ipv6_route_cache"] == "ran"
+    res = ansible_module(h1, "preflight", {"checks": ["ip6_route_cache"]})
+    assert {a["name"]: a["status"] for a in res["audits"]}["ip6_route_cache"] == "ran"
     assert [f["id"] for f in res["findings"]] == []  # PMTU entries are unicast: not sticky
 
     # the exact batch line the module uses removes exactly one destination (PMTU entries are type unicast)
     runner = Runner(prefix=["ip", "netns", "exec", h1])
-    chosen = [{"table": "main", "type": "unicast", "cache_entry": before["fd00:2::1"],
-               "covering_route": {"dst": "fd00:2::/64", "table": "main"}}]
-    lines = C.flush_lines(chosen, list(before.values()))
+    chosen = [Entry(0, before["fd00:2::1"], "fd00:2::1", "unicast", "main", {"dst": "fd00:2::/64", "table": "main"})]
+    lines = F.flush_lines(chosen, list(before.values()))
     assert lines == ["route flush cache table main type unicast fd00:2::1/128"]
-    assert runner(C.BATCH_ARGV, input="".join(x + "\n" for x in lines)).ok
+    assert runner(F.BATCH_ARGV, input="".join(x + "\n" for x in lines)).ok
     assert [e["dst"] for e in cache(netns, h1)] == ["fd00:2::3"]
 
     # the module: sticky scope has nothing to do, scope=all flushes the rest, then nothing to do
-    res = ansible_module(h1, "ipv6_route_cache_flush", {})
+    res = ansible_module(h1, "ip6_route_cache_flush", {})
     assert res["changed"] is False and res["sticky"] == [] and res["cache_entries_before"] == 1
-    res = ansible_module(h1, "ipv6_route_cache_flush", {"scope": "all"}, check=True)
+    res = ansible_module(h1, "ip6_route_cache_flush", {"scope": "all"}, check=True)
     assert res["changed"] is True and len(cache(netns, h1)) == 1
-    res = ansible_module(h1, "ipv6_route_cache_flush", {"scope": "all"})
+    res = ansible_module(h1, "ip6_route_cache_flush", {"scope": "all"})
     assert res["changed"] is True and res["cache_entries_after"] == 0 and cache(netns, h1) == []
-    assert ansible_module(h1, "ipv6_route_cache_flush", {"scope": "all"})["changed"] is False
-    res = ansible_module(h1, "ipv6_route_cache_flush", {"destinations": ["10.0.0.1"]})
+    assert ansible_module(h1, "ip6_route_cache_flush", {"scope": "all"})["changed"] is False
+    res = ansible_module(h1, "ip6_route_cache_flush", {"destinations": ["10.0.0.1"]})
     assert res.get("failed") and "is not an IPv6 address or prefix" in res["msg"]
+
+
+def test_the_old_module_name_ipv6_route_cache_flush_still_works(pmtu):
+    """Issue 12 renamed ipv6_route_cache_flush to ip6_route_cache_flush; meta/runtime.yml redirects the
+    old name, so existing playbooks keep working (through Ansible's own plugin routing)."""
+    netns, h1 = pmtu
+    big_ping(netns, h1, "fd00:2::1")
+    assert len(cache(netns, h1)) == 1
+    res = ansible_module(h1, "ipv6_route_cache_flush", {})  # sticky: a PMTU entry is left alone
+    assert not res.get("failed") and res["changed"] is False and res["cache_entries_before"] == 1, res
+    res = ansible_module(h1, "ipv6_route_cache_flush", {"scope": "all"})
+    assert not res.get("failed") and res["changed"] is True and cache(netns, h1) == [], res
 
 
 def fill_pmtu(netns, ns, count):
@@ -142,12 +150,12 @@ def test_batched_flush_lines_on_the_real_kernel(pmtu):
     cover = {"dst": "fd00:2::/64", "table": "main", "gateway": "fd00:1::2"}
 
     def chosen(entries):
-        return [{"table": "main", "type": "unicast", "cache_entry": e, "covering_route": cover} for e in entries]
+        return [Entry(i, e, e["dst"], "unicast", "main", cover) for i, e in enumerate(entries)]
 
     def timed(lines):
         t0 = time.monotonic()
-        for i in range(0, len(lines), C.BATCH_LINES):
-            assert runner(C.BATCH_ARGV, input="".join(x + "\n" for x in lines[i:i + C.BATCH_LINES])).ok
+        for i in range(0, len(lines), F.BATCH_LINES):
+            assert runner(F.BATCH_ARGV, input="".join(x + "\n" for x in lines[i:i + F.BATCH_LINES])).ok
         return time.monotonic() - t0
 
     entries = fill_pmtu(netns, h1, 2000)
@@ -155,7 +163,7 @@ def test_batched_flush_lines_on_the_real_kernel(pmtu):
     assert len(entries) > 1500, len(entries)
     # part of the group: exact lines only, the rest stays
     part = entries[:300]
-    lines = C.flush_lines(chosen(part), everything)
+    lines = F.flush_lines(chosen(part), everything)
     assert len(lines) == 300 and not any("root" in x for x in lines)
     exact = timed(lines)
     left = {e["dst"] for e in cache(netns, h1)}
@@ -164,7 +172,7 @@ def test_batched_flush_lines_on_the_real_kernel(pmtu):
     everything = cache(netns, h1)
     rest = [e for e in everything if e["dst"] in {x["dst"] for x in entries[300:]}]
     rest += [e for e in everything if e not in rest]  # fd00:2::1 from the ping is under the cover too
-    lines = C.flush_lines(chosen(rest), everything)
+    lines = F.flush_lines(chosen(rest), everything)
     assert lines == ["route flush cache table main type unicast root fd00:2::/64"]
     grouped = timed(lines)
     assert cache(netns, h1) == []
@@ -177,44 +185,3 @@ def test_batched_flush_lines_on_the_real_kernel(pmtu):
     print("flush: 300 exact lines in one ip -batch %.3f s (cache %d); %d entries by one root line %.3f s; "
           "300 separate ip processes %.3f s" % (exact, len(everything) + 300, len(rest), grouped, single))
     assert grouped < exact
-
-
-def test_carrier_changes_across_preflight_and_postflight(netns, tmp_path):
-    ns = netns.add("lf")
-    netns.ip(ns, "link", "add", "eth-a", "type", "veth", "peer", "name", "eth-b")
-    netns.ip(ns, "link", "set", "eth-a", "up")
-    netns.ip(ns, "link", "set", "eth-b", "up")
-    netns.ip(ns, "link", "add", "eth-c", "type", "veth", "peer", "name", "eth-d")
-    netns.ip(ns, "link", "set", "eth-c", "up")   # eth-d stays down: eth-c is up without carrier
-
-    before_files = snapshot_dirs()
-    pre = ansible_module(ns, "preflight", {"checks": ["link_flaps"]}, check=True)
-    assert snapshot_dirs() == before_files  # read-only on the host, check mode or not (issue 11)
-    got = {(f["id"], f["subject"]) for f in pre["findings"]}
-    assert got == {("NM-LINK-001", "eth-c")}, pre["findings"]
-    baseline = pre["snapshots"]["link_flaps"]
-    before = baseline["interfaces"]["eth-a"]["carrier_changes"]
-
-    for dummy in range(3):  # cycle the peer: eth-a loses and regains carrier each time
-        netns.ip(ns, "link", "set", "eth-b", "down")
-        netns.ip(ns, "link", "set", "eth-b", "up")
-    after = int(netns.exec(ns, "cat", "/sys/class/net/eth-a/carrier_changes"))
-    assert after >= before + 6
-
-    post = ansible_module(ns, "preflight", {"checks": ["link_flaps"],
-                                            "options": {"link_flaps": {"phase": "post", "baseline": baseline}}})
-    flaps = {f["subject"]: f for f in post["findings"] if f["id"] == "NM-LINK-002"}
-    assert set(flaps) == {"eth-a", "eth-b"}
-    assert flaps["eth-a"]["evidence"]["carrier_changes_before"] == before
-    assert flaps["eth-a"]["evidence"]["carrier_changes_now"] == after
-    assert flaps["eth-a"]["evidence"]["carrier_down_events"] == 3
-    assert post["summary"]["warning"] == 3  # eth-a, eth-b flapped; eth-c still without carrier
-
-
-def snapshot_dirs():
-    """What a preflight could have written: netmedic's old snapshot place and the working directory."""
-    out = {}
-    for d in ("/var/lib/netmedic", os.getcwd()):
-        if os.path.isdir(d):
-            out.update(tree(d))
-    return out

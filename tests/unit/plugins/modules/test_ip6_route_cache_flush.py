@@ -1,4 +1,4 @@
-"""ipv6_route_cache_flush in-process with iproute2 JSON from the fixtures (see fixtures/nmaud/README.md:
+"""ip6_route_cache_flush in-process with iproute2 JSON from the fixtures (see fixtures/nmaud/README.md:
 the sticky entries are derived, kernel 6.18 no longer creates them)."""
 
 import functools
@@ -13,7 +13,8 @@ import pytest
 
 from support.paths import FIXTURES
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Result
-from ansible_collections.netmedic.network.plugins.modules import ipv6_route_cache_flush as M
+from ansible_collections.netmedic.network.plugins.module_utils.ip6 import flush as F
+from ansible_collections.netmedic.network.plugins.modules import ip6_route_cache_flush as M
 
 from support import snapshot
 
@@ -73,7 +74,7 @@ class Kernel:
 
     def __call__(self, argv, timeout=None, input=None, **kw):
         self.calls.append(" ".join(argv))
-        if argv == M.C.BATCH_ARGV:
+        if argv == F.BATCH_ARGV:
             lines = input.splitlines()
             self.batches.append(lines)
             time.sleep(self.seconds_per_line * len(lines))
@@ -94,29 +95,29 @@ def kernel(monkeypatch):
 
 
 def test_flushes_exactly_the_sticky_entries(run_module, kernel):
-    res = run_module("ipv6_route_cache_flush", {}, check_mode=True, diff=True)
+    res = run_module("ip6_route_cache_flush", {}, check_mode=True, diff=True)
     assert res["changed"] and len(kernel.cache) == 5 and kernel.batches == []
     assert [f["dst"] for f in res["flushed"]] == ["fd00:2::1", "fd00:2::7"] and res["remaining"] == []
     line = "unreachable fd00:2::1 table main dev lo"
     assert line in res["diff"]["before"].splitlines() and line not in res["diff"]["after"].splitlines()
-    res = run_module("ipv6_route_cache_flush", {})
+    res = run_module("ip6_route_cache_flush", {})
     assert res["changed"] and res["cache_entries_before"] == 5 and res["cache_entries_after"] == 3
     # one `ip` for both; one line each: they differ in type, so no shared `root` line
     assert kernel.batches == [["route flush cache table main type blackhole fd00:2::7/128",
                                "route flush cache table main type unreachable fd00:2::1/128"]]
     assert sorted(e["dst"] for e in kernel.cache) == ["fd00:2::9", "fd00:4::1", "fd00:5::1"]
-    res = run_module("ipv6_route_cache_flush", {})
+    res = run_module("ip6_route_cache_flush", {})
     assert not res["changed"] and res["flushed"] == []
 
 
 def test_destinations_filter(run_module, kernel):
-    res = run_module("ipv6_route_cache_flush", {"destinations": ["fd00:2::7", "fd00:9::/64"]})
+    res = run_module("ip6_route_cache_flush", {"destinations": ["fd00:2::7", "fd00:9::/64"]})
     assert [f["dst"] for f in res["flushed"]] == ["fd00:2::7"] and res["not_sticky"] == ["fd00:9::/64"]
     assert "fd00:2::1" in [e["dst"] for e in kernel.cache]
 
 
 def test_scope_all(run_module, kernel):
-    res = run_module("ipv6_route_cache_flush", {"scope": "all"})
+    res = run_module("ip6_route_cache_flush", {"scope": "all"})
     assert res["changed"] and len(res["flushed"]) == 5 and kernel.cache == []
     assert kernel.calls.count("ip -6 route flush cache table all") == 1
 
@@ -132,11 +133,11 @@ def test_20000_sticky_entries_are_one_line_not_20000_commands(run_module, kernel
     """Issue 11: 20,000 sticky entries meant 20,000 `ip` processes, each walking the whole cache."""
     kernel.cache = sticky_cache(20000, [load("ip6_cache_pmtu.json")[0]])
     t0 = time.monotonic()
-    res = run_module("ipv6_route_cache_flush", {})
+    res = run_module("ip6_route_cache_flush", {})
     assert not res.failed and res["flushed_count"] == 20000 and res["remaining_count"] == 0
     assert len(res["flushed"]) == len(res["sticky"]) == 1000 and res["sticky_count"] == 20000
     flushes = [c for c in kernel.calls if "flush" in c or "batch" in c]
-    assert flushes == [" ".join(M.C.BATCH_ARGV)], flushes[:3]
+    assert flushes == [" ".join(F.BATCH_ARGV)], flushes[:3]
     assert kernel.batches == [["route flush cache table main type unreachable root fd00:2::/64"]]
     # the PMTU entry under the same prefix is not touched
     assert [e["dst"] for e in kernel.cache] == ["fd00:2::1"] and kernel.cache[0]["type"] == "unicast"
@@ -147,14 +148,14 @@ def test_a_root_line_only_when_it_selects_exactly_the_chosen_entries(run_module,
     # fd00:2::8/126 is unreachable in the FIB: its cache entry is right, not sticky, and must stay
     kernel.fib.append({"type": "unreachable", "dst": "fd00:2::8/126", "dev": "lo", "table": "main", "metric": 1024})
     kernel.cache = sticky_cache(3, [{"type": "unreachable", "dst": "fd00:2::9", "dev": "lo", "table": "main"}])
-    res = run_module("ipv6_route_cache_flush", {})
+    res = run_module("ip6_route_cache_flush", {})
     assert not res.failed and [f["dst"] for f in res["flushed"]] == ["fd00:2::1", "fd00:2::2", "fd00:2::3"]
     assert kernel.batches == [["route flush cache table main type unreachable fd00:2::%d/128" % i for i in (1, 2, 3)]]
     assert [e["dst"] for e in kernel.cache] == ["fd00:2::9"]
     # only some of the group chosen (fd00:2::8-b are not sticky): exact lines too, 200 per `ip -batch`
     kernel.cache = sticky_cache(400)
     kernel.batches = []
-    res = run_module("ipv6_route_cache_flush", {"destinations": ["fd00:2::/120"]})
+    res = run_module("ip6_route_cache_flush", {"destinations": ["fd00:2::/120"]})
     assert len(res["flushed"]) == 251 and len(kernel.cache) == 149
     assert [len(b) for b in kernel.batches] == [200, 51]
 
@@ -163,7 +164,7 @@ def test_total_timeout_stops_and_reports_flushed_and_remaining(run_module, kerne
     kernel.cache = sticky_cache(1500)
     kernel.seconds_per_line = 0.002  # 200 lines: 0.4 s per `ip -batch`
     # fd00:2::/118 holds 1,023 of the 1,500 entries: 1,023 exact lines, 6 batches, 2.4 s
-    res = run_module("ipv6_route_cache_flush", {"destinations": ["fd00:2::/118"], "total_timeout": 1.0})
+    res = run_module("ip6_route_cache_flush", {"destinations": ["fd00:2::/118"], "total_timeout": 1.0})
     assert res.failed and "stopped at total_timeout (1 s)" in res["msg"]
     flushed, remaining = res["flushed_count"], res["remaining_count"]
     assert (len(res["flushed"]), len(res["remaining"])) == (flushed, remaining)
@@ -172,20 +173,20 @@ def test_total_timeout_stops_and_reports_flushed_and_remaining(run_module, kerne
     assert len(kernel.cache) == 1500 - flushed and res["changed"] is True
     # run again: the rest goes
     kernel.seconds_per_line = 0
-    res = run_module("ipv6_route_cache_flush", {"destinations": ["fd00:2::/118"]})
+    res = run_module("ip6_route_cache_flush", {"destinations": ["fd00:2::/118"]})
     assert not res.failed and res["flushed_count"] == remaining and len(kernel.cache) == 1500 - 1023
 
 
 def test_refused_flush_and_unreadable_cache(run_module, kernel):
     kernel.refuse = True
-    res = run_module("ipv6_route_cache_flush", {})
+    res = run_module("ip6_route_cache_flush", {})
     assert res.failed and "flushing the IPv6 route cache failed (flushed 0 of 2 entries, 2 remain)" in res["msg"]
     assert "Operation not permitted" in res["msg"] and res["changed"] is False
     assert [r["dst"] for r in res["remaining"]] == ["fd00:2::1", "fd00:2::7"] and res["flushed"] == []
     kernel.refuse = False
     kernel.__class__ = type("Broken", (Kernel,), {"__call__": lambda self, argv, timeout=None, **kw: Result(
         list(argv), 0, "not json", "", 0.01)})
-    res = run_module("ipv6_route_cache_flush", {})
+    res = run_module("ip6_route_cache_flush", {})
     assert res.failed and "cannot read the IPv6 route cache" in res["msg"]
 
 
@@ -194,7 +195,7 @@ def test_deep_json_from_ip_is_a_clear_error(run_module, kernel):
     kernel.cache = None
     kernel.__class__ = type("Deep", (Kernel,), {"__call__": lambda self, argv, timeout=None, **kw: Result(
         list(argv), 0, "[" * 100000 + "]" * 100000, "", 0.01)})
-    res = run_module("ipv6_route_cache_flush", {})
+    res = run_module("ip6_route_cache_flush", {})
     assert res.failed and "printed JSON nested too deeply" in res["msg"]
     assert "Traceback" not in json.dumps(res) and "exception" not in res
 
@@ -229,7 +230,7 @@ BAD = [
 @pytest.mark.parametrize("args, msg", BAD, ids=[repr(a)[:60] for a, m in BAD])
 def test_bad_input(run_module, kernel, tmp_path, args, msg):
     before = snapshot.tree(str(tmp_path))
-    res = run_module("ipv6_route_cache_flush", args)
+    res = run_module("ip6_route_cache_flush", args)
     assert res.failed and msg in res["msg"], res["msg"]
     assert "Traceback" not in json.dumps(res) and "exception" not in res
     assert kernel.batches == [] and not [c for c in kernel.calls if "flush" in c]
@@ -266,7 +267,7 @@ def test_check_mode_runs_only_read_commands(run_module, exec_log, tmp_path, monk
     monkeypatch.setenv("NMTEST_IP_FIB", os.path.join(FIX, "ip6_fib.json"))
     monkeypatch.chdir(work)
     before = snapshot.tree(str(work))
-    res = run_module("ipv6_route_cache_flush", {"scope": scope}, check_mode=True, diff=True)
+    res = run_module("ip6_route_cache_flush", {"scope": scope}, check_mode=True, diff=True)
     assert not res.failed and res["changed"] and res["flushed"]
     assert snapshot.tree(str(work)) == before and exec_log.signals == []
     argvs = [json.loads(line) for line in log.read_text().splitlines()]

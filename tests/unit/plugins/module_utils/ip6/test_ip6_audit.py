@@ -1,4 +1,4 @@
-"""IPv6 sticky route cache audit.
+"""The ip6_route_cache audit (and the readers and the sticky test it uses).
 
 The FIB and the PMTU cache entry are real captures (iproute2 6.1, kernel 6.18).
 The sticky entries are derived in the same format: kernel 6.18 no longer
@@ -11,8 +11,9 @@ import os
 
 import pytest
 
-from ansible_collections.netmedic.network.plugins.module_utils.ip6 import audit as C
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext
+from ansible_collections.netmedic.network.plugins.module_utils.ip6 import audit as C
+from ansible_collections.netmedic.network.plugins.module_utils.ip6 import risk as R
 
 from support.fakes import FakeRunner, fixture
 
@@ -35,26 +36,13 @@ def test_sticky_entries_found_exactly():
     assert first.incident == "003"
     assert first.evidence["covering_route"]["dst"] == "fd00:2::/64"
     assert "shadows the reachable route fd00:2::/64 via fd00:1::2" in first.summary
-    assert first.fix.module == "netmedic.network.ipv6_route_cache_flush"
+    assert first.fix.module == "netmedic.network.ip6_route_cache_flush"
     assert first.fix.params == {"destinations": ["fd00:2::1"]}
 
 
 def test_unreachable_entry_under_an_unreachable_cover_is_legitimate():
     cache = [e for e in json.loads(fixture("ip6_cache_sticky.json")) if e["dst"] in ("fd00:5::1", "fd00:4::1")]
     assert C.run(ctx(json.dumps(cache))) == []
-
-
-def test_longest_match_and_tables():
-    fib = json.loads(fixture("ip6_fib.json"))
-    pick = C.longest_match(fib, "main", C.ipaddress.ip_address("fd00:2::1"))
-    assert pick["dst"] == "fd00:2::/64"
-    assert C.longest_match(fib, "main", C.ipaddress.ip_address("fd00:9::1"))["type"] == "unreachable"
-    assert C.longest_match(fib, "100", C.ipaddress.ip_address("fd00:2::1")) is None
-    # an entry in another table is judged by that table's routes
-    cache = [{"type": "unreachable", "dst": "fd00:2::1", "table": "100"}]
-    assert C.sticky_entries(cache, fib) == []
-    fib.append({"dst": "default", "gateway": "fe80::1", "dev": "x", "table": "100"})
-    assert [s["dst"] for s in C.sticky_entries(cache, fib)] == ["fd00:2::1"]
 
 
 @pytest.mark.parametrize("cache, expect", [
@@ -104,7 +92,7 @@ def test_new_kernel_frr_babeld_only_and_installed_babeld(tmp_path):
 @pytest.mark.parametrize("release, older", [("4.1.52", True), ("4.2.0", False), ("3.16.0-4-amd64", True),
                                             ("6.18.44-fc", False), ("garbage", None)])
 def test_kernel_older_than(release, older):
-    assert C.kernel_older_than(release, 4, 2) is older
+    assert R.kernel_older_than(release, 4, 2) is older
 
 
 @pytest.mark.parametrize("key, value", [("gateway", "fd00:1::2\nNM-FAKE-001 critical"), ("dst", "fd00:2::/64\n"),
@@ -119,32 +107,8 @@ def test_odd_text_from_ip_stays_on_one_line(key, value):
     assert {f.id for f in found} <= {"NM-IP6-001"}
 
 
-def test_flush_lines_group_and_refuse_odd_tables():
-    cache = [{"type": "unreachable", "dst": "fd00:2::%d" % i, "table": "main"} for i in range(1, 4)]
-    fib = json.loads(fixture("ip6_fib.json"))
-    sticky = C.sticky_entries(cache, fib)
-    assert C.flush_lines(sticky, cache) == ["route flush cache table main type unreachable root fd00:2::/64"]
-    assert C.flush_lines(sticky[:2], cache) == ["route flush cache table main type unreachable fd00:2::1/128",
-                                                "route flush cache table main type unreachable fd00:2::2/128"]
-    odd = [dict(s, table="main\nroute flush cache table all") for s in sticky]
-    with pytest.raises(C.RouteOutputError, match="named a routing table"):
-        C.flush_lines(odd, cache)
-
-
-def test_fib_index_matches_a_linear_search():
-    import ipaddress
-    import random
-    rng = random.Random(5)
-    fib = [{"dst": "fd00:%x::/%d" % (rng.randrange(16), rng.choice([16, 32, 48, 64])), "metric": rng.randrange(3),
-            "table": rng.choice(["main", "100"]), "n": n} for n in range(300)]
-    index = C.Fib(fib)
-    for n in range(300):
-        address = ipaddress.ip_address("fd00:%x::%x" % (rng.randrange(16), rng.randrange(9)))
-        table = rng.choice(["main", "100"])
-        best = None
-        for r in fib:  # what the kernel picks: longest prefix, then lowest metric, first of equals
-            net = ipaddress.ip_network(r["dst"], strict=False)
-            if r["table"] == table and address in net:
-                if best is None or (net.prefixlen, -r["metric"]) > (best[0], -best[1]["metric"]):
-                    best = (net.prefixlen, r)
-        assert index.lookup(table, address) == (best[1] if best else None)
+def test_audit_shape_name_area_alias_and_fix_module():
+    """Issue 12: one name per area; the old audit name stays an alias, the fix names the new module."""
+    assert (C.AUDIT.name, C.AUDIT.area, C.AUDIT.aliases) == ("ip6_route_cache", "ip6", ("ipv6_route_cache",))
+    assert C.FIX_MODULE == "netmedic.network.ip6_route_cache_flush" and C.AUDIT.options == {}
+    assert sorted(C.AUDIT.checks) == ["NM-IP6-001", "NM-IP6-002", "NM-IP6-003", "NM-IP6-009"]
