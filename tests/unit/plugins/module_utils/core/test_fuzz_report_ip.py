@@ -20,6 +20,8 @@ from ansible_collections.netmedic.network.plugins.module_utils.ip6 import cache 
 from ansible_collections.netmedic.network.plugins.module_utils.ip6 import flush as IF
 from ansible_collections.netmedic.network.plugins.module_utils.ip6 import sticky as IS
 from ansible_collections.netmedic.network.plugins.module_utils.link import audit as L
+from ansible_collections.netmedic.network.plugins.module_utils.link import counters as LC
+from ansible_collections.netmedic.network.plugins.module_utils.link import snapshot as LS
 from ansible_collections.netmedic.network.plugins.module_utils.core import report as R
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext, run_audits
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import Finding, FindingError
@@ -142,16 +144,16 @@ def test_deep_json_is_the_readers_own_error(host, text):
 
 def test_fuzz_link_counters_from_the_report(host):
     ctx = AuditContext(root=host, runner=FakeRunner({}))
-    links = L.read_links(ctx.sysfs)
-    boot = L.boot_id(host)
+    links = LC.read_links(ctx.sysfs)
+    boot = LC.boot_id(host)
 
     def case(baseline):
-        for f in L.compare(L.check_baseline(baseline), links, boot):
+        for f in L.compare(LS.check_baseline(baseline), links, boot):
             json.dumps(f.to_dict())
 
     tally = fuzz("link counters (report -> postflight)", case,
                  with_odd_strings(json_cases([SNAPSHOT], 3000, seed=21, as_text=False), 21, as_text=False),
-                 allowed=(L.SnapshotError,))
+                 allowed=(LS.SnapshotError,))
     assert tally.unexpected == []
 
 

@@ -145,3 +145,13 @@ def test_an_unreadable_attribute_costs_only_that_value(root):
     snap = counters(root)
     assert snap["interfaces"]["eth1"]["carrier_changes"] is None
     assert snap["interfaces"]["eth0"]["carrier_changes"] == 2
+
+
+def test_audit_shape_area_options_and_defaults():
+    """Issue 12: the audit declares its area and every option with a default and a description; an
+    option not given reads as its declared default (the values the audit used before)."""
+    assert (L.AUDIT.name, L.AUDIT.area) == ("link_flaps", "link")
+    assert all(spec.description for spec in L.AUDIT.options.values())
+    ctx = AuditContext()
+    assert {key: L.AUDIT.option(ctx, key) for key in L.AUDIT.options} == {
+        "phase": "pre", "baseline": None, "interfaces": [], "ignore": ["lo"]}
