@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 
+import bmc as nmbmc  # tests/lab/ipmi/bmc.py, on sys.path through conftest.py
 import pytest
 
 from ansible_collections.netmedic.network.plugins.module_utils.bmc import audit as audit_bmc
@@ -282,7 +283,6 @@ def test_password_never_in_the_process_table(bmc_factory, ansible_env):
 
 
 def test_lab_bmc_leaves_nothing_behind_even_when_paused_and_failing():
-    import bmc as nmbmc
     with pytest.raises(RuntimeError, match="boom"):
         with nmbmc.Bmc() as b:
             pid, state_dir = b.pid, b.dir

@@ -144,7 +144,7 @@ def test_inband_without_a_bmc_device_is_explained(run_module):
 
 def test_password_never_in_a_failure(run_module):
     res = run_module("bmc_lan_mode", {"interface": "lanplus", "host": "h", "user": "u", "password": "Sekr1t",
-                                       "port": 0})
+                                      "port": 0})
     assert res.failed and "Sekr1t" not in str(res)
 
 

@@ -45,8 +45,6 @@ def test_flush_lines_group_and_refuse_odd_tables():
         F.flush_lines(odd, cache)
 
 
-
-
 def test_plan_chooses_by_scope_and_destinations_and_only_reads():
     runner = kernel()
     plan = F.plan(runner, "sticky", [], timeout=5)

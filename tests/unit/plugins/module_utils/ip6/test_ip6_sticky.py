@@ -39,12 +39,11 @@ def test_fib_index_matches_a_linear_search():
         assert index.lookup(table, address) == (best[1] if best else None)
 
 
-
 def test_sticky_entries_carry_their_place_cover_and_keys():
     cache = json.loads(fixture("ip6_cache_sticky.json"))
     found = S.sticky_entries(cache, json.loads(fixture("ip6_fib.json")))
     assert [(s.dst, s.type, s.table) for s in found] == [("fd00:2::1", "unreachable", "main"),
-                                                          ("fd00:2::7", "blackhole", "main")]
+                                                         ("fd00:2::7", "blackhole", "main")]
     for s in found:
         assert cache[s.index] is s.route and s.cover["dst"] == "fd00:2::/64"
         assert s.key == (s.table, s.type, s.dst + "/128")

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 
 import pytest
 
@@ -82,7 +83,6 @@ def test_pre_records_counters_then_post_compares(root, tmp_path):
 def test_gone_interface_and_filters(root):
     snap = counters(root, interfaces=["eth*"], ignore=["eth0"])
     assert list(snap["interfaces"]) == ["eth1"]
-    import shutil
     shutil.rmtree(os.path.join(root, "sys/class/net/eth1"))
     [f] = run(root, baseline=snap, phase="post")
     assert f.id == "NM-LINK-003" and "gone" in f.summary
