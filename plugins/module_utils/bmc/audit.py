@@ -7,11 +7,9 @@ A Supermicro BMC in "failover" mode moves onto the host's shared NIC when its
 dedicated port loses link and sends DHCP there; an active-backup bond sees
 that traffic as link and flaps.  Failover is therefore the worst finding.
 
-Options (``preflight`` ``options: {bmc: {...}}``): ``wanted_mode`` (dedicated),
-``interface`` (open | lanplus), ``host``, ``port``, ``user``, ``password_file``
-(a file on the audited host; passwords are never taken from audit options,
-which are not secret), ``cipher_suite`` (3), ``generation`` (auto | x9 | x8),
-``timeout`` (seconds per ipmitool call, 10).
+Options (``preflight`` ``options: {bmc: {...}}``): see ``OPTIONS`` below, each
+with its default.  Passwords are never taken from audit options, which are not
+secret: out-of-band, ``password_file`` names a file on the audited host.
 
 Standard library only: this file runs on managed hosts.
 """
@@ -20,18 +18,17 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from ansible_collections.netmedic.network.plugins.module_utils.core.audit import ANY, Audit, AuditContext, integer, number
-from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS
-from ansible_collections.netmedic.network.plugins.module_utils.core.findings import CRITICAL, WARNING, Finding, Fix
-from ansible_collections.netmedic.network.plugins.module_utils.bmc.lan import Reading, read_lan_mode
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.lan import GENERATIONS, Reading, read_lan_mode
 from ansible_collections.netmedic.network.plugins.module_utils.bmc.parse import FAILOVER, MODES
 from ansible_collections.netmedic.network.plugins.module_utils.bmc.tool import (
-    CIPHER_SUITE_RANGE, IPMITOOL, PORT_RANGE, IpmiError, Ipmitool, Target)
+    CIPHER_SUITE_RANGE, DEFAULT_CIPHER_SUITE, IPMITOOL, PORT_RANGE, IpmiError, Ipmitool, Target)
+from ansible_collections.netmedic.network.plugins.module_utils.core.audit import Audit, AuditContext, Option, integer, number
+from ansible_collections.netmedic.network.plugins.module_utils.core.findings import CRITICAL, WARNING, Finding, Fix
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS, range_errors
 
 NAME = "bmc"
-MODULE = "netmedic.network.ipmi_lan_mode"
-ROLE = "netmedic.network.ipmi"
+FIX_MODULE = "netmedic.network.bmc_lan_mode"
+ROLE = "netmedic.network.bmc"
 INCIDENT = "004"
 
 FAILOVER_ID = "NM-BMC-001"
@@ -47,8 +44,25 @@ CHECKS = {
 }
 
 
-# The audit's numeric options (preflight ``options: {bmc: {...}}``), checked before ipmitool runs.
-RANGES = {"port": PORT_RANGE, "cipher_suite": CIPHER_SUITE_RANGE, "timeout": SECONDS}
+# Every option this audit reads (issue 11: unknown keys and non-finite numbers fail the preflight).
+# The text ones stay "any" (checked by run(), an audit failure naming the option) as before.
+OPTIONS = {
+    "wanted_mode": Option(default="dedicated", description="the LAN interface mode the BMC should be in: %s"
+                                                           % ", ".join(MODES)),
+    "interface": Option(default="open", description="open: in-band through /dev/ipmi0; lanplus: over the "
+                                                    "network to host"),
+    "host": Option(default=None, description="BMC address (lanplus)"),
+    "port": integer(PORT_RANGE, 623, "BMC IPMI UDP port (lanplus)"),
+    "user": Option(default=None, description="BMC account (lanplus)"),
+    "password_file": Option(default=None, description="file on the audited host holding the BMC password "
+                                                      "(lanplus); never the password itself"),
+    "cipher_suite": integer(CIPHER_SUITE_RANGE, DEFAULT_CIPHER_SUITE, "IPMI 2.0 cipher suite (lanplus)"),
+    "generation": Option(default="auto", description="Supermicro command form: %s" % ", ".join(GENERATIONS)),
+    "timeout": number(SECONDS, 10, "seconds each ipmitool call may take"),
+}
+
+# The numeric options, checked again before ipmitool runs (an audit run without the preflight's check).
+RANGES = {key: OPTIONS[key].bounds for key in ("port", "cipher_suite", "timeout")}
 
 
 def _number(value: Any, kind: type) -> Any:
@@ -63,9 +77,9 @@ def _number(value: Any, kind: type) -> Any:
 
 def _numbers(ctx: AuditContext) -> Dict[str, Any]:
     """The numeric options, or ValueError naming each bad one."""
-    values = {"port": _number(ctx.opt(NAME, "port", 623), int),
-              "cipher_suite": _number(ctx.opt(NAME, "cipher_suite", 3), int),
-              "timeout": _number(ctx.opt(NAME, "timeout", 10), float)}
+    values = {"port": _number(AUDIT.option(ctx, "port"), int),
+              "cipher_suite": _number(AUDIT.option(ctx, "cipher_suite"), int),
+              "timeout": _number(AUDIT.option(ctx, "timeout"), float)}
     errors = range_errors(values, RANGES)
     if errors:
         raise ValueError("options.bmc: " + "; ".join(errors))
@@ -73,9 +87,8 @@ def _numbers(ctx: AuditContext) -> Dict[str, Any]:
 
 
 def _target(ctx: AuditContext, numbers: Dict[str, Any]) -> Target:
-    interface = ctx.opt(NAME, "interface", "open")
-    return Target(interface=interface, host=ctx.opt(NAME, "host", None), port=numbers["port"],
-                  user=ctx.opt(NAME, "user", None), password_file=ctx.opt(NAME, "password_file", None),
+    return Target(interface=AUDIT.option(ctx, "interface"), host=AUDIT.option(ctx, "host"), port=numbers["port"],
+                  user=AUDIT.option(ctx, "user"), password_file=AUDIT.option(ctx, "password_file"),
                   cipher_suite=numbers["cipher_suite"])
 
 
@@ -83,8 +96,8 @@ def applies(ctx: AuditContext) -> bool:
     """Cheap: ipmitool is installed and there is a BMC to ask (/dev/ipmi0, or a host given)."""
     if not ctx.runner.available(IPMITOOL):
         return False
-    if ctx.opt(NAME, "interface", "open") == "lanplus":
-        return bool(ctx.opt(NAME, "host", None))
+    if AUDIT.option(ctx, "interface") == "lanplus":
+        return bool(AUDIT.option(ctx, "host"))
     return ctx.sysfs.exists("dev", "ipmi0") or ctx.sysfs.exists("dev", "ipmi", "0")
 
 
@@ -113,7 +126,7 @@ def findings_for(reading: Reading, wanted: str, target: Target) -> List[Finding]
                            "Reason netmedic cannot read it: %s" % (wanted, reading.reason)))]
     if reading.mode == wanted:
         return []
-    fix = Fix(module=MODULE, params=_fix_params(target, wanted), role=ROLE,
+    fix = Fix(module=FIX_MODULE, params=_fix_params(target, wanted), role=ROLE,
               manual="Set the BMC LAN interface to %s (in-band on the host is safest)." % wanted)
     if reading.mode == FAILOVER:
         return [Finding(
@@ -126,7 +139,7 @@ def findings_for(reading: Reading, wanted: str, target: Target) -> List[Finding]
 
 
 def run(ctx: AuditContext) -> List[Finding]:
-    wanted = ctx.opt(NAME, "wanted_mode", "dedicated")
+    wanted = AUDIT.option(ctx, "wanted_mode")
     if wanted not in MODES:
         raise ValueError("options.bmc.wanted_mode must be one of %s" % ", ".join(MODES))
     numbers = _numbers(ctx)
@@ -136,7 +149,7 @@ def run(ctx: AuditContext) -> List[Finding]:
         raise ValueError("options.bmc: " + "; ".join(problems))
     tool = Ipmitool(target, runner=ctx.runner, timeout=numbers["timeout"])
     try:
-        reading = read_lan_mode(tool, ctx.opt(NAME, "generation", "auto"))
+        reading = read_lan_mode(tool, AUDIT.option(ctx, "generation"))
     except IpmiError as exc:
         subject = target.describe().replace("the ", "", 1)
         return [Finding(
@@ -148,9 +161,5 @@ def run(ctx: AuditContext) -> List[Finding]:
     return findings_for(reading, wanted, target)
 
 
-# Every option this audit reads (issue 11: unknown keys and non-finite numbers fail the preflight).
-OPTIONS = {"wanted_mode": ANY, "interface": ANY, "host": ANY, "user": ANY, "password_file": ANY, "generation": ANY,
-           "port": integer((1, 65535)), "cipher_suite": integer((0, 17)), "timeout": number(SECONDS)}
-
-AUDIT = Audit(name=NAME, description="BMC LAN interface mode (dedicated, not failover)", run=run,
+AUDIT = Audit(name=NAME, area="bmc", description="BMC LAN interface mode (dedicated, not failover)", run=run,
               applies=applies, checks=CHECKS, options=OPTIONS)

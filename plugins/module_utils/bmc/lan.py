@@ -9,7 +9,7 @@ which an active-backup bond takes for link and flaps on.  This module finds
 the mode with the vendor's OEM command and sets the one the operator wants.
 
 * Supermicro (manufacturer id 10876): ``raw 0x30 0x70 0x0c ...`` in the X9+
-  form, or the longer X8 form (see ipmi_parse for the byte layouts and sources).
+  form, or the longer X8 form (see parse.py for the byte layouts and sources).
 * Dell (674): ``ipmitool delloem lan get`` / ``lan set ...``.
 * Anything else, or a BMC that answers "invalid command" (0xc1): the mode is
   ``unknown``, a warning, and nothing is written.
@@ -33,7 +33,7 @@ from ansible_collections.netmedic.network.plugins.module_utils.core.params impor
 
 GENERATIONS = ("auto", "x9", "x8")
 
-# Every numeric option of the ipmi_lan_mode module, checked first thing with
+# Every numeric option of the bmc_lan_mode module, checked first thing with
 # params.check_module_ranges (issue 11: command_timeout=nan crashed the module and
 # reconnect_timeout=nan made it call ipmitool forever).
 RANGES = {

@@ -5,33 +5,19 @@
 
 Incident 000 began with a configuration change (an OSPF cost) that made the
 driver cycle a 40GE port.  Nobody noticed the flap until zebra fell over.
-This audit reads ``/sys/class/net/<if>/{carrier,carrier_changes,operstate,
-flags,ifindex}`` for every interface and:
+This audit reads the carrier counters of every interface (link/counters.py) and:
 
 * reports interfaces that are administratively up without carrier (NM-LINK-001;
   bridges and tun/tap devices excepted: their carrier follows ports or a reader);
-* records the counters in ``ctx.snapshots["link_flaps"]``: the preflight module
-  returns them and the controller keeps them in its report (``preflight.json``,
-  ``hosts.<h>.snapshots.link_flaps``).  Nothing is written on the host: the
-  preflight is read-only there, check mode included (issue 11: it used to save a
-  snapshot file, even under ``--check``);
+* records the counters in ``ctx.snapshots["link_flaps"]`` (link/snapshot.py):
+  the preflight module returns them and the controller keeps them in its report.
+  Nothing is written on the host (issue 11);
 * with ``phase: post``, compares with ``baseline`` (the counters of the
   preflight report, passed by the postflight) and reports every interface whose
   ``carrier_changes`` moved (NM-LINK-002), that disappeared or was re-created
   (NM-LINK-003), or a host that rebooted in between (NM-LINK-004).
 
-Options (``options.link_flaps``): ``phase`` (``pre``/``post``, default
-``pre``), ``baseline`` (the recorded counters, for ``post``), ``interfaces``
-(list of names or shell patterns to watch; default all but ``lo``), ``ignore``
-(patterns to leave out).
-
-Recorded counters (the value of ``baseline``)::
-
-    {"format": "netmedic-link-snapshot", "version": 1, "taken": <epoch seconds>,
-     "boot_id": "<kernel boot id>", "hostname": "...",
-     "interfaces": {"eth0": {"ifindex": 2, "carrier": 1, "carrier_changes": 4,
-                             "carrier_up_count": 2, "carrier_down_count": 2,
-                             "operstate": "up", "admin_up": true}}}
+Options (``options.link_flaps``): see ``OPTIONS`` below, each with its default.
 
 Checks:
 
@@ -50,30 +36,27 @@ Standard library only: this file runs on managed hosts.
 
 from __future__ import annotations
 
-import fnmatch
-import math
-import os
-import socket
 import time
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Optional
 
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import Audit, AuditContext, Option
-from ansible_collections.netmedic.network.plugins.module_utils.core.findings import INFO, WARNING, Finding, Fix, short_repr
-from ansible_collections.netmedic.network.plugins.module_utils.core.sysfs import SysfsError
+from ansible_collections.netmedic.network.plugins.module_utils.core.findings import INFO, WARNING, Finding, Fix
+from ansible_collections.netmedic.network.plugins.module_utils.link.counters import boot_id, read_links
+from ansible_collections.netmedic.network.plugins.module_utils.link.snapshot import (
+    SnapshotError, check_baseline, make_snapshot)
 
 NAME = "link_flaps"
 INCIDENT = "000"
-FORMAT = "netmedic-link-snapshot"
-VERSION = 1
-IFF_UP = 0x1
-
-DEFAULTS = {"phase": "pre", "baseline": None, "interfaces": [], "ignore": ["lo"]}
 
 OPTIONS = {
-    "phase": Option("str", choices=("pre", "post")),
-    "baseline": Option("dict"),
-    "interfaces": Option("list"),
-    "ignore": Option("list"),
+    "phase": Option("str", choices=("pre", "post"), default="pre",
+                    description="pre: record the counters; post: also compare them with baseline"),
+    "baseline": Option("dict", default=None,
+                       description="the counters the preflight recorded (its report's snapshots.link_flaps), "
+                                   "for phase post"),
+    "interfaces": Option("list", default=[], description="names or shell patterns of the interfaces to watch; "
+                                                         "empty: all"),
+    "ignore": Option("list", default=["lo"], description="names or shell patterns of interfaces to leave out"),
 }
 
 RETIRED = {
@@ -92,102 +75,8 @@ CHECKS = {
 }
 
 
-class SnapshotError(ValueError):
-    """The recorded counters cannot be used; ``str()`` is for operators."""
-
-
-def _opt(ctx: AuditContext, key: str):
-    return ctx.opt(NAME, key, DEFAULTS[key])
-
-
 def applies(ctx: AuditContext) -> bool:
     return ctx.sysfs.exists("sys/class/net")
-
-
-def _selected(name: str, include: List[str], ignore: List[str]) -> bool:
-    if any(fnmatch.fnmatchcase(name, p) for p in ignore):
-        return False
-    return not include or any(fnmatch.fnmatchcase(name, p) for p in include)
-
-
-def _value(sysfs, *parts: str, number: bool = False) -> Any:
-    """One attribute, or None when it cannot be read (a device that vanished meanwhile, EIO):
-    one odd attribute must not cost the audit of every other link."""
-    try:
-        return sysfs.read_int(*parts) if number else sysfs.read(*parts)
-    except SysfsError:
-        return None
-
-
-def read_links(sysfs, include: List[str] = (), ignore: List[str] = ("lo",)) -> Dict[str, Dict[str, Any]]:
-    """Carrier counters of every selected interface, from sysfs."""
-    out: Dict[str, Dict[str, Any]] = {}
-    for name in sysfs.net_devices():
-        if not _selected(name, list(include), list(ignore)):
-            continue
-        base = ("sys", "class", "net", name)
-        flags = _value(sysfs, *base, "flags")
-        try:
-            admin_up = bool(int(flags, 16) & IFF_UP) if flags else None
-        except ValueError:
-            admin_up = None
-        out[name] = {key: _value(sysfs, *base, key, number=True)
-                     for key in ("ifindex", "carrier", "carrier_changes", "carrier_up_count", "carrier_down_count")}
-        out[name].update(operstate=_value(sysfs, *base, "operstate"), admin_up=admin_up)
-        # a bridge's carrier follows its ports, a tap's its reader: not a cable problem of their own
-        if sysfs.exists(*base, "bridge") or sysfs.exists(*base, "tun_flags"):
-            out[name]["virtual_carrier"] = True
-    return out
-
-
-def boot_id(root: str) -> Optional[str]:
-    try:
-        with open(os.path.join(root or "/", "proc/sys/kernel/random/boot_id"), "r") as fh:
-            return fh.read().strip() or None
-    except OSError:
-        return None
-
-
-def make_snapshot(links: Dict[str, Dict[str, Any]], boot: Optional[str], now: Optional[float] = None,
-                  hostname: Optional[str] = None) -> Dict[str, Any]:
-    return {"format": FORMAT, "version": VERSION, "taken": round(time.time() if now is None else now, 3),
-            "boot_id": boot, "hostname": hostname if hostname is not None else socket.gethostname(),
-            "interfaces": links}
-
-
-def _interface_name(name: Any) -> bool:
-    """What the kernel accepts as a name (dev_valid_name): 1-15 characters, no '/', ':' or whitespace."""
-    return isinstance(name, str) and 0 < len(name) < 16 and name not in (".", "..") and \
-        all(c.isprintable() and not c.isspace() and c not in "/:" for c in name)
-
-
-def check_baseline(data: Any) -> Dict[str, Any]:
-    """The recorded counters if they can be compared with, else SnapshotError saying why.
-
-    They travel host -> controller report -> postflight options, so anything can
-    happen to them on the way (an edited report, a report of another version).
-    """
-    if not isinstance(data, Mapping) or data.get("format") != FORMAT:
-        raise SnapshotError("the preflight's link counters are not a netmedic link snapshot (format %s)"
-                            % short_repr(data.get("format") if isinstance(data, Mapping) else type(data).__name__))
-    if data.get("version") != VERSION:
-        raise SnapshotError("the preflight's link counters have version %s; this netmedic reads version %d"
-                            % (short_repr(data.get("version")), VERSION))
-    interfaces = data.get("interfaces")
-    if not isinstance(interfaces, Mapping) or not all(isinstance(v, Mapping) for v in interfaces.values()):
-        raise SnapshotError("the preflight's link counters: 'interfaces' must map names to counters")
-    bad = [k for k in interfaces if not _interface_name(k)]
-    if bad:
-        raise SnapshotError("the preflight's link counters name interfaces Linux cannot have: %s"
-                            % ", ".join(short_repr(k, 40) for k in bad[:5]))
-    taken = data.get("taken")
-    if taken is not None and (isinstance(taken, bool) or not isinstance(taken, (int, float))
-                              or not math.isfinite(taken)):
-        raise SnapshotError("the preflight's link counters: 'taken' must be a time in seconds, got %s" % short_repr(taken))
-    boot = data.get("boot_id")
-    if boot is not None and not isinstance(boot, str):
-        raise SnapshotError("the preflight's link counters: 'boot_id' must be a string, got %s" % short_repr(boot))
-    return dict(data)
 
 
 def _int(value: Any) -> Optional[int]:
@@ -245,10 +134,10 @@ def compare(before: Dict[str, Any], links: Dict[str, Dict[str, Any]], boot: Opti
 
 
 def run(ctx: AuditContext) -> List[Finding]:
-    phase = str(_opt(ctx, "phase"))
-    baseline = _opt(ctx, "baseline")
-    include = list(_opt(ctx, "interfaces") or [])
-    ignore = list(_opt(ctx, "ignore") or [])
+    phase = str(AUDIT.option(ctx, "phase"))
+    baseline = AUDIT.option(ctx, "baseline")
+    include = list(AUDIT.option(ctx, "interfaces") or [])
+    ignore = list(AUDIT.option(ctx, "ignore") or [])
     if phase not in ("pre", "post"):
         raise ValueError("options.link_flaps.phase must be 'pre' or 'post', not %r" % phase)
     if baseline is not None and phase != "post":
@@ -289,5 +178,6 @@ def run(ctx: AuditContext) -> List[Finding]:
 
 AUDIT = Audit(
     name=NAME,
+    area="link",
     description="Link carrier state and flaps between the preflight and the postflight (incident 000)",
     run=run, applies=applies, checks=CHECKS, options=OPTIONS, retired=RETIRED)

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""Fixtures for the routing-health audit tests (bgp, frr_settings, ipv6_route_cache, link_flaps).
+"""Fixtures for the routing-health audit tests (bgp, frr_settings, ip6_route_cache, link_flaps).
 
 Real FRR routers (tests/lab/frrlab.py: one netns + pathspace each), real veths
 and namespaces, all named ``nmaud-*`` and removed after each test, pass or

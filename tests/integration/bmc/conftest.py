@@ -1,5 +1,5 @@
 """Fixtures for the BMC tests: a real ipmi_sim BMC on loopback (tests/lab/ipmi/bmc.py)
-and a way to run netmedic.network.ipmi_lan_mode through Ansible itself.
+and a way to run netmedic.network.bmc_lan_mode through Ansible itself.
 
     def test_x(bmc_factory, ansible_module):
         bmc = bmc_factory(mode="failover")               # started; always stopped after the test
@@ -14,12 +14,14 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
-IPMI_LAB = os.path.join(REPO, "tests", "lab", "ipmi")
-for _p in (IPMI_LAB, HERE):
+LAB = os.path.join(REPO, "tests", "lab")
+IPMI_LAB = os.path.join(LAB, "ipmi")
+for _p in (LAB, IPMI_LAB, HERE):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
 import bmc as nmbmc  # noqa: E402  (tests/lab/ipmi/bmc.py)
+import lab as nmlab  # noqa: E402  (tests/lab/lab.py installs ansible.posix into build/collections)
 
 from nmbmc_ansible import PASSWORD_ENV, adhoc_argv, parse_adhoc  # noqa: E402
 
@@ -42,8 +44,6 @@ def bmc_factory():
 @pytest.fixture(scope="session")
 def ansible_env():
     """Environment for ansible: this checkout as netmedic.network, ansible.posix for the json callback."""
-    sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
-    import lab as nmlab  # tests/lab/lab.py installs ansible.posix into build/collections
     collections = nmlab.ensure_podman_collection()
     env = dict(os.environ)
     env.update({

@@ -276,7 +276,7 @@ class Bmc:
             return ""
 
     def module_params(self, **extra) -> Dict[str, object]:
-        """Parameters of netmedic.network.ipmi_lan_mode that reach this BMC over lanplus."""
+        """Parameters of netmedic.network.bmc_lan_mode that reach this BMC over lanplus."""
         params = dict(interface="lanplus", host=self.host, port=self.port, user=self.user,
                       password=self.password, cipher_suite=CIPHER_SUITE)
         params.update(extra)

@@ -1,4 +1,4 @@
-"""ipmi_lan and audit_bmc against a scripted BMC (unit level; the real proof is
+"""bmc.lan and bmc.audit against a scripted BMC (unit level; the real proof is
 tests/integration/bmc against ipmi_sim)."""
 
 import math
@@ -295,8 +295,8 @@ def test_findings_failover_is_critical_with_fix():
     (f,) = AB.findings_for(r, "dedicated", Target())
     assert (f.id, f.severity, f.incident) == ("NM-BMC-001", "critical", "004")
     assert f.evidence["mode"] == "failover" and f.evidence["raw_answer"] == "02"
-    assert f.fix.module == "netmedic.network.ipmi_lan_mode" and f.fix.params == {"mode": "dedicated"}
-    assert f.fix.role == "netmedic.network.ipmi"
+    assert f.fix.module == "netmedic.network.bmc_lan_mode" and f.fix.params == {"mode": "dedicated"}
+    assert f.fix.role == "netmedic.network.bmc"
 
 
 def test_findings_other_mismatch_is_warning_and_remote_fix_has_no_password():
@@ -345,3 +345,15 @@ def test_audit_bad_options_become_an_audit_failure(tmp_path):
         "interface": "lanplus", "host": "h", "wanted_mode": "dedicated"}})
     findings, runs = run_audits(ctx, [AB.AUDIT])
     assert runs[0].status == "failed" and "needs user" in findings[0].summary
+
+
+def test_audit_shape_area_options_and_defaults():
+    """Issue 12: the audit declares its area and every option with a default and a description; an
+    option not given reads as its declared default (the values the audit used before)."""
+    assert (AB.AUDIT.name, AB.AUDIT.area, AB.FIX_MODULE) == ("bmc", "bmc", "netmedic.network.bmc_lan_mode")
+    assert all(spec.description for spec in AB.AUDIT.options.values())
+    ctx = AuditContext()
+    assert {key: AB.AUDIT.option(ctx, key) for key in AB.AUDIT.options} == {
+        "wanted_mode": "dedicated", "interface": "open", "host": None, "port": 623, "user": None,
+        "password_file": None, "cipher_suite": 3, "generation": "auto", "timeout": 10}
+    assert AB.RANGES == {"port": (1, 65535), "cipher_suite": (0, 17), "timeout": (0.001, 86400)}

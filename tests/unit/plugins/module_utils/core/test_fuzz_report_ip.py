@@ -16,7 +16,12 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ansible_collections.netmedic.network.plugins.module_utils.ip6 import audit as C
+from ansible_collections.netmedic.network.plugins.module_utils.ip6 import cache as IC
+from ansible_collections.netmedic.network.plugins.module_utils.ip6 import flush as IF
+from ansible_collections.netmedic.network.plugins.module_utils.ip6 import sticky as IS
 from ansible_collections.netmedic.network.plugins.module_utils.link import audit as L
+from ansible_collections.netmedic.network.plugins.module_utils.link import counters as LC
+from ansible_collections.netmedic.network.plugins.module_utils.link import snapshot as LS
 from ansible_collections.netmedic.network.plugins.module_utils.core import report as R
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext, run_audits
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import Finding, FindingError
@@ -101,24 +106,24 @@ def test_fuzz_ip6_route_readers(host):
 
     def cache_case(text):
         audit_with(text, FIB)
-        cache = C.load_routes(text, "ip -6 -j route show cache")
-        sticky = C.sticky_entries(cache, C.load_routes(FIB, "fib"))
-        C.flush_lines(sticky, cache)
+        cache = IC.load_routes(text, "ip -6 -j route show cache")
+        sticky = IS.sticky_entries(cache, IC.load_routes(FIB, "fib"))
+        IF.flush_lines(sticky, cache)
         for e in cache:
-            C.describe_entry(e)
+            IC.describe_entry(e)
 
     def fib_case(text):
         audit_with(CACHES[0], text)
-        cache = C.load_routes(CACHES[0], "cache")
-        C.flush_lines(C.sticky_entries(cache, C.load_routes(text, "ip -6 -j route show table all")), cache)
+        cache = IC.load_routes(CACHES[0], "cache")
+        IF.flush_lines(IS.sticky_entries(cache, IC.load_routes(text, "ip -6 -j route show table all")), cache)
 
     cache_docs = [json.loads(t) for t in CACHES]
     t1 = fuzz("ip -6 -j route show cache", cache_case, with_odd_strings(json_cases(cache_docs, 2500, seed=11), 11),
-              allowed=(C.RouteOutputError,))
+              allowed=(IC.RouteOutputError,))
     t2 = fuzz("ip -6 -j route show table all", fib_case,
-              with_odd_strings(json_cases([json.loads(FIB)], 1500, seed=12), 12), allowed=(C.RouteOutputError,))
+              with_odd_strings(json_cases([json.loads(FIB)], 1500, seed=12), 12), allowed=(IC.RouteOutputError,))
     t3 = fuzz("ip -6 -j route show cache (text)", cache_case, text_cases(CACHES, 1500, seed=13),
-              allowed=(C.RouteOutputError,))
+              allowed=(IC.RouteOutputError,))
     assert t1.unexpected == [] and t2.unexpected == [] and t3.unexpected == []
 
 
@@ -126,8 +131,8 @@ def test_fuzz_ip6_route_readers(host):
                                   "[" * 900 + "]" * 900])
 def test_deep_json_is_the_readers_own_error(host, text):
     """Issue 11: 100,000 nested brackets from `ip` raised RecursionError out of the audit."""
-    with pytest.raises(C.RouteOutputError, match="nested"):
-        C.load_routes(text, "ip -6 -j route show cache table all")
+    with pytest.raises(IC.RouteOutputError, match="nested"):
+        IC.load_routes(text, "ip -6 -j route show cache table all")
     ctx = AuditContext(root=host, runner=FakeRunner({"show cache": text, "show table": FIB}))
     [f] = C.run(ctx)
     assert f.id == "NM-IP6-009" and "nested" in f.summary
@@ -139,16 +144,16 @@ def test_deep_json_is_the_readers_own_error(host, text):
 
 def test_fuzz_link_counters_from_the_report(host):
     ctx = AuditContext(root=host, runner=FakeRunner({}))
-    links = L.read_links(ctx.sysfs)
-    boot = L.boot_id(host)
+    links = LC.read_links(ctx.sysfs)
+    boot = LC.boot_id(host)
 
     def case(baseline):
-        for f in L.compare(L.check_baseline(baseline), links, boot):
+        for f in L.compare(LS.check_baseline(baseline), links, boot):
             json.dumps(f.to_dict())
 
     tally = fuzz("link counters (report -> postflight)", case,
                  with_odd_strings(json_cases([SNAPSHOT], 3000, seed=21, as_text=False), 21, as_text=False),
-                 allowed=(L.SnapshotError,))
+                 allowed=(LS.SnapshotError,))
     assert tally.unexpected == []
 
 

@@ -1,0 +1,266 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: netmedic.network contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: bmc_lan_mode
+short_description: Read or set a BMC's LAN interface mode (dedicated, shared, failover)
+version_added: 0.1.0
+description:
+  - Reads the LAN interface mode of a BMC and, when O(mode) is given and differs, sets it and
+    reads it back to verify.
+  - Incident 004, a Supermicro BMC in its factory "failover" mode moved onto the host's shared NIC when
+    its dedicated port lost link, sent DHCP there and made the host's active-backup bond flap.
+  - The vendor comes from C(ipmitool mc info) (manufacturer id). Supermicro (10876) X9 and later use
+    C(raw 0x30 0x70 0x0c 0) to read and C(raw 0x30 0x70 0x0c 1 <mode>) to set; X8 boards use the
+    longer form C(0x0c 0 0 0) / C(0x0c 1 <auto> <port>) (from public operator notes, not verified on X8
+    hardware). Dell (674) uses C(ipmitool delloem lan get) and C(lan set).
+  - Any other vendor, or a BMC that answers "invalid command" (0xc1), gives mode C(unknown), a warning,
+    no write and no failure.
+  - In-band (O(interface=open), the default) talks to the local BMC through C(/dev/ipmi0).
+    Out-of-band (O(interface=lanplus)) talks IPMI 2.0 over the network; then a change is refused unless
+    O(allow_remote_change=true), and after it the module polls until the BMC answers again.
+  - The password never appears on a command line, in the process table or in results. It is handed to
+    ipmitool in its environment (C(-E)) or read by ipmitool from O(password_file).
+author:
+  - netmedic.network contributors (@netmedic)
+options:
+  mode:
+    description:
+      - The LAN interface mode the BMC should be in. C(dedicated) uses only the BMC's own port;
+        C(shared) uses the host's first onboard NIC; C(failover) uses the dedicated port while it has
+        link and moves to the shared NIC when it does not.
+      - Omit to only read the mode.
+    type: str
+    choices: [dedicated, shared, failover]
+  interface:
+    description:
+      - C(open) is in-band, through the local C(/dev/ipmi0) (kernel modules ipmi_si and ipmi_devintf).
+      - C(lanplus) is out-of-band IPMI 2.0 over the network to O(host).
+    type: str
+    choices: [open, lanplus]
+    default: open
+  host:
+    description: Address of the BMC. Required with O(interface=lanplus).
+    type: str
+  port:
+    description: UDP port of the BMC's IPMI service (1-65535).
+    type: int
+    default: 623
+  user:
+    description: BMC account. Required with O(interface=lanplus).
+    type: str
+  password:
+    description:
+      - Password of O(user), from a vault or the inventory. Handed to ipmitool in the environment
+        (C(IPMI_PASSWORD) with C(-E)), never on its command line.
+      - Mutually exclusive with O(password_file).
+    type: str
+  password_file:
+    description:
+      - A file on the host running the module holding the password on its first line (ipmitool C(-f)).
+        Keep it mode 0600.
+    type: path
+  cipher_suite:
+    description:
+      - IPMI 2.0 cipher suite (ipmitool C(-C)). Pinned because without it ipmitool probes cipher suites
+        and every call costs about 10 seconds. 3 (HMAC-SHA1, AES-128) is what most BMCs offer;
+        use 17 on BMCs that require SHA-256. Between 0 and 17.
+    type: int
+    default: 3
+  allow_remote_change:
+    description:
+      - Over O(interface=lanplus), changing the mode can cut the very path the play is using (moving
+        the BMC to a port that is not cabled or not in the management network). The module refuses
+        unless this is true. It has no effect in-band.
+    type: bool
+    default: false
+  generation:
+    description:
+      - Supermicro command form. C(auto) tries the X9 form and falls back to the X8 form when the BMC
+        refuses the short request. C(x9) covers X9 and later boards (X10, X11, X12, H11...).
+    type: str
+    choices: [auto, x9, x8]
+    default: auto
+  command_timeout:
+    description:
+      - Seconds each ipmitool call may take before it is stopped and the task fails clearly.
+      - A finite number between 0.001 and 86400; anything else fails before ipmitool runs.
+    type: float
+    default: 15
+  reconnect_timeout:
+    description:
+      - Over O(interface=lanplus), seconds to wait after a change for the BMC to answer again before
+        failing.
+      - A finite number between 0.001 and 86400; anything else fails before ipmitool runs.
+    type: float
+    default: 60
+attributes:
+  check_mode:
+    support: full
+    description: Reads the mode and reports what would change; writes nothing.
+  diff_mode:
+    support: full
+    description: Shows the mode before and after.
+notes:
+  - Requires ipmitool on the host running the module. Managed hosts need only Python 3.8+.
+  - On Dell, O(mode=shared) sets C(shared with lom1) (iDRAC 7 and later) and O(mode=failover) sets
+    C(shared with failover all loms). The Dell path is tested against recorded ipmitool output only.
+  - For out-of-band use run the module where ipmitool can reach the BMC, usually with
+    C(delegate_to) a management host.
+  - C(/proc/PID/environ), where the password lives while ipmitool runs, is readable only by the same
+    user and root, unlike C(/proc/PID/cmdline).
+"""
+
+EXAMPLES = r"""
+- name: Put the local BMC in dedicated mode (in-band, the safe way)
+  netmedic.network.bmc_lan_mode:
+    mode: dedicated
+
+- name: Only read the mode
+  netmedic.network.bmc_lan_mode:
+  register: bmc
+
+- name: Out-of-band from a management host, change allowed because the dedicated port is cabled
+  netmedic.network.bmc_lan_mode:
+    mode: dedicated
+    interface: lanplus
+    host: "{{ bmc_address }}"
+    user: "{{ vault_bmc_user }}"
+    password: "{{ vault_bmc_password }}"
+    allow_remote_change: true
+  delegate_to: mgmt01
+"""
+
+RETURN = r"""
+mode:
+  description: The LAN interface mode now (after a change), or C(unknown).
+  returned: always
+  type: str
+  sample: dedicated
+previous_mode:
+  description: The mode before the module ran.
+  returned: always
+  type: str
+  sample: failover
+supported:
+  description: Whether netmedic could read the mode of this BMC.
+  returned: always
+  type: bool
+  sample: true
+reason:
+  description: Why the mode is unknown (unsupported vendor, "invalid command"...), else null.
+  returned: always
+  type: str
+  sample: null
+vendor:
+  description: C(supermicro), C(dell) or C(other), from the manufacturer id.
+  returned: always
+  type: str
+  sample: supermicro
+manufacturer_id:
+  description: IANA manufacturer id from C(ipmitool mc info).
+  returned: always
+  type: int
+  sample: 10876
+manufacturer_name:
+  description: Manufacturer name as ipmitool prints it.
+  returned: always
+  type: str
+  sample: Super Micro Computer Inc.
+product_id:
+  description: Product id from C(ipmitool mc info), if any.
+  returned: always
+  type: int
+  sample: 2359
+method:
+  description: The command family used, C(supermicro-x9), C(supermicro-x8), C(dell), or null.
+  returned: always
+  type: str
+  sample: supermicro-x9
+raw:
+  description: The BMC's answer to the mode query as ipmitool printed it (after a change, the re-read).
+  returned: always
+  type: str
+  sample: "00"
+reconnect_seconds:
+  description: Over lanplus after a change, seconds until the BMC answered again; else null.
+  returned: always
+  type: float
+  sample: 0.05
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.lan import RANGES, LanModeError, ensure_lan_mode
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.parse import MODES, IpmiParseError
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.tool import (
+    IpmiError, Ipmitool, Target, password_file_problems)
+from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
+
+
+def main():
+    module = new_module(
+        AnsibleModule, RANGES,
+        argument_spec=dict(
+            mode=dict(type="str", choices=list(MODES)),
+            interface=dict(type="str", choices=["open", "lanplus"], default="open"),
+            host=dict(type="str"),
+            port=dict(type="int", default=623),
+            user=dict(type="str"),
+            password=dict(type="str", no_log=True),
+            password_file=dict(type="path", no_log=False),
+            cipher_suite=dict(type="int", default=3),
+            allow_remote_change=dict(type="bool", default=False),
+            generation=dict(type="str", choices=["auto", "x9", "x8"], default="auto"),
+            command_timeout=dict(type="float", default=15.0),
+            reconnect_timeout=dict(type="float", default=60.0),
+        ),
+        mutually_exclusive=[("password", "password_file")],
+        supports_check_mode=True,
+    )
+    p = module.params
+    target = Target(interface=p["interface"], host=p["host"], port=p["port"], user=p["user"],
+                    password=p["password"], password_file=p["password_file"], cipher_suite=p["cipher_suite"])
+    problems = target.problems()
+    if target.remote and p["password_file"] is not None:
+        problems += password_file_problems(p["password_file"])
+    if problems:
+        module.fail_json(msg="; ".join(problems) + ". Nothing was done.")
+
+    tool = Ipmitool(target, timeout=p["command_timeout"])
+    try:
+        out = ensure_lan_mode(tool, p["mode"], check_mode=module.check_mode,
+                              allow_remote_change=p["allow_remote_change"],
+                              reconnect_timeout=p["reconnect_timeout"], generation=p["generation"])
+    except (LanModeError, IpmiError, IpmiParseError) as exc:
+        module.fail_json(msg=tool.scrub(str(exc)))
+    for warning in out.warnings:
+        module.warn(tool.scrub(warning))
+    before, after = out.before, out.after
+    result = dict(
+        changed=out.changed,
+        mode=after.mode,
+        previous_mode=before.mode,
+        supported=before.known,
+        reason=before.reason,
+        vendor=before.vendor,
+        manufacturer_id=before.manufacturer_id,
+        manufacturer_name=before.manufacturer_name,
+        product_id=before.product_id,
+        method=before.method,
+        raw=after.raw,
+        reconnect_seconds=out.reconnect_seconds,
+    )
+    if module._diff:
+        result["diff"] = dict(before="mode: %s\n" % before.mode, after="mode: %s\n" % after.mode,
+                              before_header="%s LAN interface" % target.describe(),
+                              after_header="%s LAN interface" % target.describe())
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
