@@ -263,7 +263,7 @@ def test_playbook_role_check_then_apply(lab, tmp_path):
                          "      ansible_python_interpreter: /usr/bin/python3\n")
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "dev"), ANSIBLE_NOCOLOR="1")
     base = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "-i", str(inventory),
-            os.path.join(REPO, "playbooks", "frr_reconcile.yml"),
+            os.path.join(REPO, "playbooks", "frr.yml"),
             "-e", json.dumps({"frr_pathspace": r.name, "frr_src": os.path.join(r.confdir, "intended.conf")})]
     check = subprocess.run(base + ["--check", "--diff"], capture_output=True, text=True, timeout=300, env=env, cwd=REPO, check=False)
     assert check.returncode == 0, check.stdout + check.stderr
