@@ -279,6 +279,34 @@ def test_playbook_role_check_then_apply(lab, tmp_path):
     assert "FRR already runs the intended config" in again.stdout and "changed=0" in again.stdout
 
 
+def test_playbook_role_only_the_daemons_options(lab, tmp_path):
+    """The role's second job alone (frr_reconcile=false and a value): the daemons file gets -T, and the running
+    config is left alone although it differs from frr.conf; FRR is not restarted (frr_restart is false)."""
+    r = lab.router("opts", "frr defaults traditional\nip prefix-list A seq 5 permit 10.0.0.0/8\n", daemons=["bgpd"])
+    r.start()
+    r.configure("ip prefix-list STRAY seq 5 permit 192.0.2.0/24")
+    watchfrr = r.pid("watchfrr")
+    daemons = open(r.daemons_path).read()
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("all:\n  hosts:\n    router1:\n      ansible_connection: local\n"
+                         "      ansible_python_interpreter: /usr/bin/python3\n")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "dev"), ANSIBLE_NOCOLOR="1")
+    base = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "-i", str(inventory),
+            os.path.join(REPO, "playbooks", "frr.yml"),
+            "-e", json.dumps({"frr_pathspace": r.name, "frr_reconcile": False, "frr_watchfrr_restart_timeout": 300})]
+    check = subprocess.run(base + ["--check", "--diff"], capture_output=True, text=True, timeout=300, env=env, cwd=REPO,
+                           check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert '+watchfrr_options="-T 300"' in check.stdout and open(r.daemons_path).read() == daemons
+    done = subprocess.run(base, capture_output=True, text=True, timeout=300, env=env, cwd=REPO, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "changed=1" in done.stdout and "apply at the next FRR restart" in done.stdout
+    assert 'watchfrr_options="-T 300"' in open(r.daemons_path).read()
+    assert "STRAY" in r.running_config() and r.pid("watchfrr") == watchfrr
+    again = subprocess.run(base, capture_output=True, text=True, timeout=300, env=env, cwd=REPO, check=False)
+    assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout + again.stderr
+
+
 KITCHEN_SINK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kitchen_sink.conf")
 
 
