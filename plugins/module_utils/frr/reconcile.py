@@ -56,6 +56,7 @@ from ansible_collections.netmedic.network.plugins.module_utils.frr.vtysh import 
 # A restart this recent is evidence (incident 000: watchfrr's 'restart all').
 RECENT_RESTART_SECONDS = 3600
 
+
 # ---------------------------------------------------------------- reading
 
 def daemon_states(target: Target) -> List[Dict[str, Any]]:

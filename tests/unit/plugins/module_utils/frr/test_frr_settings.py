@@ -39,8 +39,8 @@ def test_values_of_the_running_daemons(tmp_path):
     v = settings.in_process(watchfrr, T)                       # '-T' without its value
     assert (v.given, v.readable, v.effective, v.assumed) == (None, False, None, 20)
     assert settings.in_process(daemon_process(str(tmp_path), None, "zebra"), S) is None   # not running
-    assert settings.running_values(str(tmp_path), None) == {"watchfrr_restart_timeout": None,
-                                                             "zebra_netlink_buffer": None}
+    running = settings.running_values(str(tmp_path), None)
+    assert running == {"watchfrr_restart_timeout": None, "zebra_netlink_buffer": None}
     fake_process(tmp_path, 4242, ["/usr/lib/frr/watchfrr", "-d", "--restart-timeout=90"])
     assert settings.running_values(str(tmp_path), None)["watchfrr_restart_timeout"] == 90
     assert settings.restart_needed({"a": 90, "b": None}, {"a": 300, "b": 1}) is True
