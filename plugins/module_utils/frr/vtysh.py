@@ -20,7 +20,7 @@ import re
 import tempfile
 from typing import Any, Dict, List, Optional
 
-from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError, Runner
 from ansible_collections.netmedic.network.plugins.module_utils.frr.paths import (
     check_pathspace, etc_dir, frr_conf_path, vtysh_argv)
 from ansible_collections.netmedic.network.plugins.module_utils.frr.plan import Plan
@@ -78,8 +78,11 @@ class Target:
 
 
 def running_config(target: Target) -> str:
-    """``show running-config`` text."""
-    res = target.run("-c", "show running-config")
+    """``show running-config`` text; CommandError when vtysh fails (checked here, not by the runner: every
+    runner, the tests' fakes included, is held to it)."""
+    res = target.run("-c", "show running-config", check=False)
+    if res.rc != 0:
+        raise CommandError(res.describe(), res)
     if "Current configuration" not in res.stdout and not res.stdout.strip().endswith("end"):
         raise ReconcileError("vtysh answered 'show running-config' without a configuration: %s"
                              % (res.stdout.strip().splitlines() or ["(nothing)"])[0])
