@@ -153,99 +153,11 @@ restarted:
   sample: false
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils.core import fileops
 from ansible_collections.netmedic.network.plugins.module_utils.core.diff import ansible_diff
-from ansible_collections.netmedic.network.plugins.module_utils.frr import daemons as fd
-from ansible_collections.netmedic.network.plugins.module_utils.frr import daemon_argv as fo
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
-from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError, Runner
-
-FRRINIT = "/usr/lib/frr/frrinit.sh"
-
-# Every numeric option, checked first thing (finite, in range, named): see frr_options for the reasons.
-RANGES = {
-    "watchfrr_restart_timeout": fo.WATCHFRR_RESTART_TIMEOUT_RANGE,
-    "zebra_netlink_buffer": fo.ZEBRA_NL_BUFSIZE_RANGE,
-    "restart_timeout": (1, 3600),
-}
-
-# (module option, variable, option of the daemon, the daemon's default)
-SETTINGS = (("watchfrr_restart_timeout", "watchfrr", fo.WATCHFRR_TIMEOUT_OPT, fd.WATCHFRR_RESTART_TIMEOUT_DEFAULT),
-            ("zebra_netlink_buffer", "zebra", fo.ZEBRA_BUFSIZE_OPT, fd.ZEBRA_NL_BUFSIZE_DEFAULT))
-
-
-def _int_value(value, default):
-    """The number a daemon reads from an option value; the default when absent, None when unreadable."""
-    return default if value is None else fo.number(value)
-
-
-def _running(root, pathspace):
-    """What the running watchfrr and zebra use (None when not running or unreadable); reads /proc only."""
-    out = {}
-    for key, daemon, opt, default in SETTINGS:
-        p = fd.daemon_process(root, pathspace, daemon)
-        out[key] = _int_value(fo.argv_option_value(p.argv[1:], opt), default) if p.running else None
-    return out
-
-
-def _file_values(text):
-    """What the daemons file gives the next FRR start (None where we cannot read it without a shell)."""
-    a = fd.parse_assignments(text)
-    out = {}
-    for key, daemon, opt, default in SETTINGS:
-        try:
-            out[key] = _int_value(fo.option_value(fd.checked_options(a, daemon), opt), default)
-        except fd.DaemonsFileError:
-            out[key] = None
-    return out
-
-
-def _restart_needed(running, wanted):
-    return any(running[k] is not None and wanted[k] is not None and running[k] != wanted[k] for k in running)
-
-
-def _restart_argv(root, pathspace):
-    if not pathspace and os.path.isdir(os.path.join(root, "run/systemd/system")):
-        return ["systemctl", "restart", "frr"]
-    return [FRRINIT, "restart"] + ([pathspace] if pathspace else [])
-
-
-def _checked_paths(module):
-    """(root, pathspace, daemons file), or fail_json naming the option that is wrong."""
-    p = module.params
-    for name in ("path", "root", "pathspace"):
-        if p[name] is not None and not p[name].strip():
-            module.fail_json(msg="%s is an empty string: give a value or leave %s out. Nothing was done."
-                             % (name, name))
-    root = p["root"]
-    if not os.path.isdir(root):
-        module.fail_json(msg="root %s is not a directory. Nothing was done." % root)
-    if p["restart"] and os.path.realpath(root) != "/":
-        module.fail_json(msg="restart=true restarts this host's FRR; it cannot be combined with root=%s. "
-                             "Nothing was done." % root)
-    try:
-        pathspace = fd.check_pathspace(p["pathspace"])
-    except ValueError as exc:
-        module.fail_json(msg="pathspace: %s. Nothing was done." % exc)
-    path = p["path"] or os.path.join(fd.etc_dir(root, pathspace), "daemons")
-    return root, pathspace, path
-
-
-def _read(module, path):
-    try:
-        return fd.read_daemons_file(path)
-    except fd.DaemonsFileError as exc:
-        if module.params["path"]:
-            where = "path"
-        elif module.params["pathspace"]:
-            where = "pathspace %s" % module.params["pathspace"]
-        else:
-            where = "the default daemons file (root %s)" % module.params["root"]
-        module.fail_json(msg="cannot read FRR's daemons file (%s): %s. Nothing was written." % (where, exc),
-                         path=path)
+from ansible_collections.netmedic.network.plugins.module_utils.frr.settings import (
+    RANGES, Request, SettingsError, ensure)
 
 
 def main():
@@ -265,53 +177,17 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    root, pathspace, path = _checked_paths(module)
-    before = _read(module, path)
-    wanted = {"watchfrr": p["watchfrr_restart_timeout"], "zebra": p["zebra_netlink_buffer"]}
+    request = Request(watchfrr_restart_timeout=p["watchfrr_restart_timeout"],
+                      zebra_netlink_buffer=p["zebra_netlink_buffer"], pathspace=p["pathspace"], path=p["path"],
+                      root=p["root"], backup=p["backup"], restart=p["restart"],
+                      restart_timeout=p["restart_timeout"])
     try:
-        after, changes = fd.plan_options(before, wanted["watchfrr"], wanted["zebra"])
-        # our own parser reads the edited copy back: exactly the values we meant, nothing else changed
-        fd.verify_edit(before, after, {var: change["after"] for var, change in changes.items()})
-    except fd.DaemonsFileError as exc:
-        module.fail_json(msg="cannot edit FRR's daemons file %s: %s. Nothing was written." % (path, exc), path=path)
-
-    runner = Runner(timeout=30)
-    result = dict(changed=bool(changes), path=path, changes=changes, restarted=False)
-    if changes and module._diff:
-        result["diff"] = ansible_diff(before, after, path)
-    if changes and not module.check_mode:
-        # Check mode runs nothing.  Here bash parses the new file (-n: nothing is executed) as
-        # frrcommon.sh will have to; the file is never sourced (issue 11).
-        try:
-            fd.bash_syntax_check(runner, after)
-        except (CommandError, fd.DaemonsFileError) as exc:
-            module.fail_json(msg="the edited daemons file %s did not pass the bash syntax check: %s. Nothing was "
-                                 "written." % (path, exc), path=path)
-        try:
-            # A symlink is edited at its target.  The backup goes next to the file: frrcommon.sh reads
-            # C_PATH/daemons (and, without a pathspace, daemons.conf, /etc/default/frr and
-            # /etc/sysconfig/frr) by name only, never daemons.*.netmedic.bak.
-            saved = fileops.write_atomic(os.path.realpath(path), after, backup=p["backup"])
-        except fileops.FileOpError as exc:
-            module.fail_json(msg="cannot write FRR's daemons file: %s" % exc, path=path)
-        if saved:
-            result["backup_file"] = saved
-
-    file_values = _file_values(after)
-    result["running"] = _running(root, pathspace)
-    result["restart_needed"] = _restart_needed(result["running"], file_values)
-    if p["restart"] and changes and not module.check_mode:
-        argv = _restart_argv(root, pathspace)
-        try:
-            res = runner(argv, timeout=p["restart_timeout"])
-        except CommandError as exc:
-            module.fail_json(msg="the daemons file was changed but the FRR restart failed: %s" % exc, **result)
-        if not res.ok:
-            module.fail_json(msg="the daemons file was changed but the FRR restart failed: %s" % res.describe(),
-                             **result)
-        result["restarted"] = True
-        result["running"] = _running(root, pathspace)
-        result["restart_needed"] = _restart_needed(result["running"], file_values)
+        out = ensure(request, check_mode=module.check_mode)
+    except SettingsError as exc:
+        module.fail_json(msg=str(exc), **exc.data)
+    result = out.result()
+    if out.changed and module._diff:
+        result["diff"] = ansible_diff(out.before, out.after, out.path)
     module.exit_json(**result)
 
 

@@ -208,21 +208,11 @@ ansible_facts:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils.frr import reconcile as fr
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS, new_module
-from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError, CommandNotFound, Runner
+from ansible_collections.netmedic.network.plugins.module_utils.frr.reconcile import Request, run
 
 # Every numeric option, checked first thing: a NaN timeout used to crash deep in the runner (issue 11).
 RANGES = {"command_timeout": SECONDS, "apply_timeout": SECONDS}
-
-
-def _facts(result):
-    daemons = result.get("daemons") or []
-    return {"netmedic_frr": {
-        "pathspace": result.get("pathspace"),
-        "daemons": daemons,
-        "restarted_recently": any(d.get("restarted_recently") for d in daemons if d.get("enabled")),
-    }}
 
 
 def main():
@@ -245,54 +235,17 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    for name in ("src", "pathspace", "vtysh", "backup_dir"):
-        if p[name] is not None and not p[name].strip():
-            module.fail_json(msg="%s is an empty string: give a value or leave %s out. Nothing was done."
-                             % (name, name), changed=False)
-    try:
-        target = fr.Target(pathspace=p["pathspace"], vtysh=p["vtysh"], runner=Runner(timeout=p["command_timeout"]),
-                           timeout=p["command_timeout"])
-    except ValueError as exc:
-        module.fail_json(msg="pathspace: %s. Nothing was done." % exc, changed=False)
-    opts = fr.Options(src=p["src"], content=p["content"], check_mode=module.check_mode, save=p["save"],
-                      backup=p["backup"], backup_dir=p["backup_dir"], require_daemons=p["require_daemons"],
-                      apply_timeout=p["apply_timeout"])
-    try:
-        result = fr.reconcile(target, opts)
-    except fr.ReconcileError as exc:
-        data = dict(exc.data)
-        data.pop("before", None)
-        data.pop("after", None)
-        msg = str(exc)
-        if not data["changed"] and fr.NOTHING_APPLIED not in msg:
-            msg += "; " + fr.NOTHING_APPLIED
-        module.fail_json(msg=msg, ansible_facts=_facts(data), **{k: v for k, v in data.items() if k != "daemons"})
-    except CommandNotFound as exc:
-        module.fail_json(msg="vtysh %r cannot run: %s; %s" % (p["vtysh"], exc, fr.NOTHING_APPLIED), changed=False)
-    except CommandError as exc:
-        # (after the plan went to vtysh, reconcile() raises ReconcileError with changed=True instead)
-        module.fail_json(msg="FRR did not answer: %s; %s" % (exc, fr.NOTHING_APPLIED), changed=False)
-
-    before = result.pop("before", "")
-    after = result.pop("after", "")
-    facts = _facts(result)
-    result.pop("daemons", None)
-    result["unified_diff"] = _unified(before, after, p["pathspace"])
-    if module._diff:
-        result["diff"] = {"before": before, "after": after,
-                          "before_header": "running config", "after_header": result.get("intended", "intended")}
-    remaining = result.get("remaining") or []
-    if remaining and not module.check_mode and p["fail_on_remaining"]:
-        module.fail_json(msg="%d line(s) still differ after applying the plan; see remaining and apply_errors"
-                         % len(remaining), ansible_facts=facts, **result)
-    module.exit_json(ansible_facts=facts, **result)
-
-
-def _unified(before, after, name):
-    import difflib
-    return "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True),
-                                        fromfile="%s running" % (name or "frr"),
-                                        tofile="%s intended" % (name or "frr"), n=1))
+    out = run(Request(src=p["src"], content=p["content"], pathspace=p["pathspace"], vtysh=p["vtysh"],
+                      save=p["save"], backup=p["backup"], backup_dir=p["backup_dir"],
+                      require_daemons=p["require_daemons"], fail_on_remaining=p["fail_on_remaining"],
+                      command_timeout=p["command_timeout"], apply_timeout=p["apply_timeout"],
+                      check_mode=module.check_mode))
+    result = out.result
+    if out.diff is not None and module._diff:
+        result["diff"] = out.diff
+    if out.error:
+        module.fail_json(msg=out.error, **result)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ def router_in_state(lab: frrlab.Lab, name: str, state: str, intended: str) -> fr
     r = lab.router(name, strip_header(state), daemons=["bgpd", "ospfd"], watchfrr_options="-T 900")
     r.start(timeout=120)
     got = wait_stable(r)
-    d = fr.drift(strip_header(state), got)
+    d = frr_plan.drift(strip_header(state), got)
     if not d.empty:
         raise SystemExit("could not reproduce the start state in %s: %s" % (name, frr_plan.describe(d, 5)))
     r.write_conf(intended)
@@ -100,7 +100,7 @@ def run_frr_reload(r: frrlab.Router) -> dict:
     t = time.monotonic()
     proc = fi.frr_reload(r.name, r.conf_path, mode="--reload", timeout=7200)
     took = time.monotonic() - t
-    left = fr.drift(open(r.conf_path).read(), r.running_config())
+    left = frr_plan.drift(open(r.conf_path).read(), r.running_config())
     return {"seconds": round(took, 2), "rc": proc.returncode,
             "remaining_by_our_diff": len(left.adds) + len(left.deletes)}
 
@@ -172,7 +172,7 @@ def scenario_drift_delete(kind: str, n: int = 1000) -> dict:
         path = r.write_file("drift.conf", drift_lines(kind, n))
         r.load_file(path)
         state = wait_stable(r)
-        d = fr.drift(intended, state)
+        d = frr_plan.drift(intended, state)
         print("(b) drift (%s): %d running lines to delete, %d to add" % (kind, len(d.deletes), len(d.adds)))
         r.teardown()
         ours = run_ours(router_in_state(lab, "bb1", state, intended))
@@ -192,7 +192,7 @@ def scenario_diff_only(lines: int) -> dict:
     running_lines += ["ip prefix-list EXTRA seq %d permit 192.0.2.%d/32" % (5 * (i + 1), i) for i in range(100)]
     running = "\n".join(running_lines) + "\n"
     t = time.monotonic()
-    p = fr.compute(intended, running)
+    p = frr_plan.compute(intended, running)
     ours = time.monotonic() - t
     with tempfile.TemporaryDirectory() as tmp:
         ip, rp = os.path.join(tmp, "intended.conf"), os.path.join(tmp, "running.conf")

@@ -18,7 +18,7 @@ FRR instances: ``pathspaces`` (a list) or ``pathspace`` (one name); default the
 host's own FRR.  All instances are sampled, then one pause, then the second
 samples.
 
-Checks (options under ``options.bgp``, defaults in :data:`DEFAULTS`):
+Checks (options under ``options.bgp``, declared with their defaults in :data:`AUDIT`):
 
 * NM-BGP-001 critical: a session is not Established (admin shutdown excluded).
 * NM-BGP-002 warning: Established for less than ``min_established_seconds`` (300).
@@ -44,25 +44,20 @@ import os
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
-from ansible_collections.netmedic.network.plugins.module_utils.frr import daemons as fd
 from ansible_collections.netmedic.network.plugins.module_utils.core import json_input
-from ansible_collections.netmedic.network.plugins.module_utils.core.audit import ANY, Audit, AuditContext, integer, number
-from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS_OR_ZERO
+from ansible_collections.netmedic.network.plugins.module_utils.core.audit import (
+    Audit, AuditContext, Option, integer, number)
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import CRITICAL, INFO, WARNING, Finding, Fix
+from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS_OR_ZERO
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError
+from ansible_collections.netmedic.network.plugins.module_utils.frr import instances
+from ansible_collections.netmedic.network.plugins.module_utils.frr.daemon_argv import DaemonsFileError
+from ansible_collections.netmedic.network.plugins.module_utils.frr.daemons_file import parse_assignments
+from ansible_collections.netmedic.network.plugins.module_utils.frr.files import UnreadableFile, read_frr_file
+from ansible_collections.netmedic.network.plugins.module_utils.frr.paths import daemons_path, run_dir, vtysh_argv
 
 NAME = "bgp"
 INCIDENT = "002"
-
-DEFAULTS = {
-    "pathspace": None,
-    "pathspaces": None,
-    "min_established_seconds": 300,
-    "max_connections_dropped": 5,
-    "sample_interval": 3.0,
-    "max_queue": 50,
-    "min_hold_time": 9,
-}
 
 CHECKS = {
     "NM-BGP-001": "BGP session not Established",
@@ -87,27 +82,17 @@ class BgpOutputError(ValueError):
     """vtysh answered something we cannot read; ``str()`` is for operators."""
 
 
-def _opt(ctx: AuditContext, key: str):
-    return ctx.opt(NAME, key, DEFAULTS[key])
-
-
-def _pathspaces(ctx: AuditContext) -> List[Optional[str]]:
-    return fd.audit_instances(ctx, NAME)
-
-
 def applies(ctx: AuditContext) -> bool:
     """bgpd is enabled (or has a pid file) in one of the FRR instances."""
-    return fd.applies_to_any_instance(ctx, NAME, _applies_one)
+    return instances.applies_to_any_instance(AUDIT, ctx, _applies_one)
 
 
 def _applies_one(ctx: AuditContext, pathspace: Optional[str]) -> bool:
-    if os.path.exists(os.path.join(fd.run_dir(ctx.root, pathspace), "bgpd.pid")):
+    if os.path.exists(os.path.join(run_dir(ctx.root, pathspace), "bgpd.pid")):
         return True
-    path = os.path.join(fd.etc_dir(ctx.root, pathspace), "daemons")
     try:
-        with open(path, "r", encoding="utf-8", errors="replace") as fh:
-            bgpd = fd.parse_assignments(fh.read()).get("bgpd")
-    except (OSError, fd.DaemonsFileError):
+        bgpd = parse_assignments(read_frr_file(daemons_path(ctx.root, pathspace), lenient=True)).get("bgpd")
+    except (UnreadableFile, DaemonsFileError):
         return False
     return bgpd is not None and bgpd.value not in ("", "no", "0")
 
@@ -241,7 +226,7 @@ def parse_neighbors(data: Dict[str, Any]) -> Dict[Tuple[str, str], Dict[str, Any
 # ---------------------------------------------------------------- reading
 
 def read_vtysh_json(ctx: AuditContext, pathspace: Optional[str], command: str) -> Dict[str, Any]:
-    res = ctx.runner(fd.vtysh_argv(pathspace, command))
+    res = ctx.runner(vtysh_argv(pathspace, command))
     if not res.ok:
         raise BgpOutputError("%s" % res.describe())
     return load_json(res.stdout, command)
@@ -256,7 +241,7 @@ def _error(pathspace: Optional[str], message: str, evidence: Dict[str, Any]) -> 
                        "(vtysh -c 'show daemons').  Report JSON vtysh printed but netmedic could not read as a bug."))
 
 
-_subject = fd.instance_subject
+_subject = instances.instance_subject
 
 
 def _peer_subject(pathspace: Optional[str], vrf: str, peer: str) -> str:
@@ -267,14 +252,14 @@ def _peer_subject(pathspace: Optional[str], vrf: str, peer: str) -> str:
 def run(ctx: AuditContext) -> List[Finding]:
     """Sample every FRR instance, wait ``sample_interval`` once, sample the neighbors again, evaluate."""
     try:
-        spaces = _pathspaces(ctx)
+        spaces = instances.instances(AUDIT, ctx)
     except ValueError as exc:
         return [_error(None, str(exc), {"option": "options.bgp.pathspaces"})]
-    interval = float(_opt(ctx, "sample_interval"))
+    interval = float(AUDIT.option(ctx, "sample_interval"))
     findings: List[Finding] = []
     samples = {}
     for pathspace in spaces:
-        commands = [" ".join(fd.vtysh_argv(pathspace, c)) for c in (SUMMARY_CMD, NEIGHBORS_CMD)]
+        commands = [" ".join(vtysh_argv(pathspace, c)) for c in (SUMMARY_CMD, NEIGHBORS_CMD)]
         try:
             summary = parse_summary(read_vtysh_json(ctx, pathspace, SUMMARY_CMD))
             first = parse_neighbors(read_vtysh_json(ctx, pathspace, NEIGHBORS_CMD))
@@ -301,10 +286,10 @@ def run(ctx: AuditContext) -> List[Finding]:
 
 def evaluate(ctx: AuditContext, pathspace: Optional[str], summary, first, second, interval: float) -> List[Finding]:
     peers, families = summary
-    min_up = float(_opt(ctx, "min_established_seconds"))
-    max_dropped = int(_opt(ctx, "max_connections_dropped"))
-    max_queue = int(_opt(ctx, "max_queue"))
-    min_hold = float(_opt(ctx, "min_hold_time"))
+    min_up = float(AUDIT.option(ctx, "min_established_seconds"))
+    max_dropped = int(AUDIT.option(ctx, "max_connections_dropped"))
+    max_queue = int(AUDIT.option(ctx, "max_queue"))
+    min_hold = float(AUDIT.option(ctx, "min_hold_time"))
     findings: List[Finding] = []
     manual_flap = ("Find why the session resets (lastResetDueTo, the peer's logs, CPU load on route reflectors) "
                    "before maintenance; do not add load to a flapping speaker.")
@@ -422,19 +407,29 @@ def evaluate(ctx: AuditContext, pathspace: Optional[str], summary, first, second
     return findings
 
 
-# Every option this audit reads (issue 11: unknown keys and non-finite numbers fail the preflight).
-OPTIONS = {
-    "pathspace": ANY, "pathspaces": ANY,
-    "min_established_seconds": number(SECONDS_OR_ZERO),
-    "max_connections_dropped": integer((0, 10 ** 9)),
-    # the preflight pauses once this long: more than 10 minutes is a typo
-    "sample_interval": number((0, 600)),
-    "max_queue": integer((0, 10 ** 9)),
-    "min_hold_time": number((0, 65535)),  # BGP hold time is a 16-bit count of seconds
-}
-
 AUDIT = Audit(
     name=NAME,
+    area="bgp",
     description="BGP sessions: down, recently flapped, flapping now, backlogged, short hold timers, failed "
                 "peers (incident 002)",
-    run=run, applies=applies, checks=CHECKS, options=OPTIONS)
+    run=run, applies=applies, checks=CHECKS,
+    # Every option this audit reads (issue 11: unknown keys and non-finite numbers fail the preflight).
+    options={
+        "pathspaces": Option(description=instances.PATHSPACES_HELP),
+        "pathspace": Option(description=instances.PATHSPACE_HELP),
+        "min_established_seconds": number(SECONDS_OR_ZERO, default=300,
+                                          description="a session Established for less flapped recently "
+                                                      "(NM-BGP-002)"),
+        "max_connections_dropped": integer((0, 10 ** 9), default=5,
+                                           description="connectionsDropped at or over this is reported "
+                                                       "(NM-BGP-003; 0 turns the check off)"),
+        # the preflight pauses once this long: more than 10 minutes is a typo
+        "sample_interval": number((0, 600), default=3.0,
+                                  description="seconds between the two neighbor samples (NM-BGP-004; 0 takes one "
+                                              "sample)"),
+        "max_queue": integer((0, 10 ** 9), default=50,
+                             description="in or out queue depth (messages) at or over this is a backlog "
+                                         "(NM-BGP-005; 0 turns the check off)"),
+        "min_hold_time": number((0, 65535), default=9,  # BGP hold time is a 16-bit count of seconds
+                                description="negotiated hold time (seconds) under this is reported (NM-BGP-006)"),
+    })

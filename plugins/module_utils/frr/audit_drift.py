@@ -30,18 +30,23 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from typing import Dict, List, Optional, Set
 
-from ansible_collections.netmedic.network.plugins.module_utils.frr import daemons as fd
-from ansible_collections.netmedic.network.plugins.module_utils.frr import plan as frr_plan
-from ansible_collections.netmedic.network.plugins.module_utils.frr import reconcile as frr_reconcile
-from ansible_collections.netmedic.network.plugins.module_utils.core.audit import ANY, Audit, AuditContext, integer
+from ansible_collections.netmedic.network.plugins.module_utils.core.audit import Audit, AuditContext, Option, integer
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import CRITICAL, WARNING, Finding, Fix
-from ansible_collections.netmedic.network.plugins.module_utils.frr.config import Config, FrrConfigError
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError
+from ansible_collections.netmedic.network.plugins.module_utils.frr import instances
+from ansible_collections.netmedic.network.plugins.module_utils.frr.config import Config, FrrConfigError
+from ansible_collections.netmedic.network.plugins.module_utils.frr.files import UnreadableFile, read_frr_file
+from ansible_collections.netmedic.network.plugins.module_utils.frr.paths import frr_conf_path, vtysh_argv
+from ansible_collections.netmedic.network.plugins.module_utils.frr.plan import counts_by_area, drift_and_running
+from ansible_collections.netmedic.network.plugins.module_utils.frr.vtysh import ReconcileError, Target, running_config
 
 NAME = "frr_drift"
 INCIDENT = "000"
+FIX_MODULE = "netmedic.network.frr_reconcile"
+FIX_ROLE = "netmedic.network.frr"
 
 CHECKS = {
     "NM-FRR-001": "lines of frr.conf are missing from FRR's running config",
@@ -65,22 +70,17 @@ _DEFINES = [
 ]
 
 
-def _pathspaces(ctx: AuditContext) -> List[Optional[str]]:
-    return fd.audit_instances(ctx, NAME)
-
-
 def _has_frr_conf(ctx: AuditContext, pathspace: Optional[str]) -> bool:
     """An frr.conf, in an instance where FRR is meant to run (not a package installed and unused)."""
-    return (os.path.exists(os.path.join(fd.etc_dir(ctx.root, pathspace), "frr.conf"))
-            and fd.meant_to_run(ctx.root, pathspace))
+    return os.path.exists(frr_conf_path(ctx.root, pathspace)) and instances.meant_to_run(ctx.root, pathspace)
 
 
 def applies(ctx: AuditContext) -> bool:
     """vtysh is installed and FRR with an frr.conf is meant to run (cheap: no command runs)."""
-    return ctx.runner.available("vtysh") and fd.applies_to_any_instance(ctx, NAME, _has_frr_conf)
+    return ctx.runner.available("vtysh") and instances.applies_to_any_instance(AUDIT, ctx, _has_frr_conf)
 
 
-_subject = fd.instance_subject
+_subject = instances.instance_subject
 
 
 def dangling_references(running: Config) -> Dict[str, List[str]]:
@@ -107,7 +107,7 @@ def dangling_references(running: Config) -> Dict[str, List[str]]:
 def run(ctx: AuditContext) -> List[Finding]:
     findings: List[Finding] = []
     try:
-        spaces = _pathspaces(ctx)
+        spaces = instances.instances(AUDIT, ctx)
     except ValueError as exc:
         return [Finding(id="NM-FRR-004", severity=WARNING, incident=INCIDENT, subject="options.frr_drift",
                         summary="cannot audit FRR drift: %s" % exc, evidence={"error": str(exc)},
@@ -118,32 +118,30 @@ def run(ctx: AuditContext) -> List[Finding]:
 
 
 def _audit_one(ctx: AuditContext, pathspace: Optional[str]) -> List[Finding]:
-    conf_path = os.path.join(fd.etc_dir(ctx.root, pathspace), "frr.conf")
+    conf_path = frr_conf_path(ctx.root, pathspace)
     if not os.path.exists(conf_path):
         return []
     subject = _subject(pathspace, conf_path)
-    examples = int(ctx.opt(NAME, "examples", 10))
+    examples = int(AUDIT.option(ctx, "examples"))
     params = {"pathspace": pathspace} if pathspace else {}
-    vtysh = "vtysh" + (" -N %s" % pathspace if pathspace else "")
-    target = frr_reconcile.Target(pathspace=pathspace, root=ctx.root, runner=ctx.runner)
+    target = Target(pathspace=pathspace, root=ctx.root, runner=ctx.runner)
     try:
-        with open(conf_path, "r", encoding="utf-8") as fh:
-            intended = fh.read()
-        running_text = frr_reconcile.running_config(target)
-        d, running = frr_reconcile.drift_and_running(intended, running_text, source=conf_path)
-    except (OSError, UnicodeDecodeError, FrrConfigError, CommandError, frr_reconcile.ReconcileError) as exc:
+        intended = read_frr_file(conf_path)
+        running_text = running_config(target)
+        d, running = drift_and_running(intended, running_text, source=conf_path)
+    except (UnreadableFile, FrrConfigError, CommandError, ReconcileError) as exc:
         error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return [Finding(id="NM-FRR-004", severity=WARNING, incident=INCIDENT, subject=subject,
                         summary="cannot compare FRR's running config with %s: %s" % (conf_path, error),
                         evidence={"frr_conf": conf_path, "error": str(exc)},
-                        fix=Fix(manual="Check that %s is readable FRR configuration and that "
-                                       "\"%s -c 'show running-config'\" answers." % (conf_path, vtysh)))]
+                        fix=Fix(manual="Check that %s is readable FRR configuration and that \"%s\" answers."
+                                       % (conf_path, shlex.join(vtysh_argv(pathspace, "show running-config")))))]
 
     findings: List[Finding] = []
-    by_area = frr_plan.counts_by_area(d)
-    fix = Fix(module="netmedic.network.frr_reconcile", params=params, role="netmedic.network.frr",
-              manual="Run netmedic.network.frr_reconcile in check mode to see the exact vtysh commands, "
-                     "then without it to apply them.")
+    by_area = counts_by_area(d)
+    fix = Fix(module=FIX_MODULE, params=params, role=FIX_ROLE,
+              manual="Run %s in check mode to see the exact vtysh commands, then without it to apply them."
+                     % FIX_MODULE)
     if d.adds:
         areas = ", ".join("%s %d" % (a, c["add"]) for a, c in sorted(by_area.items()) if c["add"])
         findings.append(Finding(
@@ -161,9 +159,9 @@ def _audit_one(ctx: AuditContext, pathspace: Optional[str]) -> List[Finding]:
             evidence={"frr_conf": conf_path, "extra": len(d.deletes),
                       "by_area": {a: c["delete"] for a, c in by_area.items() if c["delete"]},
                       "examples": [" > ".join(e.path + (e.line,)) for e in d.deletes[:examples]]},
-            fix=Fix(module="netmedic.network.frr_reconcile", params=params, role="netmedic.network.frr",
-                    manual="If these running lines are wanted, save them (%s -c 'write memory'); "
-                           "otherwise frr_reconcile removes them." % vtysh)))
+            fix=Fix(module=FIX_MODULE, params=params, role=FIX_ROLE,
+                    manual="If these running lines are wanted, save them (%s); otherwise frr_reconcile removes "
+                           "them." % shlex.join(vtysh_argv(pathspace, "write memory")))))
     dangling = dangling_references(running)
     if dangling:
         names = "; ".join("%s %s" % (k, ", ".join(v[:5])) for k, v in sorted(dangling.items()))
@@ -176,14 +174,17 @@ def _audit_one(ctx: AuditContext, pathspace: Optional[str]) -> List[Finding]:
     return findings
 
 
-# Every option this audit reads (issue 11: unknown keys and non-finite numbers fail the preflight).
-OPTIONS = {"pathspace": ANY, "pathspaces": ANY, "examples": integer((0, 10000))}
-
 AUDIT = Audit(
     name=NAME,
+    area="frr",
     description="FRR's running config against frr.conf (incident 000: partial config after a restart)",
     run=run,
     applies=applies,
     checks=CHECKS,
-    options=OPTIONS,
+    # Every option this audit reads (issue 11: unknown keys and non-finite numbers fail the preflight).
+    options={
+        "pathspaces": Option(description=instances.PATHSPACES_HELP),
+        "pathspace": Option(description=instances.PATHSPACE_HELP),
+        "examples": integer((0, 10000), default=10, description="how many differing lines a finding shows"),
+    },
 )

@@ -50,36 +50,35 @@ Standard library only: this file runs on managed hosts.
 from __future__ import annotations
 
 import os
+import shlex
 from typing import Any, Dict, List, Optional
 
-from ansible_collections.netmedic.network.plugins.module_utils.frr import daemons as fd
-from ansible_collections.netmedic.network.plugins.module_utils.frr import daemon_argv as frr_options
-from ansible_collections.netmedic.network.plugins.module_utils.frr import plan as frr_plan
-from ansible_collections.netmedic.network.plugins.module_utils.frr import reconcile as frr_reconcile
-from ansible_collections.netmedic.network.plugins.module_utils.frr.config import FrrConfigError
-from ansible_collections.netmedic.network.plugins.module_utils.core.audit import ANY, Audit, AuditContext, integer, number
-from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS_OR_ZERO
+from ansible_collections.netmedic.network.plugins.module_utils.core.audit import (
+    Audit, AuditContext, Option, integer, number)
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import CRITICAL, INFO, WARNING, Finding, Fix
+from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS_OR_ZERO
+from ansible_collections.netmedic.network.plugins.module_utils.core.procfs import uptime_seconds
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError
+from ansible_collections.netmedic.network.plugins.module_utils.frr import instances
+from ansible_collections.netmedic.network.plugins.module_utils.frr.config import FrrConfigError
+from ansible_collections.netmedic.network.plugins.module_utils.frr.daemon_argv import DaemonsFileError
+from ansible_collections.netmedic.network.plugins.module_utils.frr.daemons_file import (
+    enabled_daemons, parse_assignments)
+from ansible_collections.netmedic.network.plugins.module_utils.frr.files import UnreadableFile, read_frr_file
+from ansible_collections.netmedic.network.plugins.module_utils.frr.paths import (
+    daemons_path as daemons_file_path, frr_conf_path, vtysh_argv)
+from ansible_collections.netmedic.network.plugins.module_utils.frr.plan import counts_by_area, describe, drift
+from ansible_collections.netmedic.network.plugins.module_utils.frr.processes import (
+    capabilities, daemon_process, netlink_drops)
+from ansible_collections.netmedic.network.plugins.module_utils.frr.settings import (
+    FRRINIT, WATCHFRR_RESTART_TIMEOUT, ZEBRA_NETLINK_BUFFER, in_file, in_process)
+from ansible_collections.netmedic.network.plugins.module_utils.frr.vtysh import ReconcileError, Target, running_config
 
 NAME = "frr_settings"
 INCIDENT = "000"
 FIX_MODULE = "netmedic.network.frr_daemons_options"
-
-DEFAULTS = {
-    "pathspace": None,
-    "pathspaces": None,
-    "lines_per_second": 100.0,
-    "timeout_margin": 2.0,
-    "min_netlink_buffer": 16 * 1024 * 1024,
-    "recent_restart_seconds": 3600,
-    # When a finding recommends a new -T, at least this many seconds.
-    "recommended_min_timeout": 120,
-    # Compare the running config with frr.conf (the FRR reconcile engine's parser, read-only).
-    # Off by default: the frr_drift audit (NM-FRR-001..004) reports drift; this adds the
-    # restart correlation for those who want it in one finding.
-    "check_drift": False,
-}
+# NM-FRR-018 (drift) is fixed by reconciling the running config.
+FIX_MODULE_RECONCILE = "netmedic.network.frr_reconcile"
 
 CHECKS = {
     "NM-FRR-010": "watchfrr restart timeout (-T) shorter than the estimated frr.conf load time",
@@ -97,24 +96,16 @@ CHECKS = {
 CAP_NET_ADMIN = 12
 
 
-def _opt(ctx: AuditContext, key: str):
-    return ctx.opt(NAME, key, DEFAULTS[key])
-
-
-_subject = fd.instance_subject
-
-
-def _pathspaces(ctx: AuditContext) -> List[Optional[str]]:
-    return fd.audit_instances(ctx, NAME)
+_subject = instances.instance_subject
 
 
 def applies(ctx: AuditContext) -> bool:
     """FRR is meant to run in one of the instances (see :func:`_applies_one`)."""
-    return fd.applies_to_any_instance(ctx, NAME, _applies_one)
+    return instances.applies_to_any_instance(AUDIT, ctx, _applies_one)
 
 
 def _applies_one(ctx: AuditContext, pathspace: Optional[str]) -> bool:
-    return fd.meant_to_run(ctx.root, pathspace)
+    return instances.meant_to_run(ctx.root, pathspace)
 
 
 def count_config_lines(text: str) -> int:
@@ -131,22 +122,9 @@ def estimate_load_seconds(lines: int, lines_per_second: float) -> float:
     return lines / float(lines_per_second)
 
 
-def _file_option(assignments, daemon: str, opt) -> Optional[int]:
-    """``opt`` of ``<daemon>_options`` in the daemons file; None when absent or not readable without a shell."""
-    try:
-        return frr_options.number(fd.option_value(fd.checked_options(assignments, daemon), opt))
-    except fd.DaemonsFileError:
-        return None
-
-
-def _running_option(proc, opt) -> Optional[int]:
-    """``opt`` as the running daemon got it (its argv from /proc), or None."""
-    return frr_options.number(frr_options.argv_option_value(proc.argv[1:], opt))
-
-
 def run(ctx: AuditContext) -> List[Finding]:
     try:
-        spaces = _pathspaces(ctx)
+        spaces = instances.instances(AUDIT, ctx)
     except ValueError as exc:
         return [Finding(id="NM-FRR-019", severity=WARNING, incident=INCIDENT, subject="options.frr_settings",
                         summary="cannot audit FRR settings: %s" % exc, evidence={"error": str(exc)},
@@ -160,15 +138,13 @@ def run(ctx: AuditContext) -> List[Finding]:
 
 
 def _run_one(ctx: AuditContext, pathspace: Optional[str]) -> List[Finding]:
-    etc = fd.etc_dir(ctx.root, pathspace)
-    daemons_path = os.path.join(etc, "daemons")
+    daemons_path = daemons_file_path(ctx.root, pathspace)
     fix_target = {"pathspace": pathspace} if pathspace else {}
     try:
-        with open(daemons_path, "r", encoding="utf-8", errors="replace") as fh:
-            daemons_text = fh.read()
-        assignments = fd.parse_assignments(daemons_text)
-    except (OSError, fd.DaemonsFileError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
+        # (lenient: only read, and an accented comment must not hide the settings)
+        assignments = parse_assignments(read_frr_file(daemons_path, lenient=True))
+    except (UnreadableFile, DaemonsFileError) as exc:
+        reason = exc.reason if isinstance(exc, UnreadableFile) else str(exc)
         return [Finding(
             id="NM-FRR-019", severity=WARNING, incident=INCIDENT, subject=_subject(pathspace, daemons_path),
             summary="cannot read FRR's daemons file %s: %s" % (daemons_path, reason),
@@ -176,38 +152,36 @@ def _run_one(ctx: AuditContext, pathspace: Optional[str]) -> List[Finding]:
             fix=Fix(manual="Restore %s from the frr package (/usr/share/doc/frr or a backup)." % daemons_path))]
 
     findings: List[Finding] = []
-    uptime = fd.uptime_seconds(ctx.root)
-    enabled = fd.enabled_daemons(assignments)
-    procs = {name: fd.daemon_process(ctx.root, pathspace, name, uptime) for name in ["watchfrr"] + enabled}
+    uptime = uptime_seconds(ctx.root)
+    enabled = enabled_daemons(assignments)
+    procs = {name: daemon_process(ctx.root, pathspace, name, uptime) for name in ["watchfrr"] + enabled}
 
-    findings += _restart_timeout(ctx, pathspace, etc, daemons_path, assignments, procs, fix_target)
+    findings += _restart_timeout(ctx, pathspace, daemons_path, assignments, procs, fix_target)
     findings += _netlink_buffer(ctx, pathspace, daemons_path, assignments, procs, fix_target)
     findings += _processes(ctx, pathspace, daemons_path, enabled, procs)
-    if _opt(ctx, "check_drift") and procs.get("zebra") is not None and procs["zebra"].running:
+    if AUDIT.option(ctx, "check_drift") and procs.get("zebra") is not None and procs["zebra"].running:
         restarted = [f.evidence.get("daemon") for f in findings if f.id == "NM-FRR-015"]
-        findings += _drift(ctx, pathspace, etc, restarted, fix_target)
+        findings += _drift(ctx, pathspace, restarted, fix_target)
     return findings
 
 
-def _drift(ctx, pathspace, etc, restarted, fix_target) -> List[Finding]:
-    conf_path = os.path.join(etc, "frr.conf")
+def _drift(ctx, pathspace, restarted, fix_target) -> List[Finding]:
+    conf_path = frr_conf_path(ctx.root, pathspace)
     subject = _subject(pathspace, "frr.conf")
     try:
-        with open(conf_path, "r", encoding="utf-8") as fh:
-            intended = fh.read()
-    except (OSError, UnicodeDecodeError):
+        intended = read_frr_file(conf_path)
+    except UnreadableFile:
         return []  # reported by the restart-timeout check
-    target = frr_reconcile.Target(pathspace=pathspace, root=ctx.root, runner=ctx.runner)
+    target = Target(pathspace=pathspace, root=ctx.root, runner=ctx.runner)
     try:
-        running = frr_reconcile.running_config(target)
-        d = frr_reconcile.drift(intended, running, source=conf_path)
-    except (frr_reconcile.ReconcileError, FrrConfigError, CommandError) as exc:
+        running = running_config(target)
+        d = drift(intended, running, source=conf_path)
+    except (ReconcileError, FrrConfigError, CommandError) as exc:
         return [Finding(
             id="NM-FRR-018", severity=WARNING, incident=INCIDENT, subject=subject,
             summary="cannot compare the running FRR config with %s: %s" % (conf_path, str(exc).splitlines()[0]),
             evidence={"frr_conf": conf_path, "error": str(exc)},
-            fix=Fix(manual="Run vtysh%s -c 'show running-config' by hand."
-                           % (" -N " + pathspace if pathspace else "")))]
+            fix=Fix(manual="Run %s by hand." % shlex.join(vtysh_argv(pathspace, "show running-config"))))]
     if d.empty:
         return []
     counts = d.summary()
@@ -219,52 +193,48 @@ def _drift(ctx, pathspace, etc, restarted, fix_target) -> List[Finding]:
     return [Finding(
         id="NM-FRR-018", severity=severity, incident=INCIDENT, subject=subject, summary=summary,
         evidence={"frr_conf": conf_path, "missing_from_running": counts["add"], "extra_in_running": counts["delete"],
-                  "by_area": frr_plan.counts_by_area(d), "first_differences": frr_plan.describe(d, 10),
+                  "by_area": counts_by_area(d), "first_differences": describe(d, 10),
                   "restarted_recently": restarted},
-        fix=Fix(module="netmedic.network.frr_reconcile", params=dict(fix_target),
-                manual="Bring the running config back to %s (netmedic.network.frr_reconcile, check mode first), "
-                       "or save the running config if it is the one you want." % conf_path))]
+        fix=Fix(module=FIX_MODULE_RECONCILE, params=dict(fix_target),
+                manual="Bring the running config back to %s (%s, check mode first), or save the running config if "
+                       "it is the one you want." % (conf_path, FIX_MODULE_RECONCILE)))]
 
 
 # ---------------------------------------------------------------- -T
 
-def _restart_timeout(ctx, pathspace, etc, daemons_path, assignments, procs, fix_target) -> List[Finding]:
+def _restart_timeout(ctx, pathspace, daemons_path, assignments, procs, fix_target) -> List[Finding]:
     findings: List[Finding] = []
-    file_value = _file_option(assignments, "watchfrr", fd.WATCHFRR_TIMEOUT_OPT)
-    watchfrr = procs["watchfrr"]
-    running_value = None
-    if watchfrr.running:
-        running_value = _running_option(watchfrr, fd.WATCHFRR_TIMEOUT_OPT)
-        if running_value is None:
-            running_value = fd.WATCHFRR_RESTART_TIMEOUT_DEFAULT
-    configured = file_value if file_value is not None else fd.WATCHFRR_RESTART_TIMEOUT_DEFAULT
+    in_daemons_file = in_file(assignments, WATCHFRR_RESTART_TIMEOUT)
+    file_value = in_daemons_file.given
+    running = in_process(procs["watchfrr"], WATCHFRR_RESTART_TIMEOUT)
+    running_value = running.assumed if running is not None else None
+    configured = in_daemons_file.assumed
     # The running process is what bites tonight; the file is what the next start uses.
     effective = min(v for v in (configured, running_value) if v is not None)
 
-    conf_path = os.path.join(etc, "frr.conf")
+    conf_path = frr_conf_path(ctx.root, pathspace)
     try:
-        with open(conf_path, "r", encoding="utf-8", errors="replace") as fh:
-            lines = count_config_lines(fh.read())
-    except FileNotFoundError:
+        lines = count_config_lines(read_frr_file(conf_path, lenient=True))
+    except UnreadableFile as exc:
         lines = None
-    except OSError as exc:
-        findings.append(Finding(
-            id="NM-FRR-019", severity=WARNING, incident=INCIDENT, subject=_subject(pathspace, conf_path),
-            summary="cannot read %s: %s" % (conf_path, exc.strerror), evidence={"path": conf_path,
-                                                                                "error": exc.strerror},
-            fix=Fix(manual="Check the permissions of %s (frr:frr, mode 640)." % conf_path)))
-        lines = None
+        if not exc.missing:
+            findings.append(Finding(
+                id="NM-FRR-019", severity=WARNING, incident=INCIDENT, subject=_subject(pathspace, conf_path),
+                summary="cannot read %s: %s" % (conf_path, exc.reason), evidence={"path": conf_path,
+                                                                                  "error": exc.reason},
+                fix=Fix(manual="Check the permissions of %s (frr:frr, mode 640)." % conf_path)))
     if lines is None:
         return findings
 
-    lps = float(_opt(ctx, "lines_per_second"))
-    margin = float(_opt(ctx, "timeout_margin"))
+    lps = float(AUDIT.option(ctx, "lines_per_second"))
+    margin = float(AUDIT.option(ctx, "timeout_margin"))
     estimate = estimate_load_seconds(lines, lps)
     if estimate * margin < effective:
         return findings
     severity = CRITICAL if estimate >= effective else WARNING
     # at least `margin` times the estimate, rounded up to 10 s
-    recommended = max(int(_opt(ctx, "recommended_min_timeout")), int(-(-round(estimate * margin, 1) // 10) * 10))
+    recommended = max(int(AUDIT.option(ctx, "recommended_min_timeout")),
+                      int(-(-round(estimate * margin, 1) // 10) * 10))
     evidence: Dict[str, Any] = {
         "frr_conf": conf_path,
         "config_lines": lines,
@@ -307,65 +277,18 @@ def _sysctl_int(root: str, name: str) -> Optional[int]:
         return None
 
 
-def _cap_prm(root: str, pid: int) -> Optional[int]:
-    try:
-        with open(os.path.join(root or "/", "proc", str(pid), "status"), "r") as fh:
-            for line in fh:
-                if line.startswith("CapPrm:"):
-                    return int(line.split()[1], 16)
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-def netlink_drops(root: str, pid: int) -> Optional[Dict[str, int]]:
-    """Drops per netlink socket inode owned by ``pid`` (None when /proc does not tell)."""
-    base = os.path.join(root or "/", "proc", str(pid))
-    inodes = set()
-    try:
-        for fdname in os.listdir(os.path.join(base, "fd")):
-            try:
-                target = os.readlink(os.path.join(base, "fd", fdname))
-            except OSError:
-                continue
-            if target.startswith("socket:["):
-                inodes.add(target[8:-1])
-    except OSError:
-        return None
-    try:
-        with open(os.path.join(base, "net", "netlink"), "r") as fh:
-            rows = fh.read().splitlines()
-    except OSError:
-        return None
-    if not rows or "Drops" not in rows[0]:
-        return None
-    header = rows[0].split()
-    i_drops, i_inode = header.index("Drops"), header.index("Inode")
-    out: Dict[str, int] = {}
-    for row in rows[1:]:
-        cols = row.split()
-        if len(cols) > max(i_drops, i_inode) and cols[i_inode] in inodes:
-            try:
-                out[cols[i_inode]] = int(cols[i_drops])
-            except ValueError:
-                continue
-    return out
-
-
 def _netlink_buffer(ctx, pathspace, daemons_path, assignments, procs, fix_target) -> List[Finding]:
     findings: List[Finding] = []
     a = assignments.get("zebra_options")
     if a is not None and a.dynamic:
         return findings
-    file_value = _file_option(assignments, "zebra", fd.ZEBRA_BUFSIZE_OPT)
+    in_daemons_file = in_file(assignments, ZEBRA_NETLINK_BUFFER)
+    file_value = in_daemons_file.given
     zebra = procs.get("zebra")
-    running_value = None
-    if zebra is not None and zebra.running:
-        running_value = _running_option(zebra, fd.ZEBRA_BUFSIZE_OPT)
-        if running_value is None:
-            running_value = fd.ZEBRA_NL_BUFSIZE_DEFAULT
-    configured = file_value if file_value is not None else fd.ZEBRA_NL_BUFSIZE_DEFAULT
-    minimum = int(_opt(ctx, "min_netlink_buffer"))
+    running = in_process(zebra, ZEBRA_NETLINK_BUFFER) if zebra is not None else None
+    running_value = running.assumed if running is not None else None
+    configured = in_daemons_file.assumed
+    minimum = int(AUDIT.option(ctx, "min_netlink_buffer"))
     rmem_max = _sysctl_int(ctx.root, "net.core.rmem_max")
     subject = _subject(pathspace, "zebra")
 
@@ -378,12 +301,12 @@ def _netlink_buffer(ctx, pathspace, daemons_path, assignments, procs, fix_target
             summary="zebra's netlink receive buffer is %d bytes (%.1f MiB), under the %.0f MiB minimum: a burst of "
                     "kernel route/link events overruns it" % (min(small), min(small) / 1048576.0, minimum / 1048576.0),
             evidence={"nl_bufsize_in_daemons_file": file_value, "nl_bufsize_of_running_zebra": running_value,
-                      "binary_default": fd.ZEBRA_NL_BUFSIZE_DEFAULT, "minimum": minimum,
+                      "binary_default": ZEBRA_NETLINK_BUFFER.default, "minimum": minimum,
                       "daemons_file": daemons_path, "net.core.rmem_max": rmem_max},
             fix=Fix(module=FIX_MODULE, params=params_s, manual=manual_s)))
 
     if zebra is not None and zebra.running and zebra.pid is not None:
-        caps = _cap_prm(ctx.root, zebra.pid)
+        caps = capabilities(ctx.root, zebra.pid)
         asked = running_value or configured
         if caps is not None and not caps & (1 << CAP_NET_ADMIN) and rmem_max is not None and rmem_max < asked:
             findings.append(Finding(
@@ -410,10 +333,8 @@ def _netlink_buffer(ctx, pathspace, daemons_path, assignments, procs, fix_target
     pending = {}
     watchfrr = procs["watchfrr"]
     if watchfrr.running:
-        wf_file = _file_option(assignments, "watchfrr", fd.WATCHFRR_TIMEOUT_OPT)
-        wf_run = _running_option(watchfrr, fd.WATCHFRR_TIMEOUT_OPT)
-        wf_file = fd.WATCHFRR_RESTART_TIMEOUT_DEFAULT if wf_file is None else wf_file
-        wf_run = fd.WATCHFRR_RESTART_TIMEOUT_DEFAULT if wf_run is None else wf_run
+        wf_file = in_file(assignments, WATCHFRR_RESTART_TIMEOUT).assumed
+        wf_run = in_process(watchfrr, WATCHFRR_RESTART_TIMEOUT).assumed
         if wf_file != wf_run and not (assignments.get("watchfrr_options") and
                                       assignments["watchfrr_options"].dynamic):
             pending["watchfrr -T"] = {"daemons_file": wf_file, "running": wf_run}
@@ -433,9 +354,9 @@ def _netlink_buffer(ctx, pathspace, daemons_path, assignments, procs, fix_target
 
 def _processes(ctx, pathspace, daemons_path, enabled, procs) -> List[Finding]:
     findings: List[Finding] = []
-    recent = float(_opt(ctx, "recent_restart_seconds"))
+    recent = float(AUDIT.option(ctx, "recent_restart_seconds"))
     watchfrr = procs["watchfrr"]
-    restart_cmd = "/usr/lib/frr/frrinit.sh restart%s" % (" " + pathspace if pathspace else "")
+    restart_cmd = "%s restart%s" % (FRRINIT, " " + pathspace if pathspace else "")
     down = [n for n in ["watchfrr"] + enabled if not procs[n].running]
     for name in down:
         p = procs[name]
@@ -475,18 +396,33 @@ def _processes(ctx, pathspace, daemons_path, enabled, procs) -> List[Finding]:
     return findings
 
 
-# Every option this audit reads (issue 11: unknown keys and non-finite numbers fail the preflight).
-OPTIONS = {
-    "pathspace": ANY, "pathspaces": ANY, "check_drift": ANY,
-    "lines_per_second": number((0.001, 10 ** 9)),
-    "timeout_margin": number((1, 100)),
-    "min_netlink_buffer": integer((0, 2 ** 31 - 1)),  # SO_RCVBUF is an int
-    "recent_restart_seconds": number(SECONDS_OR_ZERO),
-    "recommended_min_timeout": integer((1, 86400)),
-}
-
 AUDIT = Audit(
     name=NAME,
+    area="frr",
     description="FRR process settings: watchfrr restart timeout vs frr.conf size, zebra netlink buffer, "
                 "daemons down or restarted (incident 000)",
-    run=run, applies=applies, checks=CHECKS, options=OPTIONS)
+    run=run, applies=applies, checks=CHECKS,
+    # Every option this audit reads (issue 11: unknown keys and non-finite numbers fail the preflight).
+    options={
+        "pathspaces": Option(description=instances.PATHSPACES_HELP),
+        "pathspace": Option(description=instances.PATHSPACE_HELP),
+        "lines_per_second": number((0.001, 10 ** 9), default=100.0,
+                                   description="frr.conf lines FRR loads per second during a restart (NM-FRR-010's "
+                                               "model; measured 53 to 250)"),
+        "timeout_margin": number((1, 100), default=2.0,
+                                 description="NM-FRR-010 warns when the restart timeout is under this many times "
+                                             "the estimated load time"),
+        "min_netlink_buffer": integer((0, 2 ** 31 - 1), default=16 * 1024 * 1024,  # SO_RCVBUF is an int
+                                      description="smallest zebra netlink receive buffer (-s, bytes) not reported "
+                                                  "(NM-FRR-011)"),
+        "recent_restart_seconds": number(SECONDS_OR_ZERO, default=3600,
+                                         description="a daemon younger than this (started after watchfrr) was "
+                                                     "restarted (NM-FRR-015, NM-FRR-016)"),
+        "recommended_min_timeout": integer((1, 86400), default=120,
+                                           description="the smallest -T (seconds) a NM-FRR-010 fix recommends"),
+        # Off by default: the frr_drift audit (NM-FRR-001..004) reports drift; this adds the restart
+        # correlation for those who want it in one finding.
+        "check_drift": Option(default=False,
+                              description="also compare the running config with frr.conf (NM-FRR-018, critical "
+                                          "after a recent restart)"),
+    })

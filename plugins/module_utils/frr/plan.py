@@ -30,11 +30,14 @@ Standard library only: this file runs on managed hosts.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
-from typing import Dict, List, NamedTuple, Optional
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
+from ansible_collections.netmedic.network.plugins.module_utils.core.diff import unified_diff
 from ansible_collections.netmedic.network.plugins.module_utils.frr.config import (
-    Config, Entry, Path, list_entry)
+    Config, Entry, Path, list_entry, normalise_pair, parse, parse_normalised)
 
 # Contexts that cannot be removed with "no <line>" (the kernel owns the interface
 # or VRF, address-families have no "no" form): their lines are removed instead.
@@ -278,11 +281,7 @@ def _prefixes(path: Path):
 
 def unified(d: Diff, name: str = "frr") -> str:
     """A unified diff of the normalised running config (before) and the intended one (after)."""
-    import difflib
-    before = d.running.render().splitlines(True)
-    after = d.intended.render().splitlines(True)
-    return "".join(difflib.unified_diff(before, after, fromfile="%s (running)" % name,
-                                        tofile="%s (intended)" % name, n=1))
+    return unified_diff(d.running.render(), d.intended.render(), name, "running", "intended")
 
 
 def describe(d: Diff, limit: int = 20) -> List[str]:
@@ -311,3 +310,40 @@ def _area(top: str) -> str:
     if words[0] in ("router",) and len(words) > 1:
         return "router " + words[1]
     return words[0]
+
+
+# ---------------------------------------------------------------- from text
+
+@contextlib.contextmanager
+def _no_gc():
+    """Parsing builds ~3 small objects a line and keeps them all: the cyclic garbage
+    collector only slows that down (about 30% on 100,000 lines)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def compute(intended_text: str, running_text: str, source: str = "intended config") -> Plan:
+    """Parse, normalise, diff and plan (read-only; raises FrrConfigError on unreadable text)."""
+    with _no_gc():
+        i, r = parse_normalised(intended_text, running_text, intended_source=source)
+        return plan(diff(i, r))
+
+
+def drift(intended_text: str, running_text: str, source: str = "intended config") -> Diff:
+    """Read-only difference, for audits."""
+    return drift_and_running(intended_text, running_text, source)[0]
+
+
+def drift_and_running(intended_text: str, running_text: str,
+                      source: str = "intended config") -> Tuple[Diff, Config]:
+    """The read-only difference, and the running config as parsed (not normalised),
+    so that an audit can look further at it without parsing it a second time."""
+    with _no_gc():
+        intended = parse(intended_text, source)
+        running = parse(running_text, "running config")
+        return diff(*normalise_pair(intended, running)), running

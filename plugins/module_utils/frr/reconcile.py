@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Bring a running FRR to its intended configuration, safely, in one vtysh call.
 
-The steps (:func:`reconcile`), each a small function the module and the
-preflight audit share:
+The steps (:func:`reconcile`); vtysh is spoken by :mod:`frr.vtysh`, the
+configs are compared and planned by :mod:`frr.plan` (both shared with the
+preflight audits):
 
 1. read the intended config (a file, or text rendered by the caller) and
    validate it with FRR's own parser (``vtysh -C -f``, text on its stdin):
@@ -18,6 +19,10 @@ preflight audit share:
 5. read the running config again and report what still differs;
 6. ``write memory`` only when asked.
 
+:func:`run` is the frr_reconcile module's whole job: its arguments in
+(:class:`Request`), its result out (:class:`Outcome`: the result keys, the
+facts, the diff, and the message when it must fail).
+
 A refusal (bad option, daemons down, empty intended config, locked
 configuration, no backup possible) happens before anything is applied: its
 :class:`ReconcileError` carries ``changed=False`` and says nothing was
@@ -28,127 +33,53 @@ Standard library only: this file runs on managed hosts.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
 import os
-import re
-import tempfile
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
-from ansible_collections.netmedic.network.plugins.module_utils.frr import daemons as frr_daemons
+from ansible_collections.netmedic.network.plugins.module_utils.core.diff import unified_diff
 from ansible_collections.netmedic.network.plugins.module_utils.core.fileops import FileOpError, backup_path, write_atomic
-from ansible_collections.netmedic.network.plugins.module_utils.frr.config import (
-    Config, FrrConfigError, normalise_pair, parse, parse_normalised)
-from ansible_collections.netmedic.network.plugins.module_utils.frr.plan import Diff, Plan, diff, plan
-from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError, Runner
+from ansible_collections.netmedic.network.plugins.module_utils.core.procfs import uptime_seconds
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import (
+    CommandError, CommandNotFound, Runner)
+from ansible_collections.netmedic.network.plugins.module_utils.frr.config import FrrConfigError
+from ansible_collections.netmedic.network.plugins.module_utils.frr.daemon_argv import DaemonsFileError
+from ansible_collections.netmedic.network.plugins.module_utils.frr.daemons_file import (
+    enabled_daemons, parse_assignments)
+from ansible_collections.netmedic.network.plugins.module_utils.frr.files import UnreadableFile, read_frr_file
+from ansible_collections.netmedic.network.plugins.module_utils.frr.paths import daemons_path
+from ansible_collections.netmedic.network.plugins.module_utils.frr.plan import Plan, compute
+from ansible_collections.netmedic.network.plugins.module_utils.frr.processes import daemon_process
+from ansible_collections.netmedic.network.plugins.module_utils.frr.vtysh import (
+    NOTHING_APPLIED, ReconcileError, Target, apply, lock_holder, refusal, running_config, save, validate)
 
 # A restart this recent is evidence (incident 000: watchfrr's 'restart all').
 RECENT_RESTART_SECONDS = 3600
 
-_VTYSH_LINE_ERR_RE = re.compile(r"^line (\d+): (.*)$")
-
-
-NOTHING_APPLIED = "nothing was applied"
-
-
-class ReconcileError(Exception):
-    """A reason not to go on, for operators (``str()``), with details in ``data``.
-
-    ``data["changed"]`` is False unless the plan had gone to vtysh already.
-    """
-
-    def __init__(self, message: str, **data: Any):
-        super().__init__(message)
-        data.setdefault("changed", False)
-        self.data = data
-
-
-def refusal(message: str, **data: Any) -> ReconcileError:
-    """A refusal before anything was applied: ``changed=False``, and the message says so."""
-    data["changed"] = False
-    return ReconcileError("%s; %s" % (message, NOTHING_APPLIED), **data)
-
-
-@dataclasses.dataclass
-class Target:
-    """Which FRR to talk to: pathspace, vtysh binary, filesystem root, command runner."""
-
-    pathspace: Optional[str] = None
-    vtysh: str = "vtysh"
-    root: str = "/"
-    runner: Runner = dataclasses.field(default_factory=Runner)
-    timeout: float = 60.0
-
-    def __post_init__(self):
-        self.pathspace = frr_daemons.check_pathspace(self.pathspace)
-
-    @property
-    def confdir(self) -> str:
-        return frr_daemons.etc_dir(self.root, self.pathspace)
-
-    @property
-    def default_config(self) -> str:
-        return os.path.join(self.confdir, "frr.conf")
-
-    def argv(self, *args: str) -> List[str]:
-        argv = [self.vtysh]
-        if self.pathspace:
-            argv += ["-N", self.pathspace]
-        return argv + list(args)
-
-    def run(self, *args: str, timeout: Optional[float] = None, check: bool = True):
-        return self.runner(self.argv(*args), timeout=self.timeout if timeout is None else timeout, check=check)
-
 
 # ---------------------------------------------------------------- reading
 
-def running_config(target: Target) -> str:
-    """``show running-config`` text."""
-    res = target.run("-c", "show running-config")
-    if "Current configuration" not in res.stdout and not res.stdout.strip().endswith("end"):
-        raise ReconcileError("vtysh answered 'show running-config' without a configuration: %s"
-                             % (res.stdout.strip().splitlines() or ["(nothing)"])[0])
-    return res.stdout
-
-
-def validate(target: Target, path: Optional[str], timeout: Optional[float] = None,
-             text: Optional[str] = None) -> List[str]:
-    """FRR's own syntax check (``vtysh -C -f``) of a file, or of ``text`` given on vtysh's stdin (no file is
-    written, not even a temporary one): the error lines, empty when valid."""
-    if path is None:
-        res = target.runner(target.argv("-C", "-f", "/dev/stdin"), timeout=target.timeout if timeout is None
-                            else timeout, input=text or "", check=False)
-    else:
-        res = target.run("-C", "-f", path, check=False, timeout=timeout)
-    if res.rc == 0:
-        return []
-    errors = [l.strip() for l in (res.stderr + "\n" + res.stdout).splitlines() if l.strip()]
-    return errors or [res.describe()]
-
-
 def daemon_states(target: Target) -> List[Dict[str, Any]]:
     """Each daemon the daemons file enables (zebra and staticd always): running, pid, uptime."""
-    path = os.path.join(target.confdir, "daemons")
+    path = daemons_path(target.root, target.pathspace)
     try:
-        with open(path, "r", encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        if target.pathspace:
+        text = read_frr_file(path, lenient=True)
+    except UnreadableFile as exc:
+        if exc.missing and target.pathspace:
             raise refusal("FRR pathspace %r has no daemons file %s: is the pathspace name right?"
                           % (target.pathspace, path), pathspace=target.pathspace)
-        raise refusal("FRR's daemons file %s does not exist: is FRR installed?" % path)
-    except OSError as exc:
-        raise refusal("cannot read the FRR daemons file %s: %s" % (path, exc.strerror),
+        if exc.missing:
+            raise refusal("FRR's daemons file %s does not exist: is FRR installed?" % path)
+        raise refusal("cannot read the FRR daemons file %s: %s" % (path, exc.reason),
                       pathspace=target.pathspace)
     try:
-        enabled = frr_daemons.enabled_daemons(frr_daemons.parse_assignments(text))
-    except frr_daemons.DaemonsFileError as exc:
+        enabled = enabled_daemons(parse_assignments(text))
+    except DaemonsFileError as exc:
         raise refusal("cannot read the FRR daemons file %s: %s" % (path, exc))
-    uptime = frr_daemons.uptime_seconds(target.root)
+    uptime = uptime_seconds(target.root)
     out = []
     for name in ["watchfrr"] + list(enabled):
-        p = frr_daemons.daemon_process(target.root, target.pathspace, name, uptime)
+        p = daemon_process(target.root, target.pathspace, name, uptime)
         age = p.age_seconds
         out.append({
             "name": name, "enabled": name != "watchfrr", "running": p.running, "pid": p.pid,
@@ -157,17 +88,6 @@ def daemon_states(target: Target) -> List[Dict[str, Any]]:
             "why": p.why,
         })
     return out
-
-
-def lock_holder(target: Target) -> Optional[str]:
-    """The message FRR gives when the configuration is locked by another session, else None."""
-    res = target.run("-c", "configure terminal", check=False)
-    text = (res.stdout + res.stderr).strip()
-    if "lock" in text.lower():
-        return text.splitlines()[0] if text else "configuration is locked"
-    if res.rc != 0:
-        raise refusal("vtysh cannot enter configuration mode: %s" % res.describe())
-    return None
 
 
 # ---------------------------------------------------------------- planning
@@ -189,8 +109,8 @@ def load_intended(target: Target, src: Optional[str] = None, content: Optional[s
         return Intended(content, None, "intended config")
     path = src or target.default_config
     try:
-        text = frr_daemons.read_frr_file(path)
-    except frr_daemons.UnreadableFile as exc:
+        text = read_frr_file(path)
+    except UnreadableFile as exc:
         hint = "" if src or os.path.lexists(path) else "; give src or content"
         raise refusal("%sthe intended config %s%s" % ("src: " if src else "", exc, hint))
     return Intended(text, path, path)
@@ -212,76 +132,7 @@ def check_backup_dir(directory: Optional[str]) -> None:
         raise refusal("backup_dir %s is not writable" % directory)
 
 
-@contextlib.contextmanager
-def _no_gc():
-    """Parsing builds ~3 small objects a line and keeps them all: the cyclic garbage
-    collector only slows that down (about 30% on 100,000 lines)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-def compute(intended_text: str, running_text: str, source: str = "intended config") -> Plan:
-    """Parse, normalise, diff and plan (read-only; raises FrrConfigError on unreadable text)."""
-    with _no_gc():
-        i, r = parse_normalised(intended_text, running_text, intended_source=source)
-        return plan(diff(i, r))
-
-
-def drift(intended_text: str, running_text: str, source: str = "intended config") -> Diff:
-    """Read-only difference, for audits."""
-    return drift_and_running(intended_text, running_text, source)[0]
-
-
-def drift_and_running(intended_text: str, running_text: str,
-                      source: str = "intended config") -> Tuple[Diff, Config]:
-    """The read-only difference, and the running config as parsed (not normalised),
-    so that an audit can look further at it without parsing it a second time."""
-    with _no_gc():
-        intended = parse(intended_text, source)
-        running = parse(running_text, "running config")
-        return diff(*normalise_pair(intended, running)), running
-
-
 # ---------------------------------------------------------------- applying
-
-@dataclasses.dataclass
-class ApplyResult:
-    errors: List[Dict[str, Any]]
-    duration: float
-    rc: int
-
-
-def apply(target: Target, p: Plan, timeout: float) -> ApplyResult:
-    """Run the plan's script with one ``vtysh -f``; map reported lines back to commands."""
-    lines = p.script_lines()
-    fd, path = tempfile.mkstemp(prefix="netmedic-frr-plan.", suffix=".conf")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("".join(l + "\n" for l in lines))
-        res = target.run("-f", path, timeout=timeout, check=False)
-    finally:
-        os.unlink(path)
-    errors: List[Dict[str, Any]] = []
-    seen = set()
-    for raw in (res.stderr + "\n" + res.stdout).splitlines():
-        m = _VTYSH_LINE_ERR_RE.match(raw.strip())
-        if not m:
-            continue
-        n = int(m.group(1))
-        if (n, m.group(2)) in seen:
-            continue
-        seen.add((n, m.group(2)))
-        cmd = lines[n - 1].strip() if 0 < n <= len(lines) else None
-        errors.append({"line": n, "command": cmd, "error": m.group(2).strip()})
-    if res.rc != 0 and not errors:
-        errors.append({"line": None, "command": None, "error": res.describe()})
-    return ApplyResult(errors, res.duration, res.rc)
-
 
 def backup_running(text: str, directory: str) -> str:
     """Save the running config before changing it; returns the file's path (a refusal when it cannot)."""
@@ -291,12 +142,6 @@ def backup_running(text: str, directory: str) -> str:
     except FileOpError as exc:
         raise refusal("cannot save the running config before changing it (backup_dir): %s" % exc)
     return path
-
-
-def save(target: Target) -> None:
-    res = target.run("-c", "write memory", check=False)
-    if res.rc != 0 or "[OK]" not in res.stdout:
-        raise ReconcileError("'write memory' failed: %s" % res.describe())
 
 
 # ---------------------------------------------------------------- the whole job
@@ -383,7 +228,7 @@ def _refuse_unsafe(target: Target, opts: Options, p: Plan, daemons: List[Dict[st
             raise refusal(
                 "refusing to reconcile: FRR daemon(s) %s enabled in %s but not running (%s); "
                 "reconciling a half-started FRR makes it worse: start them first"
-                % (", ".join(d["name"] for d in down), os.path.join(target.confdir, "daemons"),
+                % (", ".join(d["name"] for d in down), daemons_path(target.root, target.pathspace),
                    "; ".join(d["why"] for d in down if d["why"])), **result)
     holder = lock_holder(target)
     if holder:
@@ -402,3 +247,87 @@ def _plan_facts(p: Plan) -> Dict[str, Any]:
         "before": d.running.render(),
         "after": d.intended.render(),
     }
+
+
+# ---------------------------------------------------------------- the frr_reconcile module
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """The frr_reconcile arguments (the names are the module's: messages name them)."""
+
+    src: Optional[str] = None
+    content: Optional[str] = None
+    pathspace: Optional[str] = None
+    vtysh: str = "vtysh"
+    save: bool = False
+    backup: bool = True
+    backup_dir: Optional[str] = None
+    require_daemons: bool = True
+    fail_on_remaining: bool = True
+    command_timeout: float = 60.0
+    apply_timeout: float = 600.0
+    check_mode: bool = False
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What frr_reconcile reports: its result keys (``ansible_facts`` among them once the daemons were read),
+    the message when it fails, and the diff (normalised running config, intended config) when one was planned."""
+
+    result: Dict[str, Any]
+    error: Optional[str] = None
+    diff: Optional[Dict[str, str]] = None
+
+
+def facts(result: Dict[str, Any]) -> Dict[str, Any]:
+    """``ansible_facts.netmedic_frr``: the daemons and whether one restarted in the last hour."""
+    daemons = result.get("daemons") or []
+    return {"netmedic_frr": {
+        "pathspace": result.get("pathspace"),
+        "daemons": daemons,
+        "restarted_recently": any(d.get("restarted_recently") for d in daemons if d.get("enabled")),
+    }}
+
+
+def run(request: Request, runner: Optional[Runner] = None) -> Outcome:
+    """Check the arguments, :func:`reconcile`, and say it the way the module reports it."""
+    for name in ("src", "pathspace", "vtysh", "backup_dir"):
+        value = getattr(request, name)
+        if value is not None and not value.strip():
+            return Outcome({"changed": False}, "%s is an empty string: give a value or leave %s out. Nothing was "
+                                               "done." % (name, name))
+    try:
+        target = Target(pathspace=request.pathspace, vtysh=request.vtysh, timeout=request.command_timeout,
+                        runner=runner or Runner(timeout=request.command_timeout))
+    except ValueError as exc:
+        return Outcome({"changed": False}, "pathspace: %s. Nothing was done." % exc)
+    opts = Options(src=request.src, content=request.content, check_mode=request.check_mode, save=request.save,
+                   backup=request.backup, backup_dir=request.backup_dir, require_daemons=request.require_daemons,
+                   apply_timeout=request.apply_timeout)
+    try:
+        result = reconcile(target, opts)
+    except ReconcileError as exc:
+        data = {k: v for k, v in exc.data.items() if k not in ("before", "after")}
+        msg = str(exc)
+        if not data["changed"] and NOTHING_APPLIED not in msg:
+            msg += "; " + NOTHING_APPLIED
+        data["ansible_facts"] = facts(data)
+        data.pop("daemons", None)
+        return Outcome(data, msg)
+    except CommandNotFound as exc:
+        return Outcome({"changed": False}, "vtysh %r cannot run: %s; %s" % (request.vtysh, exc, NOTHING_APPLIED))
+    except CommandError as exc:
+        # (after the plan went to vtysh, reconcile() raises ReconcileError with changed=True instead)
+        return Outcome({"changed": False}, "FRR did not answer: %s; %s" % (exc, NOTHING_APPLIED))
+
+    before, after = result.pop("before", ""), result.pop("after", "")
+    result["ansible_facts"] = facts(result)
+    result.pop("daemons", None)
+    result["unified_diff"] = unified_diff(before, after, request.pathspace or "frr", "running", "intended")
+    diff = {"before": before, "after": after, "before_header": "running config",
+            "after_header": result.get("intended", "intended")}
+    remaining = result.get("remaining") or []
+    error = None
+    if remaining and not request.check_mode and request.fail_on_remaining:
+        error = "%d line(s) still differ after applying the plan; see remaining and apply_errors" % len(remaining)
+    return Outcome(result, error, diff)

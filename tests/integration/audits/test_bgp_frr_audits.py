@@ -16,6 +16,7 @@ from ansible_collections.netmedic.network.plugins.module_utils.bgp import audit 
 from ansible_collections.netmedic.network.plugins.module_utils.frr import audit_settings as audit_frr_settings
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner
+from ansible_collections.netmedic.network.plugins.module_utils.frr.processes import daemon_process
 
 CONF = """frr defaults traditional
 hostname {name}
@@ -143,7 +144,7 @@ def test_frr_daemon_restarted_and_down(lab):
     # watchfrr has run for > 10 s before bgpd is killed, so bgpd's restart is told apart from the start
 
     def wf_age():
-        return audit_frr_settings.fd.daemon_process("/", r1.name, "watchfrr").age_seconds
+        return daemon_process("/", r1.name, "watchfrr").age_seconds
 
     wait(lambda: wf_age() > 12, 30, "watchfrr to be 12 s old")
     old = r1.kill("bgpd")
@@ -225,7 +226,7 @@ def test_fix_module_restart_applies_the_new_timeout(lab):
     res = ansible_module(r.name, "frr_daemons_options", dict(args, watchfrr_restart_timeout=90, restart=True))
     assert res["changed"] and res["restarted"] is True and res["restart_needed"] is False
     assert res["running"]["watchfrr_restart_timeout"] == 90
-    wf = audit_frr_settings.fd.daemon_process("/", r.name, "watchfrr")
+    wf = daemon_process("/", r.name, "watchfrr")
     assert wf.running and "-T" in wf.argv and wf.argv[wf.argv.index("-T") + 1] == "90"
     r.wait_up()
     assert "NM-FRR-017" not in {x.id for x in audit_frr_settings.run(ctx)}
@@ -259,7 +260,7 @@ def test_fix_module_never_runs_the_daemons_file_and_completes_a_bare_T(lab, tmp_
         fh.write(edited.replace(rogue, ""))
     assert open(r.daemons_path).read() == clean.replace('"-d -T"', '"-d -T 300"')
     r.start()
-    wf = audit_frr_settings.fd.daemon_process("/", r.name, "watchfrr")
+    wf = daemon_process("/", r.name, "watchfrr")
     assert wf.running and wf.argv[wf.argv.index("-T") + 1] == "300"
     res = ansible_module(r.name, "frr_daemons_options", args)
     assert res["changed"] is False and res["running"]["watchfrr_restart_timeout"] == 300

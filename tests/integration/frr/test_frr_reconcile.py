@@ -254,29 +254,55 @@ def test_ansible_module_check_diff_apply_idempotent(lab):
     assert res["failed"] is True and "pathspace" in res["msg"]
 
 
-def test_playbook_role_check_then_apply(lab, tmp_path):
-    r = lab.router("play", "frr defaults traditional\ninterface lo\n ip ospf cost 5\nexit\n", daemons=["ospfd"])
-    r.start()
-    r.write_file("intended.conf", "interface lo\n ip ospf cost 50\n!\nrouter ospf\n network 10.0.0.0/8 area 0\n")
+def _playbook(tmp_path, extra_vars, *options):
+    """``ansible-playbook playbooks/frr.yml`` on this host (local connection), with ``extra_vars``."""
     inventory = tmp_path / "hosts.yml"
     inventory.write_text("all:\n  hosts:\n    router1:\n      ansible_connection: local\n"
                          "      ansible_python_interpreter: /usr/bin/python3\n")
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "dev"), ANSIBLE_NOCOLOR="1")
-    base = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "-i", str(inventory),
-            os.path.join(REPO, "playbooks", "frr_reconcile.yml"),
-            "-e", json.dumps({"frr_pathspace": r.name, "frr_src": os.path.join(r.confdir, "intended.conf")})]
-    check = subprocess.run(base + ["--check", "--diff"], capture_output=True, text=True, timeout=300, env=env, cwd=REPO, check=False)
+    argv = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "-i", str(inventory),
+            os.path.join(REPO, "playbooks", "frr.yml"), "-e", json.dumps(extra_vars)] + list(options)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env, cwd=REPO, check=False)
+
+
+def test_playbook_role_check_then_apply(lab, tmp_path):
+    r = lab.router("play", "frr defaults traditional\ninterface lo\n ip ospf cost 5\nexit\n", daemons=["ospfd"])
+    r.start()
+    r.write_file("intended.conf", "interface lo\n ip ospf cost 50\n!\nrouter ospf\n network 10.0.0.0/8 area 0\n")
+    extra_vars = {"frr_pathspace": r.name, "frr_src": os.path.join(r.confdir, "intended.conf")}
+    check = _playbook(tmp_path, extra_vars, "--check", "--diff")
     assert check.returncode == 0, check.stdout + check.stderr
     assert "would run 3 vtysh command(s): 1 running line(s) to remove or replace, 3 to add (check mode)" \
         in check.stdout
     assert "+ ip ospf cost 50" in check.stdout
     assert "ip ospf cost 5\n" in r.running_config()
-    done = subprocess.run(base, capture_output=True, text=True, timeout=300, env=env, cwd=REPO, check=False)
+    done = _playbook(tmp_path, extra_vars)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "changed=1" in done.stdout and "ran 3 vtysh command(s)" in done.stdout
     assert "ip ospf cost 50" in r.running_config()
-    again = subprocess.run(base, capture_output=True, text=True, timeout=300, env=env, cwd=REPO, check=False)
+    again = _playbook(tmp_path, extra_vars)
     assert "FRR already runs the intended config" in again.stdout and "changed=0" in again.stdout
+
+
+def test_playbook_role_only_the_daemons_options(lab, tmp_path):
+    """The role's second job alone (frr_reconcile=false and a value): the daemons file gets -T, and the running
+    config is left alone although it differs from frr.conf; FRR is not restarted (frr_restart is false)."""
+    r = lab.router("opts", "frr defaults traditional\nip prefix-list A seq 5 permit 10.0.0.0/8\n", daemons=["bgpd"])
+    r.start()
+    r.configure("ip prefix-list STRAY seq 5 permit 192.0.2.0/24")
+    watchfrr = r.pid("watchfrr")
+    daemons = open(r.daemons_path).read()
+    extra_vars = {"frr_pathspace": r.name, "frr_reconcile": False, "frr_watchfrr_restart_timeout": 300}
+    check = _playbook(tmp_path, extra_vars, "--check", "--diff")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert '+watchfrr_options="-T 300"' in check.stdout and open(r.daemons_path).read() == daemons
+    done = _playbook(tmp_path, extra_vars)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "changed=1" in done.stdout and "apply at the next FRR restart" in done.stdout
+    assert 'watchfrr_options="-T 300"' in open(r.daemons_path).read()
+    assert "STRAY" in r.running_config() and r.pid("watchfrr") == watchfrr
+    again = _playbook(tmp_path, extra_vars)
+    assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout + again.stderr
 
 
 KITCHEN_SINK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kitchen_sink.conf")

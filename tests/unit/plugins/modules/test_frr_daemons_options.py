@@ -6,7 +6,7 @@ import pytest
 from support.paths import FIXTURES
 from support.procs import fake_process
 
-from ansible_collections.netmedic.network.plugins.modules import frr_daemons_options as M
+from ansible_collections.netmedic.network.plugins.module_utils.frr import settings
 from support import snapshot
 
 FIXTURE = os.path.join(FIXTURES, "nmaud", "daemons.debian")
@@ -219,6 +219,7 @@ def test_root_is_honoured_for_the_file_and_the_running_daemons(run_module, tmp_p
 
 
 def test_restart_command(tmp_path):
-    assert M._restart_argv(str(tmp_path), "edge1") == ["/usr/lib/frr/frrinit.sh", "restart", "edge1"]
+    assert settings.restart_argv(str(tmp_path), "edge1") == ["/usr/lib/frr/frrinit.sh", "restart", "edge1"]
+    assert settings.restart_argv(str(tmp_path), None) == ["/usr/lib/frr/frrinit.sh", "restart"]
     (tmp_path / "run" / "systemd" / "system").mkdir(parents=True)
-    assert M._restart_argv(str(tmp_path), None) == ["systemctl", "restart", "frr"]
+    assert settings.restart_argv(str(tmp_path), None) == ["systemctl", "restart", "frr"]

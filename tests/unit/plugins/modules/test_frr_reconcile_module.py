@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from ansible_collections.netmedic.network.plugins.module_utils.frr import daemons as frr_daemons
+from ansible_collections.netmedic.network.plugins.module_utils.frr import paths as frr_paths
 from ansible_collections.netmedic.network.plugins.module_utils.frr import reconcile as frr_reconcile
 from support import snapshot
 
@@ -63,8 +63,8 @@ def frr(tmp_path, monkeypatch):
     vtysh = tmp_path / "vtysh"
     vtysh.write_text(FAKE_VTYSH % {"python": sys.executable})
     vtysh.chmod(0o755)
-    monkeypatch.setattr(frr_daemons, "ETC_DIR", str(etc))
-    monkeypatch.setattr(frr_daemons, "RUN_DIR", str(run))
+    monkeypatch.setattr(frr_paths, "ETC_DIR", str(etc))
+    monkeypatch.setattr(frr_paths, "RUN_DIR", str(run))
     monkeypatch.setenv("NMFRR_FAKE_VTYSH_STATE", str(state))
 
     class Frr:

@@ -13,7 +13,7 @@ import time
 import pytest
 from support.procs import stat_line
 
-from ansible_collections.netmedic.network.plugins.module_utils.frr import daemons as fd
+from ansible_collections.netmedic.network.plugins.module_utils.frr import processes as fd
 from ansible_collections.netmedic.network.plugins.module_utils.core import procfs
 
 TINCD = procfs.Expected("tincd", "tincd of network t3o", lambda argv: "t3o" in argv)

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 
 import pytest
 
@@ -228,3 +229,38 @@ def test_several_pathspaces(root):
     assert ids(f) == [("NM-FRR-010", "watchfrr (pathspace ra)")]
     [bad] = run(root, pathspaces=["ra", "../x"])
     assert bad.id == "NM-FRR-019" and "is not a plain name" in bad.summary
+
+
+def test_a_netlink_table_without_an_inode_column_is_no_crash(root):
+    """/proc/PID/net/netlink with a Drops column but no Inode column (another kernel's layout) made the audit
+    raise ValueError from list.index: the whole frr_settings audit failed (NM-CORE-001)."""
+    healthy(root)
+    write(os.path.join(root, "proc/101/net/netlink"), "sk Eth Pid Groups Rmem Wmem Dump Locks Drops\n"
+                                                      "0000000049c9429e 0 101 00000000 0 0 0 2 17\n")
+    assert run(root) == []
+
+
+def test_a_fifo_for_frr_conf_or_the_daemons_file_does_not_hang_the_audit(root):
+    """open() of a FIFO blocks until a writer comes: the audit read frr.conf and the daemons file with open()
+    and hung the preflight; FRR's files are read by frr.files.read_frr_file, which takes regular files only."""
+    class Hung(BaseException):   # (not an OSError: the old code caught those and reported "None")
+        pass
+
+    def hung(signum, frame):
+        raise Hung("the audit blocked on a FIFO")
+
+    healthy(root)
+    os.unlink(os.path.join(root, "etc/frr/frr.conf"))
+    os.mkfifo(os.path.join(root, "etc/frr/frr.conf"))
+    old = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(5)
+    try:
+        [f] = run(root)
+        assert (f.id, f.summary) == ("NM-FRR-019", "cannot read %s/etc/frr/frr.conf: not a regular file" % root)
+        os.unlink(os.path.join(root, "etc/frr/daemons"))
+        os.mkfifo(os.path.join(root, "etc/frr/daemons"))
+        [f] = run(root)
+        assert f.id == "NM-FRR-019" and "not a regular file" in f.summary
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

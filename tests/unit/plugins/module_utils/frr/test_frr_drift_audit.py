@@ -5,7 +5,8 @@ import pytest
 
 from ansible_collections.netmedic.network.plugins.module_utils.frr import audit_drift as A
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext, registry
-from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError, Result
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError
+from support.fakes import FakeRunner
 
 INTENDED = """frr defaults traditional
 hostname edge1
@@ -43,25 +44,7 @@ end
 """
 
 
-class FakeVtysh:
-    def __init__(self, stdout="", rc=0, exc=None):
-        self.stdout, self.rc, self.exc = stdout, rc, exc
-        self.calls = []
-
-    def available(self, name):
-        return name == "vtysh"
-
-    def __call__(self, argv, timeout=None, env=None, input=None, check=False, cwd=None):
-        self.calls.append(list(argv))
-        if self.exc:
-            raise self.exc
-        res = Result(list(argv), self.rc, self.stdout, "", 0.01)
-        if check and self.rc:
-            raise CommandError(res.describe(), res)
-        return res
-
-
-def _ctx(tmp_path, running, options=None, conf=INTENDED, pathspace=None, running_frr=True, **kw):
+def _ctx(tmp_path, running, options=None, conf=INTENDED, pathspace=None, running_frr=True, rc=0, exc=None):
     etc = tmp_path / "etc" / "frr" / (pathspace or "")
     etc.mkdir(parents=True, exist_ok=True)
     if conf is not None:
@@ -71,7 +54,8 @@ def _ctx(tmp_path, running, options=None, conf=INTENDED, pathspace=None, running
         run = tmp_path / "var" / "run" / "frr" / (pathspace or "")
         run.mkdir(parents=True, exist_ok=True)
         (run / "watchfrr.pid").write_text("1\n")
-    return AuditContext(root=str(tmp_path), runner=FakeVtysh(running, **kw), options=options or {})
+    answer = exc if exc is not None else (rc, running, "")
+    return AuditContext(root=str(tmp_path), runner=FakeRunner({"vtysh": answer}), options=options or {})
 
 
 def test_frr_installed_but_not_meant_to_run_is_skipped(tmp_path):
@@ -96,7 +80,7 @@ def test_partial_config_is_critical_with_evidence(tmp_path):
     assert missing.fix.module == "netmedic.network.frr_reconcile"
     assert found["NM-FRR-002"].evidence["examples"] == ["ip prefix-list JUNK seq 5 permit 192.0.2.0/24"]
     assert found["NM-FRR-003"].evidence["undefined"] == {"route-map": ["IN"]}
-    assert ctx.runner.calls == [["vtysh", "-c", "show running-config"]]
+    assert ctx.runner.calls == ["vtysh -c show running-config"]
 
 
 def test_converged_is_silent(tmp_path):
@@ -110,7 +94,7 @@ def test_pathspaces_option(tmp_path):
     ctx = _ctx(tmp_path, PARTIAL, options={"frr_drift": {"pathspaces": ["r1"]}}, pathspace="r1")
     found = A.run(ctx)
     assert found and all("(pathspace r1)" in f.subject for f in found)
-    assert ctx.runner.calls[0][:3] == ["vtysh", "-N", "r1"]
+    assert ctx.runner.calls[0].startswith("vtysh -N r1 -c ")
     bad = _ctx(tmp_path, PARTIAL, options={"frr_drift": {"pathspaces": ["../x"]}})
     assert [f.id for f in A.run(bad)] == ["NM-FRR-004"]
 

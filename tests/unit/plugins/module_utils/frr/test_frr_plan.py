@@ -9,7 +9,7 @@ import yaml
 from support.paths import FIXTURES
 from ansible_collections.netmedic.network.plugins.module_utils.frr import config as frr_config
 from ansible_collections.netmedic.network.plugins.module_utils.frr import plan as frr_plan
-from ansible_collections.netmedic.network.plugins.module_utils.frr.reconcile import compute, drift
+from ansible_collections.netmedic.network.plugins.module_utils.frr.plan import compute, drift
 
 with open(os.path.join(FIXTURES, "frr_plan_cases.yml")) as fh:
     CASES = yaml.safe_load(fh)

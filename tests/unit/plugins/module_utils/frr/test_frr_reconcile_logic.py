@@ -2,6 +2,7 @@
 """reconcile(): validation, refusals, check mode, one vtysh -f, verify, save (fake vtysh, fake root)."""
 
 import os
+import tempfile
 
 import pytest
 
@@ -241,7 +242,7 @@ def test_a_failed_save_reports_changed(tmp_path):
 def test_content_is_validated_on_stdin_without_a_file(tmp_path, monkeypatch):
     def no_temp_files(*a, **kw):
         raise AssertionError("a temporary file was written")
-    monkeypatch.setattr(fr.tempfile, "mkstemp", no_temp_files)
+    monkeypatch.setattr(tempfile, "mkstemp", no_temp_files)
     fake = FakeFrr([])
     fr.reconcile(_target(_root(tmp_path), fake), fr.Options(content=INTENDED, check_mode=True))
     assert fake.calls[0] == ["vtysh", "-C", "-f", "/dev/stdin"]

@@ -23,9 +23,9 @@ from support.paths import FIXTURES
 from ansible_collections.netmedic.network.plugins.module_utils.bgp import audit as audit_bgp
 from ansible_collections.netmedic.network.plugins.module_utils.frr import audit_drift as audit_frr_drift
 from ansible_collections.netmedic.network.plugins.module_utils.frr import audit_settings as audit_frr_settings
-from ansible_collections.netmedic.network.plugins.module_utils.frr import daemons as fd
+from ansible_collections.netmedic.network.plugins.module_utils.frr import daemons_file as fd
 from ansible_collections.netmedic.network.plugins.module_utils.frr import daemon_argv as fo
-from ansible_collections.netmedic.network.plugins.module_utils.frr import reconcile as frr_reconcile
+from ansible_collections.netmedic.network.plugins.module_utils.frr import plan as frr_plan
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext
 from ansible_collections.netmedic.network.plugins.module_utils.frr.config import FrrConfigError, parse
 from support.fuzz import fuzz, json_cases, text_cases
@@ -80,11 +80,11 @@ def test_fuzz_frr_plan_of_mutated_pairs():
 
     def plan(pair):
         intended, running = pair
-        p = frr_reconcile.compute(intended, running)
+        p = frr_plan.compute(intended, running)
         p.script(), p.commands()
 
     cases = (((label, (text, rng.choice(CONFIGS))) for label, text in text_cases(CONFIGS, 1500, seed=12)))
-    tally = fuzz("frr_reconcile.compute (plan)", plan, cases, allowed=(FrrConfigError,))
+    tally = fuzz("frr_plan.compute", plan, cases, allowed=(FrrConfigError,))
     assert tally.unexpected == []
 
 
@@ -109,7 +109,7 @@ def _daemons_round(text):
 
 
 def test_fuzz_daemons_file_parse_and_edit():
-    tally = fuzz("frr_daemons parse/plan/verify", _daemons_round, text_cases(DAEMONS, 1500, seed=21),
+    tally = fuzz("frr daemons_file parse/plan/verify", _daemons_round, text_cases(DAEMONS, 1500, seed=21),
                  allowed=(fd.DaemonsFileError,))
     assert tally.unexpected == []
 

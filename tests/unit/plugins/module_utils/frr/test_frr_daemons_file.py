@@ -1,10 +1,8 @@
 """Parsing and editing /etc/frr/daemons (the Debian 8.4.4 file is fixtures/nmaud/daemons.debian)."""
 
-import os
-
 import pytest
 
-from ansible_collections.netmedic.network.plugins.module_utils.frr import daemons as fd
+from ansible_collections.netmedic.network.plugins.module_utils.frr import daemons_file as fd
 from ansible_collections.netmedic.network.plugins.module_utils.frr import daemon_argv as fo
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner
 
@@ -18,7 +16,7 @@ def test_debian_file():
     assert a["zebra_options"].value == "  -A 127.0.0.1 -s 90000000" and not a["zebra_options"].dynamic
     assert "watchfrr_options" not in a  # only a commented example
     assert fd.enabled_daemons(a) == ["zebra", "staticd"]
-    assert fd.option_value(a["zebra_options"].value, fd.ZEBRA_BUFSIZE_OPT) == "90000000"
+    assert fo.option_value(a["zebra_options"].value, fo.ZEBRA_BUFSIZE_OPT) == "90000000"
 
 
 @pytest.mark.parametrize("options, value", [
@@ -30,7 +28,7 @@ def test_debian_file():
     ("'-T' \"120\"", "120"), ("-s 5 -k -T", None),
 ])
 def test_option_value(options, value):
-    assert fd.option_value(options, fd.WATCHFRR_TIMEOUT_OPT) == value
+    assert fo.option_value(options, fo.WATCHFRR_TIMEOUT_OPT) == value
 
 
 @pytest.mark.parametrize("options, expect", [
@@ -52,8 +50,8 @@ def test_option_value(options, value):
     ("   ", "   -T 300"),
 ])
 def test_set_option_keeps_the_rest(options, expect):
-    assert fd.set_option(options, fd.WATCHFRR_TIMEOUT_OPT, 300) == expect
-    assert fd.option_value(expect, fd.WATCHFRR_TIMEOUT_OPT) == "300"
+    assert fo.set_option(options, fo.WATCHFRR_TIMEOUT_OPT, 300) == expect
+    assert fo.option_value(expect, fo.WATCHFRR_TIMEOUT_OPT) == "300"
 
 
 def test_set_assignment_after_commented_example_and_in_place():
@@ -91,19 +89,6 @@ def test_unterminated_quote_and_refused_values():
         fd.set_assignment("", "zebra_options", '-s 1" ; rm -rf /')
 
 
-def test_instances_and_paths():
-    a = fd.parse_assignments('ospfd=yes\nospfd_instances="1,3"\nbgpd=no\nbfdd=1\n')
-    assert fd.enabled_daemons(a) == ["zebra", "ospfd-1", "ospfd-3", "staticd", "bfdd"]
-    assert fd.etc_dir("/r", "rt1") == "/r/etc/frr/rt1" and fd.run_dir("/", None) == "/var/run/frr"
-    assert fd.vtysh_argv("rt1", "show version") == ["vtysh", "-N", "rt1", "-c", "show version"]
-    for bad in ("../x", "a/b", "", None):
-        if bad:
-            with pytest.raises(ValueError):
-                fd.check_pathspace(bad)
-        else:
-            assert fd.check_pathspace(bad) is None
-
-
 def test_a_flag_without_value_is_fixed_once_and_stays_fixed():
     """Issue 11, defect 6: ``-T`` with no value became ``-T -T 300``, then ``-T 300 300``."""
     text, changes = fd.plan_options('watchfrr_options="-T"\n', 300)
@@ -121,7 +106,7 @@ def test_a_flag_without_value_is_fixed_once_and_stays_fixed():
                                      "~/x -T 5", "-T 5\\"])
 def test_options_a_shell_would_interpret_are_refused(options):
     with pytest.raises(fo.OptionsError):
-        fo.set_option(options, fd.WATCHFRR_TIMEOUT_OPT, 300)
+        fo.set_option(options, fo.WATCHFRR_TIMEOUT_OPT, 300)
     text = "watchfrr_options='%s'\n" % options.replace("'", "")
     if "'" not in options:   # (a single quote ends the file's quoting: another test)
         with pytest.raises(fd.DaemonsFileError, match="edit it by hand"):
@@ -180,15 +165,37 @@ def test_bash_syntax_check_parses_and_never_executes(tmp_path):
     assert not marker.exists()
 
 
-def test_read_daemons_file(tmp_path):
-    p = tmp_path / "daemons"
-    p.write_bytes(b"bgpd=yes\r\n")
-    link = tmp_path / "link"
-    os.symlink(str(p), str(link))
-    assert fd.read_daemons_file(str(link)) == "bgpd=yes\r\n"
-    (tmp_path / "latin1").write_bytes(b"# caf\xe9\nbgpd=yes\n")
-    os.symlink(str(tmp_path / "none"), str(tmp_path / "dangling"))
-    for name, why in (("none", "does not exist"), ("dangling", "dangling symlink"), (".", "is a directory"),
-                      ("latin1", "not UTF-8 text (byte 0xe9 at offset 5)")):
-        with pytest.raises(fd.DaemonsFileError, match=r"%s" % why.replace("(", r"\(").replace(")", r"\)")):
-            fd.read_daemons_file(str(tmp_path / name))
+def test_instances():
+    a = fd.parse_assignments('ospfd=yes\nospfd_instances="1,3"\nbgpd=no\nbfdd=1\n')
+    assert fd.enabled_daemons(a) == ["zebra", "ospfd-1", "ospfd-3", "staticd", "bfdd"]
+
+
+def test_read_as_bash_reads_it_a_quoted_value_over_several_lines():
+    """core/shell_assign reads the file: a value quoted or continued over several lines is one value (the old
+    line reader called a quote over several lines unterminated and refused the whole file, and read the line
+    after a backslash continuation as an assignment of its own: bash sets x=abcbgpd=yes, it enabled bgpd)."""
+    assert fd.enabled_daemons(fd.parse_assignments("x=abc\\\nbgpd=yes\n")) == ["zebra", "staticd"]
+    text = 'note="bgpd=yes\nospfd=yes"\nzebra_options="-A 127.0.0.1\n -s 1"\nbgpd=no\n'
+    a = fd.parse_assignments(text)
+    assert fd.enabled_daemons(a) == ["zebra", "staticd"]
+    assert a["note"].dynamic and a["zebra_options"].dynamic     # several lines: we do not edit those
+    assert fd.plan_options(text, 300)[0] == text + 'watchfrr_options="-T 300"\n'
+    with pytest.raises(fd.DaemonsFileError, match="zebra_options on line 3 uses shell expansion"):
+        fd.plan_options(text, zebra_netlink_buffer=90000000)
+
+
+def test_an_expansion_that_assigns_the_variable_is_refused():
+    text = 'watchfrr_options="-T 20"\nx="${watchfrr_options:=-T 5}"\ny="$watchfrr_options"\n'
+    with pytest.raises(fd.DaemonsFileError, match=r"line 2 \(x\) expands \$\{watchfrr_options:=...\}"):
+        fd.plan_options(text, 300)
+    # a mere use of the variable sets nothing
+    ok = 'watchfrr_options="-T 20"\ny="$watchfrr_options"\n'
+    assert fd.plan_options(ok, 300)[0] == ok.replace("-T 20", "-T 300")
+
+
+def test_set_assignment_replaces_only_the_value():
+    text = '  zebra_options=\'-s 1\'   # tuned\r\nzebra_options=-s\\ 1\n'
+    with pytest.raises(fd.DaemonsFileError, match="refusing to edit zebra_options on line 2"):
+        fd.set_assignment(text, "zebra_options", "-s 2")   # the last one is escaped: not ours to rewrite
+    text = "  zebra_options='-s 1'   # tuned\r\nbgpd=yes\n"
+    assert fd.set_assignment(text, "zebra_options", "-s 2") == '  zebra_options="-s 2"   # tuned\r\nbgpd=yes\n'
