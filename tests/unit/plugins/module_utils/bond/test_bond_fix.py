@@ -6,7 +6,8 @@ import shutil
 import pytest
 
 from ansible_collections.netmedic.network.plugins.module_utils.bond import audit as audit_bond
-from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext, registry, run_audits
+from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext, run_audits
+from ansible_collections.netmedic.network.plugins.module_utils.core.registry import registry
 from ansible_collections.netmedic.network.plugins.module_utils.bond.fix import (
     FixError, apply_plan, plan_bond, select_bonds)
 from ansible_collections.netmedic.network.plugins.module_utils.bond.sysfs import read_bond
@@ -122,7 +123,7 @@ def test_audit_no_monitoring_at_all_is_critical(tmp_path):
 
 
 def test_registered_and_skipped_without_bonds(tmp_path, host):
-    assert "bonding" in registry()
+    assert "bond" in registry()
     _f, runs = run_audits(AuditContext(root=str(tmp_path / "empty")), [audit_bond.AUDIT])
     assert runs[0].status == "skipped"
     findings, runs = run_audits(AuditContext(root=str(host)), [audit_bond.AUDIT])

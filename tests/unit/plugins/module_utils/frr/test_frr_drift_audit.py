@@ -4,7 +4,8 @@
 import pytest
 
 from ansible_collections.netmedic.network.plugins.module_utils.frr import audit_drift as A
-from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext, registry
+from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext
+from ansible_collections.netmedic.network.plugins.module_utils.core.registry import registry
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError, Result
 
 INTENDED = """frr defaults traditional
