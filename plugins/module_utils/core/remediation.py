@@ -130,4 +130,3 @@ def plan(findings: Sequence[Mapping[str, Any]], audits: Sequence[Audit], checks:
         "fixes": [{"module": name, "calls": calls[name]} for name in FIX_ORDER if name in calls],
         "manual": manual,
     }
-

@@ -78,8 +78,8 @@ def test_remediate_has_one_task_per_fix_module_with_documented_parameters():
     # role names match the pattern too: keep the names that are modules
     fix_modules = {module_name(m) for m in fix_modules if m != "preflight" and _module_file(module_name(m))}
     assert fix_modules and fix_modules <= set(FIX_ORDER), sorted(fix_modules - set(FIX_ORDER))
-    files = {os.path.basename(p)[:-4]: p for p in glob.glob(os.path.join(REPO, "roles", "remediate", "tasks", "fix",
-                                                                           "*.yml"))}
+    pattern = os.path.join(REPO, "roles", "remediate", "tasks", "fix", "*.yml")
+    files = {os.path.basename(p)[:-4]: p for p in glob.glob(pattern)}
     assert sorted(files) == sorted(FIX_ORDER)
     for name, path in files.items():
         with open(path, encoding="utf-8") as fh:

@@ -22,8 +22,8 @@ def run(name, status="ran", checks=None):
             "checks": [] if status == "excluded" else checks}
 
 
-def audits(bond="ran", bgp="ran", link="ran", bgp_ids=BGP_IDS):
-    return [run("bond", bond, BOND_IDS), run("bgp", bgp, bgp_ids), run("link_flaps", link, LINK_IDS)]
+def audits(bond="ran", bgp="ran", link="ran", bgp_ids=None):
+    return [run("bond", bond, BOND_IDS), run("bgp", bgp, bgp_ids or BGP_IDS), run("link_flaps", link, LINK_IDS)]
 
 
 def now(hosts):
@@ -47,8 +47,8 @@ def test_new_and_gone_by_check_id_and_subject():
     got = compare(base, cur)
     assert got["baseline"] == "reports/preflight.json"
     entry = got["hosts"]["r1"]
-    assert [(x["id"], x["subject"]) for x in entry["new"]] == [("NM-BGP-001", "peer 10.0.0.2"),
-                                                                ("NM-BOND-001", "bond1")]
+    new = [(x["id"], x["subject"]) for x in entry["new"]]
+    assert new == [("NM-BGP-001", "peer 10.0.0.2"), ("NM-BOND-001", "bond1")]
     assert entry["new"][0] == f("NM-BGP-001", "peer 10.0.0.2", "critical")   # the whole finding
     assert entry["gone"] == ["NM-BOND-001 bond0"]
     assert entry["in_baseline"] is True and entry["links_compared"] is True
