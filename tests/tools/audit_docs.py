@@ -30,6 +30,7 @@ sys.path.insert(0, os.path.join(REPO, "build", "dev"))  # `make dev-link`: the c
 
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import Audit, Option  # noqa: E402
 from ansible_collections.netmedic.network.plugins.module_utils.core.registry import AUDITS, CORE_CHECKS  # noqa: E402
+from generated import write_or_check  # noqa: E402  (tests/tools, this script's directory)
 
 MODULE = os.path.join("plugins", "modules", "preflight.py")
 INDENT = "      "
@@ -119,21 +120,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="exit 1 when the committed block is out of date")
     args = ap.parse_args(argv)
-    path = os.path.join(REPO, MODULE)
-    with open(path, encoding="utf-8") as fh:
-        current = fh.read()
-    text = render(REPO)
-    if args.check:
-        if current != text:
-            print("%s: the audit table is out of date: run .venv/bin/python tests/tools/audit_docs.py" % MODULE,
-                  file=sys.stderr)
-            return 1
-        return 0
-    if current != text:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        print("wrote %s" % MODULE)
-    return 0
+    return write_or_check(os.path.join(REPO, MODULE), render(REPO), args.check, "tests/tools/audit_docs.py")
 
 
 if __name__ == "__main__":
