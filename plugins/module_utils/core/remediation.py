@@ -17,7 +17,8 @@ from __future__ import annotations
 from typing import Any, Dict, Iterable, List, Mapping, Sequence
 
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import Audit
-from ansible_collections.netmedic.network.plugins.module_utils.core.findings import CHECK_ID_RE, kind_of
+from ansible_collections.netmedic.network.plugins.module_utils.core.findings import (
+    CHECK_ID_RE, Finding, FindingError, kind_of)
 from ansible_collections.netmedic.network.plugins.module_utils.core.select import ALL_TAG, Table, words
 
 COLLECTION = "netmedic.network."
@@ -79,6 +80,19 @@ def _chosen_ids(checks: Iterable[Any]) -> List[str]:
     return ids
 
 
+def _findings(findings: Any) -> List[Dict[str, Any]]:
+    """The findings checked against the schema: a report file on the controller may hold anything."""
+    if not isinstance(findings, (list, tuple)):
+        raise PlanError("the findings must be a list of netmedic findings, got %s" % kind_of(findings))
+    out = []
+    for n, finding in enumerate(findings):
+        try:
+            out.append(Finding.from_dict(finding).to_dict())
+        except FindingError as exc:
+            raise PlanError("the findings must be netmedic findings: findings[%d]: %s" % (n, exc)) from None
+    return out
+
+
 def plan(findings: Sequence[Mapping[str, Any]], audits: Sequence[Audit], checks: Iterable[Any] = (),
          areas: Iterable[Any] = (), tags: Iterable[Any] = (), module_params: Any = None) -> Dict[str, Any]:
     """The plan for one host's ``findings`` (dicts of the finding schema).
@@ -89,8 +103,7 @@ def plan(findings: Sequence[Mapping[str, Any]], audits: Sequence[Audit], checks:
     the host), ``chosen`` (the findings), ``fixes`` (``[{module, calls: [params, ...]}]`` in
     FIX_ORDER) and ``manual`` (``"ID | subject | instruction"`` for findings no module repairs).
     """
-    if not isinstance(findings, (list, tuple)) or not all(isinstance(f, Mapping) and "id" in f for f in findings):
-        raise PlanError("the findings must be a list of netmedic findings, got %s" % kind_of(findings))
+    findings = _findings(findings)
     extra = _module_params(module_params)
     ids = set(_chosen_ids(checks))
     chosen_areas = {str(a) for a in areas or []}
@@ -121,7 +134,10 @@ def plan(findings: Sequence[Mapping[str, Any]], audits: Sequence[Audit], checks:
         if name in calls:
             merged: List[Any] = []
             for params in calls[name]:
-                merged += [v for v in params.get(field) or [] if v not in merged]
+                values = params.get(field)
+                # a value that is no list goes to the module as it is, which names the option if it is wrong
+                values = values if isinstance(values, list) else [] if values is None else [values]
+                merged += [v for v in values if v not in merged]
             calls[name] = [dict(extra.get(name, {}), **{field: merged})]
     return {
         "nothing_chosen": not ids and not chosen_areas,

@@ -119,10 +119,14 @@ def test_bad_input_names_the_variable(kw, msg):
 
 
 def test_findings_that_are_not_findings():
+    """A report file on the controller may hold anything (fuzz: a fix that was a number raised AttributeError)."""
     with pytest.raises(PlanError, match="the findings must be a list of netmedic findings"):
         plan({"id": "NM-BOND-001"}, R.AUDITS)
-    with pytest.raises(PlanError):
+    with pytest.raises(PlanError, match=r"findings\[0\]: a finding must be a dictionary, got str"):
         plan(["NM-BOND-001"], R.AUDITS)
+    bad = dict(FINDINGS[1], fix=7)
+    with pytest.raises(PlanError, match=r"findings\[1\]: finding NM-BOND-001: fix must be a dictionary or null, got int 7"):
+        plan([FINDINGS[0], bad], R.AUDITS, areas=["bond"])
 
 
 def test_the_filter_plugin():

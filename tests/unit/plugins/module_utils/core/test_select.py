@@ -75,3 +75,20 @@ def test_the_real_table_runs_only_frr_drift_for_nm_frr_001():
     assert sel.audits == ("frr_drift",) and sel.ids == {"NM-FRR-001"}
     assert select(R.AUDITS, tags=["ip6"]).audits == ("ip6_route_cache",)
     assert select(R.AUDITS, checks=["ipv6_route_cache"]).audits == ("ip6_route_cache",)
+
+
+def test_fuzz_checks_skip_and_tags():
+    """Whatever arrives in checks/skip/tags: a selection or SelectionError (tags never fail)."""
+    from support.fuzz import fuzz, json_cases
+
+    real = [["bgp", "[NM-FRR-001", "bonding]"], ["frr", "NM-LINK-001"], ["all", "bond", "site-tag"]]
+
+    def case(doc):
+        values = doc if isinstance(doc, list) else [doc]
+        sel = select(R.AUDITS, checks=values, skip=values[:1])
+        assert set(sel.audits) <= set(R.registry())
+        select(R.AUDITS, tags=values)
+
+    tally = fuzz("preflight checks/skip/tags", case, json_cases(real, 3000, seed=71, as_text=False),
+                 allowed=(SelectionError,))
+    assert tally.unexpected == []
