@@ -22,6 +22,7 @@ help:
 	@echo "make preflight    set up (venv, collection) and audit this machine"
 	@echo "make test         everything CI runs: sanity, lint, unit, integration, molecule"
 	@echo "make unit | integration | molecule | sanity | lint | bench"
+	@echo "make docs         regenerate docs/roles.md and the audit table of the preflight module's docs"
 	@echo "make lab-image | lab-up | lab-down"
 	@echo "make demo         a lab with every incident: preflight, remediate, postflight, preflight (docs/demo.md)"
 
@@ -78,6 +79,14 @@ ee-context: build venv-test
 preflight: install
 	cd build && ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/installed $(BIN)/ansible-playbook \
 	  -e preflight_report_dir=$(CURDIR)/netmedic-reports $(PREFLIGHT_ARGS) netmedic.network.preflight
+
+# ---------------------------------------------------------------- generated docs
+# docs/roles.md from the roles' argument specs; the audit table in plugins/modules/preflight.py
+# (ansible-doc netmedic.network.preflight) from plugins/module_utils/core/registry.py.
+.PHONY: docs
+docs: venv dev-link
+	$(BIN)/python tests/tools/role_docs.py
+	$(BIN)/python tests/tools/audit_docs.py
 
 # ---------------------------------------------------------------- tests
 .PHONY: test test-setup unit integration molecule sanity lint bench

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: preflight_report
-short_description: Write the fleet preflight report (JSON and Markdown) and gate on severity
+short_description: Write the fleet preflight report (JSON and Markdown), compare with an earlier one, gate on severity
 version_added: 0.1.0
 description:
   - Takes the per-host results of M(netmedic.network.preflight) and writes a
@@ -16,6 +16,10 @@ description:
   - Fails, after writing the report, when a host has a finding at or above
     O(fail_on), or when a host gave no result, so that maintenance does not
     start on a sick network.
+  - With O(baseline) (the postflight), also compares each host's findings with
+    those of that earlier report (new and gone, by check id and subject, only
+    for the checks audited now), writes the comparison to O(comparison_path),
+    and fails when a host has a new finding at or above O(compare_fail_on).
   - "Meant to run once on the controller (C(delegate_to: localhost), C(run_once: true))."
 author:
   - netmedic.network contributors (@netmedic)
@@ -56,6 +60,28 @@ options:
     description: Fail when a host gave no preflight result.
     type: bool
     default: true
+  baseline:
+    description:
+      - The JSON report of an earlier preflight (C(preflight.json)) to compare with. Unset compares nothing.
+      - A missing file is a report without hosts - every finding is new, and the comparison says that
+        no preflight report entry was found. A file that is not a netmedic report fails the task.
+      - Compared per host, by check id and subject (C(Finding.key)), only for the checks audited now
+        (each audit's C(checks) in the results), so C(--tags bgp) does not report every other finding
+        as gone. Notes on the comparison itself (C(NM-LINK-006), link counters not compared) are never
+        new or gone. A host without a result is not compared.
+    type: path
+  comparison_path:
+    description:
+      - Where to write the comparison (with O(baseline)). Missing parent directories are created.
+      - Defaults to O(json_path) with C(.json) replaced by C(-diff.json) (C(postflight-diff.json)).
+    type: path
+  compare_fail_on:
+    description:
+      - With O(baseline), fail when a host has a new finding of this severity or worse.
+      - V(never) only writes the comparison.
+    type: str
+    choices: [critical, warning, info, never]
+    default: warning
 attributes:
   check_mode:
     support: full
@@ -89,7 +115,9 @@ summary_line:
   type: str
   sample: "3 host(s): 1 critical, 0 warning, 2 info"
 failing_hosts:
-  description: Hosts at or above O(fail_on) (and hosts without result when O(fail_on_no_result)).
+  description:
+    - Hosts at or above O(fail_on), hosts without result when O(fail_on_no_result), and hosts with a new
+      finding at or above O(compare_fail_on) when O(baseline) is set.
   returned: always
   type: list
   elements: str
@@ -105,6 +133,26 @@ junit_path:
   description: Path of the JUnit XML report, when written.
   returned: when O(junit_path) is set
   type: str
+comparison:
+  description:
+    - The comparison with O(baseline), as written to O(comparison_path) - C(baseline) (the path) and per
+      host C(new) (findings), C(gone) (C(ID subject) of each), C(in_baseline) and C(links_compared)
+      (false when the link counters were not compared).
+  returned: when O(baseline) is set
+  type: dict
+  sample:
+    baseline: netmedic-reports/preflight.json
+    hosts:
+      r1: {new: [], gone: [NM-BOND-001 bond0], in_baseline: true, links_compared: true}
+comparison_lines:
+  description: Per host, one line saying what is new and what is gone since the preflight.
+  returned: when O(baseline) is set
+  type: dict
+  sample: {r1: "new since the preflight: none; gone: NM-BOND-001 bond0"}
+comparison_path:
+  description: Path of the comparison file.
+  returned: when O(baseline) is set
+  type: str
 """
 
 import datetime
@@ -112,13 +160,17 @@ import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netmedic.network.plugins.module_utils.core import compare
+from ansible_collections.netmedic.network.plugins.module_utils.core import registry
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
 from ansible_collections.netmedic.network.plugins.module_utils.core.fileops import FileOpError, read_text, write_atomic
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import at_least
+from ansible_collections.netmedic.network.plugins.module_utils.core.json_input import load_json
 from ansible_collections.netmedic.network.plugins.module_utils.core.report import (
     ReportInputError, build_report, hosts_at_or_above, same_content, summary_line, to_json, to_junit, to_markdown)
 
-PATH_OPTIONS = ("json_path", "markdown_path", "junit_path")
+PATH_OPTIONS = ("json_path", "markdown_path", "junit_path", "comparison_path")
+SEVERITY_CHOICES = ["critical", "warning", "info", "never"]
 
 
 def path_errors(params):
@@ -127,7 +179,7 @@ def path_errors(params):
     seen = {}
     for option in PATH_OPTIONS:
         path = params[option]
-        if path is None and option == "junit_path":
+        if path is None and option in ("junit_path", "comparison_path"):
             continue
         if not path or not path.strip():
             errors.append("%s must be a file path, got %r" % (option, path))
@@ -167,6 +219,32 @@ def _parent_problem(directory):
     return None
 
 
+def comparison_path(params):
+    """O(comparison_path), or O(json_path) with .json replaced by -diff.json; None without a baseline."""
+    if not params["baseline"]:
+        return None
+    if params["comparison_path"]:
+        return params["comparison_path"]
+    root, ext = os.path.splitext(params["json_path"])
+    return (root if ext == ".json" else params["json_path"]) + "-diff.json"
+
+
+def read_baseline(path):
+    """The parsed baseline report, None when the file does not exist; ValueError saying what is wrong otherwise."""
+    if os.path.isdir(path):
+        raise ValueError("is a directory; give the path of the preflight's JSON report in it")
+    try:
+        text = read_text(path, missing_ok=True)
+    except (FileOpError, UnicodeDecodeError) as exc:
+        raise ValueError("cannot be read: %s" % exc) from None
+    if text is None:
+        return None
+    try:
+        return load_json(text, path, ValueError)
+    except ValueError as exc:
+        raise ValueError("is not JSON: %s" % exc) from None
+
+
 def previous_report(path):
     """The report already at ``path``, parsed, or None (missing, unreadable or not JSON: it will be replaced)."""
     try:
@@ -184,12 +262,16 @@ def main():
             json_path=dict(type="path", required=True),
             markdown_path=dict(type="path", required=True),
             junit_path=dict(type="path"),
-            fail_on=dict(type="str", choices=["critical", "warning", "info", "never"], default="critical"),
+            fail_on=dict(type="str", choices=SEVERITY_CHOICES, default="critical"),
             fail_on_no_result=dict(type="bool", default=True),
+            baseline=dict(type="path"),
+            comparison_path=dict(type="path"),
+            compare_fail_on=dict(type="str", choices=SEVERITY_CHOICES, default="warning"),
         ),
         supports_check_mode=True,
     )
     p = module.params
+    p["comparison_path"] = comparison_path(p)
     errors = path_errors(p)
     if errors:
         module.fail_json(msg="; ".join(errors) + ". Nothing was written.")
@@ -200,6 +282,18 @@ def main():
         module.fail_json(msg="the preflight results do not look like netmedic.network.preflight output: %s. "
                              "Nothing was written." % exc)
 
+    comparison = None
+    if p["baseline"]:
+        try:
+            baseline = read_baseline(p["baseline"])
+        except ValueError as exc:
+            module.fail_json(msg="baseline: %s %s. Nothing was written." % (p["baseline"], exc))
+        try:
+            comparison = compare.compare(baseline, report, p["baseline"], registry.notes(), registry.canonical_names())
+        except compare.BaselineError as exc:
+            module.fail_json(msg="baseline: %s is not a netmedic preflight report: %s. Nothing was written."
+                                 % (p["baseline"], exc))
+
     # The same findings as the report already there: keep its time, so that the files are
     # byte for byte the same and nothing is rewritten (changed=false on a second run).
     before = previous_report(p["json_path"])
@@ -208,6 +302,8 @@ def main():
     outputs = [("json_path", to_json(report)), ("markdown_path", to_markdown(report))]
     if p["junit_path"]:
         outputs.append(("junit_path", to_junit(report, fail_on=p["fail_on"])))
+    if comparison is not None:
+        outputs.append(("comparison_path", to_json(comparison, indent=4)))
     stale = [(option, text) for option, text in outputs if read_current(p[option]) != text]
     if not module.check_mode:
         for option, text in stale:
@@ -220,11 +316,18 @@ def main():
 
     severe = [] if p["fail_on"] == "never" else hosts_at_or_above(report, p["fail_on"])
     silent = report["summary"]["hosts_without_result"] if p["fail_on_no_result"] else []
-    failing = sorted(set(severe) | set(silent))
+    new_bad = compare.new_at_or_above(comparison, p["compare_fail_on"]) if comparison is not None else {}
+    failing = sorted(set(severe) | set(silent) | set(new_bad))
     result = dict(changed=changed, summary=report["summary"], summary_line=summary_line(report),
                   failing_hosts=failing, json_path=p["json_path"], markdown_path=p["markdown_path"])
     if p["junit_path"]:
         result["junit_path"] = p["junit_path"]
+    if comparison is not None:
+        notes = registry.notes()
+        result.update(comparison=comparison, comparison_path=p["comparison_path"],
+                      comparison_lines={h: compare.host_line(comparison, h, report, notes) for h in comparison["hosts"]})
+    if new_bad and not (severe or silent):
+        module.fail_json(msg=compare.gate_message(new_bad, p["compare_fail_on"]), **result)
     if failing:
         reasons = []
         if severe:
@@ -234,8 +337,10 @@ def main():
                 for h in severe)))
         if silent:
             reasons.append("%d host(s) gave no result: %s" % (len(silent), ", ".join(silent)))
-        module.fail_json(msg="do not start maintenance: %s. Details: %s" % ("; and ".join(reasons), p["markdown_path"]),
-                         **result)
+        msg = "do not start maintenance: %s. Details: %s" % ("; and ".join(reasons), p["markdown_path"])
+        if new_bad:
+            msg = compare.gate_message(new_bad, p["compare_fail_on"]) + "; and " + msg
+        module.fail_json(msg=msg, **result)
     module.exit_json(**result)
 
 

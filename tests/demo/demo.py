@@ -339,7 +339,8 @@ class Demo:
         hosts = {
             "nmdemo-r1": {
                 "ansible_python_interpreter": self.python_in(self.r1.name),
-                "preflight_checks": ["bgp", "frr_settings", "frr_drift", "ipv6_route_cache", "link_flaps"],
+                # areas: bgp, frr (frr_settings and frr_drift), ip6, link
+                "preflight_checks": ["bgp", "frr", "ip6", "link"],
                 "preflight_options": {"bgp": bgp,
                                       "frr_settings": {"pathspace": self.r1.name, "recent_restart_seconds": HOLD},
                                       "frr_drift": {"pathspaces": [self.r1.name]},
@@ -351,11 +352,11 @@ class Demo:
                 "preflight_options": {"bmc": {"interface": "lanplus", "host": self.bmc.host, "port": self.bmc.port,
                                               "user": self.bmc.user, "password_file": self.bmc_password_file,
                                               "cipher_suite": 3}},
-                "remediate_module_params": {"ipmi_lan_mode": {"password_file": self.bmc_password_file}},
+                "remediate_module_params": {"bmc_lan_mode": {"password_file": self.bmc_password_file}},
             },
             "nmdemo-bond": {
                 "ansible_python_interpreter": sys.executable,
-                "preflight_checks": ["bonding"],
+                "preflight_checks": ["bond"],
                 "preflight_root": self.bond_root,
                 "remediate_module_params": {"bond_arp_validate": {"root": self.bond_root}},
             },

@@ -23,6 +23,8 @@ from typing import Any, Dict, List
 
 import yaml
 
+from generated import write_or_check  # tests/tools, this script's directory
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join("docs", "roles.md")
 NAMESPACE = "netmedic.network"
@@ -130,23 +132,7 @@ def main(argv=None) -> int:
     ap.add_argument("--check", action="store_true", help="exit 1 when %s is out of date" % OUT)
     ap.add_argument("--repo", default=REPO)
     args = ap.parse_args(argv)
-    text = render(args.repo)
-    path = os.path.join(args.repo, OUT)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            current = fh.read()
-    except FileNotFoundError:
-        current = None
-    if args.check:
-        if current != text:
-            print("%s is out of date: run .venv/bin/python tests/tools/role_docs.py" % OUT, file=sys.stderr)
-            return 1
-        return 0
-    if current != text:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        print("wrote %s" % path)
-    return 0
+    return write_or_check(os.path.join(args.repo, OUT), render(args.repo), args.check, "tests/tools/role_docs.py")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: netmedic.network contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The audit registry: every audit netmedic runs in one preflight call.
+"""The audit framework: what an audit is, its options, and running audits.
 
 An audit is a plain function ``run(ctx) -> list[Finding]`` plus a cheap
 ``applies(ctx) -> bool`` that says whether the host has the thing at all (no
@@ -9,12 +9,12 @@ FRR, no tinc, no bond: skipped in microseconds).  :func:`run_audits` runs the
 applicable ones in-process, times each, and turns an audit that crashes or
 times out into a finding of its own instead of a failed play.
 
-To add an audit: write ``audit_<area>.py`` with a module-level ``AUDIT =
-Audit(...)`` and add it to ``_registered()`` below (imports must be static:
-Ansible ships module_utils by scanning imports).  Declare every option the
-audit reads in ``Audit.options``: :func:`check_options` refuses unknown keys
-(a typo must not silently fall back to a default) and numbers that are not
-finite or out of range, before any audit runs.
+This file imports no area: each area's ``AUDIT = Audit(...)`` imports it, and
+the table of every audit is core/registry.py (static imports there: Ansible
+ships module_utils by scanning imports).  Declare every option the audit reads
+in ``Audit.options``: :func:`check_options` refuses unknown keys (a typo must
+not silently fall back to a default) and numbers that are not finite or out of
+range, before any audit runs.
 
 Standard library only: this file runs on managed hosts.
 """
@@ -50,11 +50,6 @@ class AuditContext:
     @property
     def sysfs(self) -> Sysfs:
         return Sysfs(self.root)
-
-    def opt(self, audit: str, key: str, default: Any) -> Any:
-        """Option ``key`` of audit ``audit`` (``options: {bgp: {min_uptime: 300}}``)."""
-        value = (self.options.get(audit) or {}).get(key)
-        return default if value is None else value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,6 +103,10 @@ class Audit:
     options: Dict[str, Option] = dataclasses.field(default_factory=dict)
     # Options that no longer exist, with what to do instead (a clearer message than "unknown").
     retired: Dict[str, str] = dataclasses.field(default_factory=dict)
+    # Check ids that are notes on the postflight's comparison, not conditions of the host
+    # (link_flaps: "counters not compared"): never counted as new or gone.  The value is the
+    # flag postflight-diff.json sets to false for a host with the note (``links_compared``).
+    notes: Dict[str, str] = dataclasses.field(default_factory=dict)
 
     def option(self, ctx: "AuditContext", key: str) -> Any:
         """The value of option ``key`` for this audit: the operator's, else its declared default.
@@ -127,63 +126,52 @@ class AuditRun:
     duration: float = 0.0
     findings: int = 0
     error: Optional[str] = None
+    # The check ids this run looked for (none when excluded): the postflight compares only these.
+    checks: List[str] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> Dict[str, Any]:
         return dataclasses.asdict(self)
 
 
-def _registered() -> List[Audit]:
-    audits: List[Audit] = []
-    # Each area appends its AUDIT here, e.g.:
-    #   from ansible_collections.netmedic.network.plugins.module_utils import audit_bond
-    #   audits.append(audit_bond.AUDIT)
-    from ansible_collections.netmedic.network.plugins.module_utils.bond import audit as audit_bond
-    audits.append(audit_bond.AUDIT)
-    from ansible_collections.netmedic.network.plugins.module_utils.bmc import audit as audit_bmc
-    audits.append(audit_bmc.AUDIT)
-    from ansible_collections.netmedic.network.plugins.module_utils.bgp import audit as audit_bgp
-    from ansible_collections.netmedic.network.plugins.module_utils.frr import audit_settings as audit_frr_settings
-    from ansible_collections.netmedic.network.plugins.module_utils.ip6 import audit as audit_ipv6_cache
-    from ansible_collections.netmedic.network.plugins.module_utils.link import audit as audit_link_flaps
-    audits.extend([audit_bgp.AUDIT, audit_frr_settings.AUDIT, audit_ipv6_cache.AUDIT, audit_link_flaps.AUDIT])
-    from ansible_collections.netmedic.network.plugins.module_utils.tinc import audit as audit_tinc
-    audits.append(audit_tinc.AUDIT)
-    from ansible_collections.netmedic.network.plugins.module_utils.frr import audit_drift as audit_frr_drift
-    audits.append(audit_frr_drift.AUDIT)
-    return audits
-
-
-def registry() -> Dict[str, Audit]:
-    return {a.name: a for a in _registered()}
-
-
 def check_options(audits: Mapping[str, Audit], options: Any) -> Tuple[Dict[str, Dict[str, Any]], List[str]]:
-    """(the options with numbers as numbers, a message per bad option naming it ``options.AUDIT.KEY``).
+    """(the options keyed by audit name, numbers as numbers; a message per bad option naming it ``options.AUDIT.KEY``).
 
     Unknown audits and keys, values of the wrong kind and numbers that are not
     finite or out of range are errors: ``{bgp: {min_established_secs: 600}}``
     used to run with the default threshold, and ``nan`` made comparisons false.
+    Options given under an earlier name of an audit (``bonding``) are kept under
+    its name (``bond``); the messages name the key as the operator wrote it.
     """
     if not isinstance(options, Mapping):
         return {}, ["options must be a dictionary keyed by audit name, got %s" % type(options).__name__]
+    aliases = {alias: audit.name for audit in audits.values() for alias in audit.aliases}
     known_audits = ", ".join(sorted(audits)) or "none yet"
+    if aliases:
+        known_audits += " (earlier names: %s)" % ", ".join(sorted(aliases))
     clean: Dict[str, Dict[str, Any]] = {}
+    given: Dict[str, str] = {}
     errors: List[str] = []
-    for name in sorted(options, key=str):
-        values = options[name]
+    for key_given in sorted(options, key=str):
+        values = options[key_given]
+        name = aliases.get(key_given, key_given)
         if name not in audits:
-            errors.append("options given for unknown audit %r. Known audits: %s" % (name, known_audits))
+            errors.append("options given for unknown audit %r. Known audits: %s" % (key_given, known_audits))
             continue
+        if name in given:
+            errors.append("options.%s and options.%s are the same audit (%s): give its options once, under %s"
+                          % (given[name], key_given, name, name))
+            continue
+        given[name] = key_given
         if values is None:
             continue
         if not isinstance(values, Mapping):
             errors.append("options.%s must be a dictionary of that audit's settings, got %s"
-                          % (name, type(values).__name__))
+                          % (key_given, type(values).__name__))
             continue
         audit = audits[name]
         clean[name] = {}
         for key in sorted(values, key=str):
-            label = "options.%s.%s" % (name, key)
+            label = "options.%s.%s" % (key_given, key)
             if key in audit.retired:
                 errors.append("%s is no longer used: %s" % (label, audit.retired[key]))
                 continue
@@ -238,29 +226,38 @@ def _option_value(label: str, value: Any, spec: Option) -> Tuple[Any, Optional[s
 
 
 def run_audits(ctx: AuditContext, audits: Iterable[Audit], only: Optional[Iterable[str]] = None,
-               skip: Iterable[str] = ()) -> Tuple[List[Finding], List[AuditRun]]:
-    """Run the applicable audits; return all findings and a record of each audit."""
-    only = set(only) if only else None
+               skip: Iterable[str] = (), wanted: Optional[Iterable[str]] = None) -> Tuple[List[Finding], List[AuditRun]]:
+    """Run the applicable audits; return all findings and a record of each audit.
+
+    ``only``: names of the audits to run (None: all; empty: none); ``skip``: names not to run.
+    ``wanted``: the check ids looked for (None: every check of each audit); an audit's findings
+    of its other declared checks are dropped (``checks=[NM-FRR-001]`` returns only those).
+    """
+    only = None if only is None else set(only)
     skip = set(skip)
+    wanted = None if wanted is None else set(wanted)
     findings: List[Finding] = []
     runs: List[AuditRun] = []
     for audit in audits:
         if (only is not None and audit.name not in only) or audit.name in skip:
             runs.append(AuditRun(audit.name, "excluded"))
             continue
+        checks = sorted(audit.checks if wanted is None else wanted.intersection(audit.checks))
         start = time.monotonic()
         try:
             if not audit.applies(ctx):
-                runs.append(AuditRun(audit.name, "skipped", time.monotonic() - start))
+                runs.append(AuditRun(audit.name, "skipped", time.monotonic() - start, checks=checks))
                 continue
             found = list(audit.run(ctx))
         except Exception as exc:  # an audit must never fail the whole preflight
             error = _describe(exc)
             findings.append(audit_failed(audit.name, error, exc))
-            runs.append(AuditRun(audit.name, "failed", time.monotonic() - start, 1, error))
+            runs.append(AuditRun(audit.name, "failed", time.monotonic() - start, 1, error, checks))
             continue
+        if wanted is not None:
+            found = [f for f in found if f.id in wanted or f.id not in audit.checks]
         findings.extend(found)
-        runs.append(AuditRun(audit.name, "ran", time.monotonic() - start, len(found)))
+        runs.append(AuditRun(audit.name, "ran", time.monotonic() - start, len(found), checks=checks))
     return findings, runs
 
 

@@ -128,13 +128,13 @@ def _host_order(item):
     return (rank, -len(data["findings"]), host)
 
 
-def to_json(report: Mapping[str, Any]) -> str:
+def to_json(report: Mapping[str, Any], indent: int = 2) -> str:
     """Strict JSON: a non-finite number in a host's evidence is written as a string.
 
     ``json.dumps`` writes ``NaN``/``Infinity`` by default, which jq, Go and
     JavaScript parsers (dashboards, AWX) refuse.
     """
-    return json.dumps(_finite(report), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    return json.dumps(_finite(report), indent=indent, sort_keys=True, separators=(",", ": "), allow_nan=False) + "\n"
 
 
 def _finite(value: Any) -> Any:

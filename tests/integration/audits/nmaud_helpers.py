@@ -72,8 +72,8 @@ def ansible_module(ns, module, args, check=False):
 def audits_in(ns, checks, options):
     """Run audits in-process inside namespace ``ns`` (a child python); findings as dicts."""
     script = ("import json, sys; sys.path.insert(0, %r)\n"
-              "from ansible_collections.netmedic.network.plugins.module_utils.core.audit import "
-              "AuditContext, registry, run_audits\n"
+              "from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext, run_audits\n"
+              "from ansible_collections.netmedic.network.plugins.module_utils.core.registry import registry\n"
               "f, runs = run_audits(AuditContext(options=json.loads(sys.argv[2])), registry().values(), "
               "only=json.loads(sys.argv[1]))\n"
               "print(json.dumps({'findings': [x.to_dict() for x in f], 'runs': [r.to_dict() for r in runs]}))\n"

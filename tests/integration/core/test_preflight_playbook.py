@@ -54,7 +54,8 @@ def test_unreachable_host_is_reported_and_fails_the_run(tmp_path):
 def test_bad_audit_name_is_a_clear_no_result(tmp_path):
     proc, report = playbook(tmp_path, "-e", '{"preflight_checks": ["no-such-audit"]}')
     assert proc.returncode != 0
-    assert "unknown audit name(s): no-such-audit" in report["hosts"]["localhost"]["error"]
+    assert "checks: unknown audit, area or check id: 'no-such-audit'. Known areas: " \
+        in report["hosts"]["localhost"]["error"]
     assert "Traceback" not in proc.stdout
 
 

@@ -68,7 +68,7 @@ def run(tmp_path, playbook, hosts, *args, extra=None):
 
 
 def bond_host(root, **more):
-    h = {"ansible_python_interpreter": sys.executable, "preflight_checks": ["bonding"], "preflight_root": root,
+    h = {"ansible_python_interpreter": sys.executable, "preflight_checks": ["bond"], "preflight_root": root,
          "remediate_module_params": {"bond_arp_validate": {"root": root}}}
     h.update(more)
     return h
@@ -216,7 +216,7 @@ def test_postflight_with_a_report_of_an_older_netmedic(tmp_path, netns):
     (reports / "preflight.json").write_text(json.dumps(old))
     rc, out = run(tmp_path, "postflight.yml", hosts, extra={"postflight_fail_on": "info"})
     assert rc == 0, out[-3000:]
-    assert "links not compared: the preflight report has no link counters for this host" in out
+    assert "link counters not compared: the preflight report has none for this host" in out
     assert "new since the preflight: none; gone: none" in out
     diff = json.loads((reports / "postflight-diff.json").read_text())["hosts"]["nmdemo-pf"]
     assert diff["links_compared"] is False and diff["new"] == [] and diff["in_baseline"] is True
@@ -264,15 +264,20 @@ def test_postflight_reports_a_bgp_session_lost_since_the_preflight(tmp_path):
 
 def test_preflight_and_postflight_tags_choose_the_audits(tmp_path):
     root = bond_root(tmp_path, "h1")
-    # no preflight_checks: every audit would run; the tag keeps only the bonding one
+    # no preflight_checks: every audit would run; the tag keeps only the bond one
     hosts = {"nmdemo-h1": {"ansible_python_interpreter": sys.executable, "preflight_root": root}}
-    for tag in ("bond", "NM-BOND-001"):
+    for tag in ("bond", "NM-BOND-001", "bonding"):
         rc, out = run(tmp_path, "preflight.yml", hosts, "--tags", tag, extra={"preflight_fail_on": "never"})
         assert rc == 0, out[-3000:]
         report = json.loads((tmp_path / "netmedic-reports" / "preflight.json").read_text())["hosts"]["nmdemo-h1"]
         ran = {a["name"]: a["status"] for a in report["audits"]}
-        assert ran["bonding"] == "ran" and {s for n, s in ran.items() if n != "bonding"} == {"excluded"}, ran
+        assert ran["bond"] == "ran" and {s for n, s in ran.items() if n != "bond"} == {"excluded"}, ran
         assert [f["id"] for f in report["findings"]] == ["NM-BOND-001"]
+    # a check id keeps only its findings (issue 12: the whole area ran and every bond finding came back)
+    rc, out = run(tmp_path, "preflight.yml", hosts, "--tags", "NM-BOND-002", extra={"preflight_fail_on": "never"})
+    report = json.loads((tmp_path / "netmedic-reports" / "preflight.json").read_text())["hosts"]["nmdemo-h1"]
+    assert rc == 0 and report["findings"] == [], report["findings"]
+    assert [a["checks"] for a in report["audits"] if a["name"] == "bond"] == [["NM-BOND-002"]]
     # postflight --tags bgp compares only the bgp area: the bond finding is not "gone"
     rc, out = run(tmp_path, "postflight.yml", hosts, "--tags", "bgp")
     assert rc == 0, out[-3000:]

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 """docs/roles.md is generated from the roles' argument specs and up to date; every role has an
-example site playbook; the remediate role maps every fix module the audits name onto a task
-whose parameters the module documents."""
+example site playbook; the remediate role has one task per fix module the audits name, whose
+parameters the module documents."""
 
 import glob
 import importlib
@@ -60,27 +60,37 @@ def _module_options(name):
     return set(yaml.safe_load(mod.DOCUMENTATION)["options"])
 
 
-def test_remediate_maps_every_fix_module_with_documented_parameters():
+def _module_file(name):
+    """The module's name in this checkout: the current one, or (until a rename lands) its earlier one."""
+    from ansible_collections.netmedic.network.plugins.module_utils.core.remediation import MODULE_ALIASES
+    for candidate in [name] + [old for old, new in MODULE_ALIASES.items() if new == name]:
+        if os.path.exists(os.path.join(REPO, "plugins", "modules", candidate + ".py")):
+            return candidate
+    return None
+
+
+def test_remediate_has_one_task_per_fix_module_with_documented_parameters():
+    from ansible_collections.netmedic.network.plugins.module_utils.core.remediation import FIX_ORDER, module_name
     fix_modules = set()
     for path in glob.glob(os.path.join(REPO, "plugins", "module_utils", "*", "audit*.py")):
         with open(path, encoding="utf-8") as fh:
             fix_modules.update(re.findall(r"[\"']netmedic\.network\.([a-z0-9_]+)[\"']", fh.read()))
     # role names match the pattern too: keep the names that are modules
-    fix_modules = {m for m in fix_modules if m != "preflight"
-                   and os.path.exists(os.path.join(REPO, "plugins", "modules", m + ".py"))}
-    assert fix_modules
+    fix_modules = {module_name(m) for m in fix_modules if m != "preflight" and _module_file(module_name(m))}
+    assert fix_modules and fix_modules <= set(FIX_ORDER), sorted(fix_modules - set(FIX_ORDER))
+    pattern = os.path.join(REPO, "roles", "remediate", "tasks", "fix", "*.yml")
+    files = {os.path.basename(p)[:-4]: p for p in glob.glob(pattern)}
+    assert sorted(files) == sorted(FIX_ORDER)
+    for name, path in files.items():
+        with open(path, encoding="utf-8") as fh:
+            [task] = yaml.safe_load(fh)
+        keys = set(task["netmedic.network." + name])
+        assert _module_file(name), "no module %s (nor an earlier name of it)" % name
+        assert keys <= _module_options(_module_file(name)), (name, sorted(keys - _module_options(_module_file(name))))
+        # the plan knows which findings each module repairs: no check ids in the tasks
+        assert "NM-" not in yaml.safe_dump(task), path
     with open(os.path.join(REPO, "roles", "remediate", "tasks", "main.yml"), encoding="utf-8") as fh:
-        tasks = yaml.safe_load(fh)
-    mapped = {}
-    for task in tasks:
-        for key, args in task.items():
-            if key.startswith("netmedic.network."):
-                mapped[key.split(".")[-1]] = set(args or {})
-    assert fix_modules <= set(mapped), "remediate has no task for %s" % sorted(fix_modules - set(mapped))
-    for name, keys in mapped.items():
-        if name == "preflight":
-            continue
-        assert keys <= _module_options(name), (name, sorted(keys - _module_options(name)))
+        assert all(t.get("tags") == ["always"] for t in yaml.safe_load(fh))
 
 
 def test_ansible_doc_renders_every_role():

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from ansible_collections.netmedic.network.plugins.module_utils.core import audit as A
+from ansible_collections.netmedic.network.plugins.module_utils.core import registry as R
 
 from support import snapshot
 
@@ -38,14 +38,18 @@ def test_runs_registered_audits_and_reports_each(run_module, tmp_path):
     res = run_module("preflight", {"root": str(tmp_path)})
     assert not res.failed and res["changed"] is False
     assert res["schema_version"] == 1
-    assert {a["name"] for a in res["audits"]} == set(A.registry())
+    assert [a["name"] for a in res["audits"]] == list(R.registry())
+    assert all(a["checks"] == sorted(R.registry()[a["name"]].checks) for a in res["audits"])
     assert set(res["summary"]) == {"critical", "warning", "info"}
 
 
 def test_unknown_audit_is_a_clear_error(run_module):
     res = run_module("preflight", {"checks": ["no-such-audit"]})
     assert res.failed
-    assert "checks: unknown audit name(s): no-such-audit" in res["msg"] and "Known audits" in res["msg"]
+    assert "checks: unknown audit, area or check id: 'no-such-audit'. Known areas: bgp, bmc, bond, frr, ip6, link, " \
+        "tinc; audits: bond, bmc, bgp, frr_settings, ip6_route_cache, link_flaps, tinc, frr_drift (earlier names: " \
+        "bonding, ipv6_route_cache); check ids: NM-BGP-001, " in res["msg"]
+    assert "NM-TINC-005. Nothing was audited." in res["msg"]
 
 
 def test_options_for_unknown_audit(run_module):
@@ -113,6 +117,70 @@ def test_numbers_given_as_text_are_numbers(run_module, host):
     assert not res.failed, res["msg"] if res.failed else None
 
 
+# ---------------------------------------------------------------- what to audit
+
+def statuses(res):
+    return {a["name"]: a["status"] for a in res["audits"]}
+
+
+def test_a_check_id_runs_only_the_audit_that_emits_it(run_module, host):
+    """Issue 12: `-a 'checks=[NM-FRR-001]'` (Ansible passes the text '[NM-FRR-001]') ran both FRR audits."""
+    res = run_module("preflight", {"root": host, "checks": ["[NM-FRR-001]"]})
+    assert not res.failed, res.get("msg")
+    ran = {n for n, s in statuses(res).items() if s != "excluded"}
+    assert ran == {"frr_drift"}
+    assert [a["checks"] for a in res["audits"] if a["name"] == "frr_drift"] == [["NM-FRR-001"]]
+
+
+def test_areas_audits_and_earlier_names(run_module, host):
+    res = run_module("preflight", {"root": host, "checks": ["frr", "bonding"]})
+    assert {n for n, s in statuses(res).items() if s != "excluded"} == {"frr_settings", "frr_drift", "bond"}
+
+
+def test_a_check_id_returns_only_its_findings(run_module, host):
+    every = run_module("preflight", {"root": host, "checks": ["link"]})
+    assert {f["id"] for f in every["findings"]} == {"NM-LINK-001"}
+    # the audit still runs for its other checks, without the skipped one
+    res = run_module("preflight", {"root": host, "checks": ["link"], "skip": ["NM-LINK-001"]})
+    assert statuses(res)["link_flaps"] == "ran" and res["findings"] == []
+    assert "NM-LINK-001" not in [a["checks"] for a in res["audits"] if a["name"] == "link_flaps"][0]
+    res = run_module("preflight", {"root": host, "checks": ["NM-LINK-001"]})
+    assert [f["id"] for f in res["findings"]] == ["NM-LINK-001"]
+
+
+@pytest.mark.parametrize("tags, checks, ran", [
+    (["all"], [], None),                                 # no --tags: everything
+    (["all"], ["bgp"], {"bgp"}),                         # no --tags: checks choose
+    (["bond", "site-specific"], ["bgp"], {"bond"}),      # tags naming something choose instead of checks
+    (["always", "site-specific"], ["bgp"], {"bgp"}),     # tags of other roles are ignored
+    (["NM-BGP-001", "link_flaps"], [], {"bgp", "link_flaps"}),
+])
+def test_tags_passed_by_the_roles(run_module, host, tags, checks, ran):
+    res = run_module("preflight", {"root": host, "tags": tags, "checks": checks})
+    assert not res.failed, res.get("msg")
+    chosen = {n for n, s in statuses(res).items() if s != "excluded"}
+    assert chosen == (ran if ran is not None else set(R.registry()))
+
+
+BOND = {"mode": "active-backup 1", "arp_interval": "1000", "arp_ip_target": "192.0.2.1 192.0.2.2",
+        "arp_validate": "none 0", "arp_all_targets": "any 0", "miimon": "0", "active_slave": "eno1",
+        "primary": "eno1", "slaves": "eno1 eno2"}
+
+
+@pytest.mark.parametrize("key", ["bond", "bonding"])
+def test_options_under_the_audit_name_or_its_earlier_name(run_module, tmp_path, key):
+    d = tmp_path / "sys/class/net/bond0"
+    (d / "bonding").mkdir(parents=True)
+    for name, text in BOND.items():
+        (d / "bonding" / name).write_text(text + "\n")
+    (d / "operstate").write_text("up\n")
+    res = run_module("preflight", {"root": str(tmp_path), "checks": ["NM-BOND-001"],
+                                   "options": {key: {"value": "active", "check_drift": False}}})
+    assert not res.failed, res.get("msg")
+    [finding] = res["findings"]
+    assert finding["id"] == "NM-BOND-001" and finding["fix"]["params"]["value"] == "active"
+
+
 # ---------------------------------------------------------------- bad input
 
 BAD = [
@@ -129,10 +197,12 @@ BAD = [
     ({"root": "/nonexistent/netmedic"}, "root must be the absolute path of an existing directory"),
     ({"root": "FILE"}, "root must be the absolute path of an existing directory"),
     ({"root": "/tmp/\u00e9\u202e\r\n"}, "root must be"),
-    ({"checks": ["bgp", "bgpp"]}, "checks: unknown audit name(s): bgpp"),
-    ({"checks": [""]}, "checks: unknown audit name(s)"),
-    ({"checks": ["b\u00e9gp"]}, "checks: unknown audit name(s): b\u00e9gp"),
-    ({"skip": ["tinc", "nope"]}, "skip: unknown audit name(s): nope"),
+    ({"checks": ["bgp", "bgpp"]}, "checks: unknown audit, area or check id: 'bgpp'. Known areas: bgp, bmc"),
+    ({"checks": [""]}, "checks: unknown audit, area or check id: ''"),
+    ({"checks": ["b\u00e9gp"]}, "checks: unknown audit, area or check id: 'b\u00e9gp'"),
+    ({"checks": ["NM-FRR-099"]}, "checks: unknown audit, area or check id: 'NM-FRR-099'"),
+    ({"checks": ["[NM-FRR-001", "NM-LINK-005]"]}, "checks: unknown audit, area or check id: 'NM-LINK-005'"),
+    ({"skip": ["tinc", "nope"]}, "skip: unknown audit, area or check id: 'nope'"),
     ({"checks": {"bgp": 1}}, "checks"),
     ({"options": "bgp"}, "options"),
     ({"options": ["bgp"]}, "options"),
@@ -144,6 +214,9 @@ BAD = [
     ({"options": {"link_flaps": {"interface": ["eth*"]}}}, "options.link_flaps.interface is not an option"),
     ({"options": {"ip6_route_cache": {"x": 1}}},
      "options.ip6_route_cache.x is not an option of the ip6_route_cache audit. Its options: none"),
+    ({"options": {"ipv6_route_cache": {"x": 1}}},
+     "options.ipv6_route_cache.x is not an option of the ip6_route_cache audit. Its options: none"),
+    ({"options": {"bond": {}, "bonding": {"value": "all"}}}, "options.bond and options.bonding are the same audit"),
     ({"options": {"bgp": {"min_established_seconds": float("nan")}}},
      "options.bgp.min_established_seconds must be a finite number"),
     ({"options": {"bgp": {"sample_interval": "inf"}}}, "options.bgp.sample_interval must be a finite number"),

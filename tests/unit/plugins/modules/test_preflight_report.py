@@ -142,6 +142,124 @@ def test_control_characters_and_surrogates_from_hosts_keep_the_files_readable(ru
     open(out["markdown_path"], encoding="utf-8").read()
 
 
+# ---------------------------------------------------------------- comparison with the preflight (postflight)
+
+def audits_now(bgp="ran"):
+    return [{"name": "bgp", "status": bgp, "duration": 0.1, "findings": 0, "error": None,
+             "checks": [] if bgp == "excluded" else ["NM-BGP-001", "NM-BGP-002"]},
+            {"name": "link_flaps", "status": "ran", "duration": 0.1, "findings": 0, "error": None,
+             "checks": ["NM-LINK-001", "NM-LINK-002", "NM-LINK-006"]}]
+
+
+@pytest.fixture
+def post(tmp_path):
+    """A preflight report on disk (r1: a BGP session down, an old NM-LINK-005) and the postflight's arguments."""
+    d = tmp_path / "reports"
+    d.mkdir()
+    pre = {"r1": {"findings": [finding(subject="peer a"), finding(id="NM-LINK-005", severity="info", subject="/x",
+                                                                  summary="snapshot saved")],
+                  "audits": audits_now()}, "r2": {"findings": [], "audits": audits_now()}}
+    from ansible_collections.netmedic.network.plugins.module_utils.core.report import build_report, to_json
+    (d / "preflight.json").write_text(to_json(build_report(pre, generated="2026-01-01T00:00:00+00:00")))
+    return {"json_path": str(d / "postflight.json"), "markdown_path": str(d / "postflight.md"),
+            "fail_on": "never", "baseline": str(d / "preflight.json"), "compare_fail_on": "warning"}
+
+
+def test_postflight_comparison_is_written_returned_and_gated(run_module, post, tmp_path):
+    now = {"r1": {"findings": [finding(id="NM-BGP-002", subject="peer b", summary="peer b flapped")],
+                  "audits": audits_now()},
+           "r2": {"findings": [finding(id="NM-LINK-006", severity="info", subject="links",
+                                       summary="link counters not compared: none")], "audits": audits_now()}}
+    res = run_module("preflight_report", dict(post, results=now))
+    # the text of the playbook's assert it replaces, with the host's name
+    assert res.failed and res["msg"] == ("r1: 1 new finding(s) at or above warning since the preflight: "
+                                         "NM-BGP-002: peer b flapped"), res["msg"]
+    assert res["failing_hosts"] == ["r1"]
+    path = tmp_path / "reports" / "postflight-diff.json"
+    assert res["comparison_path"] == str(path)
+    written = json.loads(path.read_text())
+    assert written == res["comparison"]
+    assert written["baseline"] == post["baseline"]
+    assert written["hosts"]["r1"]["gone"] == ["NM-BGP-001 peer a"]     # NM-LINK-005 is retired: not "gone"
+    assert [f["id"] for f in written["hosts"]["r1"]["new"]] == ["NM-BGP-002"]
+    assert written["hosts"]["r2"] == {"new": [], "gone": [], "in_baseline": True, "links_compared": False}
+    # the format the playbook's to_nice_json wrote
+    assert path.read_text() == json.dumps(written, indent=4, sort_keys=True) + "\n"
+    assert res["comparison_lines"] == {
+        "r1": "new since the preflight: NM-BGP-002; gone: NM-BGP-001 peer a",
+        "r2": "link counters not compared: none; new since the preflight: none; gone: none"}
+    # the postflight report itself is written too, in the preflight's schema
+    assert json.loads((tmp_path / "reports" / "postflight.json").read_text())["hosts"]["r1"]["status"] == "ok"
+
+    # critical: the new warning passes; a second run changes nothing
+    res = run_module("preflight_report", dict(post, results=now, compare_fail_on="critical"))
+    assert not res.failed and res["changed"] is False and res["failing_hosts"] == []
+    res = run_module("preflight_report", dict(post, results=now, compare_fail_on="never"))
+    assert not res.failed and res["changed"] is False
+
+
+def test_postflight_with_no_preflight_report(run_module, post, tmp_path):
+    os.unlink(post["baseline"])
+    now = {"r1": {"findings": [finding(id="NM-BGP-002", severity="info", subject="peer b")], "audits": audits_now()}}
+    res = run_module("preflight_report", dict(post, results=now))
+    assert not res.failed, res["msg"]
+    assert res["comparison"]["hosts"]["r1"]["in_baseline"] is False
+    assert res["comparison_lines"]["r1"].startswith("no preflight report entry (%s): nothing compared; "
+                                                    % post["baseline"])
+    res = run_module("preflight_report", dict(post, results=now, compare_fail_on="info"))
+    assert res.failed and "r1: 1 new finding(s) at or above info since the preflight" in res["msg"]
+
+
+def test_postflight_check_mode_and_own_path(run_module, post, tmp_path):
+    now = {"r1": {"findings": [], "audits": audits_now(bgp="excluded")}}
+    target = tmp_path / "elsewhere" / "cmp.json"
+    res = run_module("preflight_report", dict(post, results=now, comparison_path=str(target)), check_mode=True)
+    assert not res.failed and res["changed"] is True and not target.exists()
+    # bgp was not audited now: its finding of the preflight is not gone
+    assert res["comparison"]["hosts"]["r1"]["gone"] == []
+    res = run_module("preflight_report", dict(post, results=now, comparison_path=str(target)))
+    assert json.loads(target.read_text())["hosts"]["r1"]["gone"] == []
+
+
+def test_postflight_gate_and_hosts_without_result_together(run_module, post):
+    now = {"r1": {"findings": [finding(id="NM-BGP-002", subject="peer b", summary="flapped")], "audits": audits_now()},
+           "r2": None}
+    res = run_module("preflight_report", dict(post, results=now, fail_on_no_result=True))
+    assert res.failed and res["failing_hosts"] == ["r1", "r2"]
+    assert res["msg"].startswith("r1: 1 new finding(s) at or above warning since the preflight: NM-BGP-002: flapped; "
+                                 "and do not start maintenance: 1 host(s) gave no result: r2.")
+    assert res["comparison_lines"]["r2"] == "no result from this host: nothing compared"
+
+
+BAD_BASELINES = [
+    ("DIR", "baseline: {tmp}/reports is a directory; give the path of the preflight's JSON report in it"),
+    ("{", "baseline: {tmp}/reports/preflight.json is not JSON: "),
+    ("[" * 100000, "baseline: {tmp}/reports/preflight.json is not JSON: "),
+    ('"a string"', "baseline: {tmp}/reports/preflight.json is not a netmedic preflight report: expected a "
+                   "dictionary with 'hosts', got str 'a string'"),
+    ('{"hosts": {"r1": {"findings": {}}}}', "is not a netmedic preflight report: hosts['r1'].findings must be a list"),
+    ('{"hosts": {"r1": {"findings": [{"id": "NM-BGP-001"}]}}}',
+     "is not a netmedic preflight report: hosts['r1']: finding lacks severity, summary"),
+    (b"\xff\xfe{}", "baseline: {tmp}/reports/preflight.json cannot be read: "),
+]
+
+
+@pytest.mark.parametrize("content, msg", BAD_BASELINES, ids=[repr(c)[:30] for c, m in BAD_BASELINES])
+def test_bad_baseline_is_named_and_nothing_is_written(run_module, post, tmp_path, content, msg):
+    if content == "DIR":
+        post = dict(post, baseline=str(tmp_path / "reports"))
+    elif isinstance(content, bytes):
+        (tmp_path / "reports" / "preflight.json").write_bytes(content)
+    else:
+        (tmp_path / "reports" / "preflight.json").write_text(content)
+    before = snapshot.tree(str(tmp_path))
+    res = run_module("preflight_report", dict(post, results={"r1": {"findings": [], "audits": audits_now()}}))
+    assert res.failed and msg.format(tmp=str(tmp_path)) in res["msg"], res["msg"]
+    assert res["msg"].endswith("Nothing was written.")
+    assert "Traceback" not in json.dumps(res) and "exception" not in res
+    assert snapshot.tree(str(tmp_path)) == before
+
+
 # ---------------------------------------------------------------- bad input
 
 @pytest.fixture
@@ -212,6 +330,9 @@ BAD_PATHS = [
     ({"junit_path": "SAME"}, "json_path and junit_path are the same file"),
     ({"fail_on": "fatal"}, "fail_on"),
     ({"fail_on_no_result": "perhaps"}, "fail_on_no_result"),
+    ({"compare_fail_on": "fatal"}, "compare_fail_on"),
+    ({"baseline": "FILE", "comparison_path": "SAME"}, "json_path and comparison_path are the same file"),
+    ({"baseline": "FILE", "comparison_path": "DIR"}, "comparison_path: {tmp}/existing is a directory"),
     ({"results": None}, "results"),
 ]
 

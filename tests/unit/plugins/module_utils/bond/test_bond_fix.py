@@ -9,7 +9,8 @@ from support.paths import REPO
 
 from ansible_collections.netmedic.network.plugins.module_utils.bond import audit as audit_bond
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import (
-    AuditContext, check_options, registry, run_audits)
+    AuditContext, check_options, run_audits)
+from ansible_collections.netmedic.network.plugins.module_utils.core.registry import registry
 from ansible_collections.netmedic.network.plugins.module_utils.bond.fix import (
     FixError, apply_plans, plan_bond, select_bonds)
 from ansible_collections.netmedic.network.plugins.module_utils.bond.sysfs import read_bond

@@ -1,3 +1,5 @@
+import pytest
+
 from ansible_collections.netmedic.network.plugins.module_utils.core import audit as A
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import INFO, Finding
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandTimeout, Result
@@ -33,39 +35,33 @@ def test_run_audits_records_each_outcome():
     assert "did not finish" in hang_f.summary and "traceback" not in hang_f.evidence
 
 
-def test_context_options():
+def test_an_audit_reads_its_options_with_their_declared_defaults():
+    audit = A.Audit("bgp", "test", run=lambda ctx: [], area="bgp",
+                    options={"min": A.integer((0, None), default=1), "max": A.integer((0, None), default=9)})
     ctx = A.AuditContext(options={"bgp": {"min": 5}})
-    assert ctx.opt("bgp", "min", 1) == 5
-    assert ctx.opt("bgp", "max", 9) == 9
-    assert ctx.opt("tinc", "x", None) is None
+    assert audit.option(ctx, "min") == 5
+    assert audit.option(ctx, "max") == 9
+    with pytest.raises(KeyError):
+        audit.option(ctx, "undeclared")  # a programming error, caught here, never a silent default
     assert ctx.sysfs.root == "/"
 
 
-def test_registry_names_are_unique_and_checks_well_formed():
-    names = [a.name for a in A._registered()]
-    assert len(names) == len(set(names))
-    for audit in A._registered():
-        for check_id in audit.checks:
-            assert A.Finding is not None and check_id.startswith("NM-")
-
-
-def test_every_audit_declares_the_options_it_reads():
-    """Each `ctx.opt(NAME, "key", ...)` / `_opt(ctx, "key")` key is declared in the audit's options."""
+def test_every_audit_reads_its_options_one_way_and_declares_them():
+    """Options are read only with AUDIT.option(ctx, "key") (issue 12: three ways before), keys declared."""
     import glob
     import os
     import re
+    from ansible_collections.netmedic.network.plugins.module_utils.core import registry as R
     here = os.path.dirname(os.path.abspath(A.__file__))
-    audits = A.registry()
-    for path in glob.glob(os.path.join(os.path.dirname(here), "*", "audit*.py")):
+    declared = set().union(*(set(a.options) for a in R.AUDITS))
+    for path in glob.glob(os.path.join(os.path.dirname(here), "*", "*.py")):
         if os.path.dirname(path) == here:
-            continue  # core/audit.py is the framework, not an audit
+            continue  # core is the framework
         with open(path) as fh:
             text = fh.read()
-        name = re.search(r'^NAME = "([a-z0-9_]+)"', text, re.M) or re.search(r'name="([a-z0-9_]+)"', text)
-        audit = audits[name.group(1)]
-        read = set(re.findall(r'(?:ctx\.opt\((?:NAME|"[a-z_0-9]+"), |_opt\(ctx, )"([a-z_0-9]+)"', text))
-        read |= {"pathspace", "pathspaces"} if "audit_instances(" in text or "_pathspaces(ctx)" in text else set()
-        assert read <= set(audit.options), (audit.name, sorted(read - set(audit.options)))
+        assert not re.search(r"ctx\.opt\(|_opt\(ctx|\bDEFAULTS\b|ctx\.options\.get", text), path
+        read = set(re.findall(r'AUDIT\.option\(ctx, "([a-z_0-9]+)"\)', text))
+        assert read <= declared, (path, sorted(read - declared))
 
 
 def test_check_options_names_each_problem():
@@ -91,3 +87,38 @@ def test_check_options_names_each_problem():
     ]
     assert A.check_options(audits, "a=1")[1] == ["options must be a dictionary keyed by audit name, got str"]
     assert A.check_options(audits, {"a": None}) == ({}, [])
+
+
+def test_check_options_under_an_earlier_name_are_kept_under_the_name():
+    audits = {"bond": A.Audit("bond", "test", run=lambda ctx: [], aliases=("bonding",),
+                              options={"value": A.Option("str", choices=("all", "active"))})}
+    assert A.check_options(audits, {"bonding": {"value": "active"}}) == ({"bond": {"value": "active"}}, [])
+    assert A.check_options(audits, {"bond": {"value": "all"}}) == ({"bond": {"value": "all"}}, [])
+    # the message names the key as written, and the audit by its name
+    assert A.check_options(audits, {"bonding": {"valeu": "all"}})[1] == [
+        "options.bonding.valeu is not an option of the bond audit. Its options: value"]
+    assert A.check_options(audits, {"bond": {}, "bonding": {}})[1] == [
+        "options.bond and options.bonding are the same audit (bond): give its options once, under bond"]
+    assert A.check_options(audits, {"bnd": {}})[1] == [
+        "options given for unknown audit 'bnd'. Known audits: bond (earlier names: bonding)"]
+
+
+def test_run_audits_wanted_ids_keep_only_those_findings_and_record_the_checks():
+    def two(ctx):
+        return [Finding(id="NM-TEST-001", severity=INFO, summary="one", subject="a"),
+                Finding(id="NM-TEST-002", severity=INFO, summary="two", subject="a"),
+                Finding(id="NM-TEST-009", severity=INFO, summary="undeclared", subject="a")]
+
+    audits = [A.Audit("t", "two checks", run=two, checks={"NM-TEST-001": "one", "NM-TEST-002": "two"}),
+              A.Audit("u", "another", run=two, checks={"NM-TEST-003": "three"})]
+    findings, runs = A.run_audits(A.AuditContext(), audits, only=["t"], wanted={"NM-TEST-001"})
+    # the other declared check is dropped; an id the audit does not declare is never hidden
+    assert [f.id for f in findings] == ["NM-TEST-001", "NM-TEST-009"]
+    assert [r.to_dict() for r in runs] == [
+        {"name": "t", "status": "ran", "duration": runs[0].duration, "findings": 2, "error": None,
+         "checks": ["NM-TEST-001"]},
+        {"name": "u", "status": "excluded", "duration": 0.0, "findings": 0, "error": None, "checks": []}]
+    findings, runs = A.run_audits(A.AuditContext(), audits)
+    assert len(findings) == 6 and [r.checks for r in runs] == [["NM-TEST-001", "NM-TEST-002"], ["NM-TEST-003"]]
+    # only=[] runs nothing (None runs everything)
+    assert [r.status for r in A.run_audits(A.AuditContext(), audits, only=[])[1]] == ["excluded", "excluded"]

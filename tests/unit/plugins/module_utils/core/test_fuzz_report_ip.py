@@ -1,6 +1,7 @@
 """Fuzz (issue 11): the `ip -j` readers of the IPv6 cache audit, the link audit's readers (sysfs text and
 the counters that come back from the controller's report), the report builder (per-host results as
-the controller receives them) and the finding schema loader.
+the controller receives them) and the finding schema loader; (issue 12) the postflight's comparison
+with a preflight report read from disk, and the remediation plan over a report's findings.
 
 Seeded mutations of real captured output (fixtures/nmaud: iproute2 6.1 JSON, a link snapshot and the
 sysfs files of a namespace with veths, a bridge and a link without carrier).  The only acceptable
@@ -22,7 +23,10 @@ from ansible_collections.netmedic.network.plugins.module_utils.ip6 import sticky
 from ansible_collections.netmedic.network.plugins.module_utils.link import audit as L
 from ansible_collections.netmedic.network.plugins.module_utils.link import counters as LC
 from ansible_collections.netmedic.network.plugins.module_utils.link import snapshot as LS
+from ansible_collections.netmedic.network.plugins.module_utils.core import compare as CMP
+from ansible_collections.netmedic.network.plugins.module_utils.core import registry as REG
 from ansible_collections.netmedic.network.plugins.module_utils.core import report as R
+from ansible_collections.netmedic.network.plugins.module_utils.core.remediation import PlanError, plan
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext, run_audits
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import Finding, FindingError
 from ansible_collections.netmedic.network.plugins.module_utils.core.json_input import load_json
@@ -253,3 +257,40 @@ def test_deep_json_from_vtysh_and_ip_link_is_the_readers_own_error():
         audit_bgp.load_json(deep, "show bgp vrf all summary json")
     with pytest.raises(tinc_link.TincStateError, match="nested"):
         tinc_link.parse_ip_links(deep)
+
+
+# ---------------------------------------------------------------- postflight comparison, remediation plan (issue 12)
+
+def test_fuzz_comparison_with_a_preflight_report(host):
+    """The baseline is a file on the controller, anything may be in it: a result or BaselineError."""
+    results = real_results(host)
+    now = R.build_report(results, generated="2026-11-21T05:14:06+00:00")
+    baseline = json.loads(R.to_json(now))
+
+    def case(doc):
+        got = CMP.compare(doc, now, "preflight.json", REG.notes(), REG.canonical_names())
+        json.loads(R.to_json(got, indent=4))
+        for host_name in got["hosts"]:
+            CMP.host_line(got, host_name, now, REG.notes())
+        CMP.gate_message(CMP.new_at_or_above(got, "info"), "info")
+
+    tally = fuzz("postflight comparison (baseline report)", case,
+                 with_odd_strings(json_cases([baseline], 3000, seed=51, as_text=False), 51, as_text=False),
+                 allowed=(CMP.BaselineError,))
+    assert tally.unexpected == []
+
+
+def test_fuzz_remediation_plan_over_report_findings(host):
+    """remediate_report: the findings come from a JSON file through from_json, not through the schema."""
+    findings = real_results(host)["r1"]["findings"]
+    assert any((f["fix"] or {}).get("module") for f in findings)
+
+    def case(doc):
+        got = plan(doc, REG.AUDITS, areas=["ip6", "link"], tags=["all"],
+                   module_params={"ipv6_route_cache_flush": {"command_timeout": 5}})
+        json.dumps(got)
+
+    tally = fuzz("remediation plan (report findings)", case,
+                 with_odd_strings(json_cases([findings], 3000, seed=61, as_text=False), 61, as_text=False),
+                 allowed=(PlanError,))
+    assert tally.unexpected == []

@@ -64,5 +64,5 @@ def test_json_is_strict_when_evidence_holds_non_finite_numbers():
     import json as _json
     from ansible_collections.netmedic.network.plugins.module_utils.core import report as _report
     text = _report.to_json({"hosts": {"r1": {"evidence": {"rate": float("nan"), "max": float("inf")}}}})
-    parsed = _json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    parsed = _json.loads(text, parse_constant=lambda c: (x for x in ()).throw(ValueError(c)))
     assert parsed["hosts"]["r1"]["evidence"] == {"rate": "nan", "max": "inf"}
