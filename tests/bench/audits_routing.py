@@ -22,7 +22,8 @@ sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
 sys.path.insert(0, os.path.join(REPO, "build", "dev"))
 
 import frrlab  # noqa: E402
-from ansible_collections.netmedic.network.plugins.module_utils.frr import audit_settings as audit_frr_settings
+from ansible_collections.netmedic.network.plugins.module_utils.bgp import audit as audit_bgp  # noqa: E402
+from ansible_collections.netmedic.network.plugins.module_utils.frr import audit_settings as audit_frr_settings  # noqa: E402
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext  # noqa: E402
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner  # noqa: E402
 
