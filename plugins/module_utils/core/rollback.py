@@ -153,8 +153,16 @@ def guard(settings: Settings, health: Health, rec: Record, undo: Callable[[], Li
     if seen.healthy:
         rec.healthy_after = round(seen.healthy_after or 0.0, 3)
         return rec
-    rec.worse = seen.worse
-    rec.detected_after = round(seen.seconds, 3)
+    return undo_and_report(settings, health, rec, undo, seen.worse, seen.seconds, clock, sleep)
+
+
+def undo_and_report(settings: Settings, health: Health, rec: Record, undo: Callable[[], List[str]],
+                    worse: List[str], detected_after: float, clock: Callable[[], float] = time.monotonic,
+                    sleep: Callable[[float], None] = time.sleep) -> Record:
+    """The change made ``worse`` (seen ``detected_after`` seconds after it): undo, and watch the health back."""
+    rec.worse = list(worse)
+    rec.detected_after = round(detected_after, 3)
+    rec.watch_seconds = rec.watch_seconds or rec.detected_after
     try:
         rec.undone = undo()
     except UndoFailed as exc:
