@@ -120,6 +120,19 @@ def _num(value: Optional[float]) -> str:
     return "?" if value is None else "%.1f" % value
 
 
+def outcome_record(desired: Any, changed: bool, check_mode: bool, failed: bool, before: Any = None,
+                   after: Any = None) -> Record:
+    """The record of a fix module without the rollback setting (its change cannot be undone, or is its
+    own verify-and-back-off): what was asked, the state before and after as the module saw it, the result."""
+    if failed:
+        last = FAILED
+    elif not changed:
+        last = UNCHANGED
+    else:
+        last = WOULD_CHANGE if check_mode else APPLIED
+    return Record(enabled=False, desired=desired, last_result=last, before=before, after=after)
+
+
 def record(settings: Settings, desired: Any) -> Record:
     return Record(enabled=settings.enabled, desired=desired, window=settings.window if settings.enabled else None)
 
