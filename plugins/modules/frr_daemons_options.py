@@ -95,7 +95,8 @@ options:
         check the running daemons use the previous values; then fail with what got worse, what was undone
         and the state now (docs/rollback.md).
       - O(rollback_window) must cover the sessions coming back after a restart (hold and connect timers).
-      - Refused without O(restart=true): the file then acts only at the next FRR start, nothing can be watched.
+      - Refused without O(restart=true), because the file then acts only at the next FRR start and nothing can be
+        watched.
     type: bool
     default: false
 extends_documentation_fragment:

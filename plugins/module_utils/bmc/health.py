@@ -55,8 +55,8 @@ class BmcHealth(Health):
         return []
 
     def watched(self, before: Dict[str, Any]) -> List[str]:
-        return ["%s keeps answering over %s (LAN mode %s now)" % (before["channel"], before["interface"],
-                                                                 before["mode"])]
+        return ["%s keeps answering over %s (LAN mode %s now)"
+                % (before["channel"], before["interface"], before["mode"])]
 
     def describe(self, snapshot: Dict[str, Any]) -> str:
         if snapshot["answers"]:

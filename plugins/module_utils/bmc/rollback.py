@@ -48,8 +48,8 @@ def _set_back(path: Ipmitool, previous: str, generation: str) -> str:
     back = read_lan_mode(path, reading.method[-2:] if reading.method in ("supermicro-x9", "supermicro-x8")
                          else generation)
     if back.mode != previous:
-        raise LanModeError("set it back to %s through %s, but it reports %s" % (previous, path.target.interface,
-                                                                                 back.mode))
+        raise LanModeError("set it back to %s through %s, but it reports %s"
+                           % (previous, path.target.interface, back.mode))
     return "LAN mode set back to %s through %s (read back)" % (previous, path.target.interface)
 
 

@@ -36,8 +36,8 @@ class Guarded:
 
 
 def desired(request: frr_settings.Request) -> dict:
-    return {k: getattr(request, k) for k in ("watchfrr_restart_timeout", "zebra_netlink_buffer", "pathspace",
-                                              "restart") if getattr(request, k) is not None}
+    keys = ("watchfrr_restart_timeout", "zebra_netlink_buffer", "pathspace", "restart")
+    return {k: getattr(request, k) for k in keys if getattr(request, k) is not None}
 
 
 def undo(planned: frr_settings.Plan, request: frr_settings.Request, runner: Runner) -> List[str]:

@@ -177,8 +177,8 @@ class FrrHealth(Health):
             for key, was in before[kind].items():
                 now = after[kind].get(key)
                 if up(was) and (now is None or not up(now)):
-                    worse.append("%s adjacency %s is %s (%s before)" % (kind.upper().replace("OSPF6", "OSPFv3"), key,
-                                                                         now or "gone", was))
+                    name = kind.upper().replace("OSPF6", "OSPFv3")
+                    worse.append("%s adjacency %s is %s (%s before)" % (name, key, now or "gone", was))
         for key, n in before["routes"].items():
             m = after["routes"].get(key, 0)
             if n and _share(n, m) > self.route_loss:

@@ -7,12 +7,12 @@ was set to.  (The in-band restore itself runs at unit level with a scripted BMC;
 a KCS interface it needs the VM path of the BMC vendors issue.)
 """
 
-import threading
 import time
 
 from ansible_collections.netmedic.network.plugins.module_utils.bmc import rollback as bmc_rollback
 from ansible_collections.netmedic.network.plugins.module_utils.bmc.tool import Ipmitool, Target
 from ansible_collections.netmedic.network.plugins.module_utils.core import rollback
+from test_bmc_lan_mode import _silence_after_set as silence_after_set
 
 SETTINGS = rollback.Settings(enabled=True, window=4, settle=1)
 
@@ -23,24 +23,9 @@ def tool_for(bmc, timeout=2):
                            password=p["password"], cipher_suite=p["cipher_suite"]), timeout=timeout)
 
 
-def silence_after_set(bmc, seconds=None):
-    """A BMC that stops answering as soon as the set arrives (for ``seconds``, or until resumed)."""
-    def watch():
-        deadline = time.monotonic() + 30
-        while not bmc.set_calls() and time.monotonic() < deadline:
-            time.sleep(0.005)
-        bmc.pause()
-        if seconds is not None:
-            time.sleep(seconds)
-            bmc.resume()
-    t = threading.Thread(target=watch, daemon=True)
-    t.start()
-    return t
-
-
 def test_a_bmc_that_stops_answering_after_the_change_is_reported(bmc_factory):
     bmc = bmc_factory(mode="failover")
-    watcher = silence_after_set(bmc)
+    watcher = silence_after_set(bmc, None)
     start = time.monotonic()
     res = bmc_rollback.ensure(tool_for(bmc), "dedicated", SETTINGS, allow_remote_change=True,
                               reconnect_timeout=3, poll_interval=0.5)
@@ -54,7 +39,7 @@ def test_a_bmc_that_stops_answering_after_the_change_is_reported(bmc_factory):
     assert rec.state_now.startswith("the BMC at 127.0.0.1:%d does not answer over lanplus; still worse than "
                                     "before the change" % bmc.port), rec.state_now
     assert res.error.startswith("ROLLBACK FAILED: the change made the host worse within")
-    assert seconds < 3 + 4 + 10   # reconnect, one window, the calls' timeouts (bounded; no timing claim)
+    assert seconds < 60   # bounded: reconnect, the undo attempts, one window (no timing claim)
     bmc.resume()
     assert bmc.read_mode() == "dedicated" and bmc.set_calls() == ["dedicated"]   # independently: what was set
 
