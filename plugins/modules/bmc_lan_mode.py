@@ -109,7 +109,7 @@ options:
         undone and the state now (RV(rollback)); with no path answering it says what the BMC was set to.
       - The BMC may take O(reconnect_timeout) to answer again; the watch after that lasts at most
         O(rollback_window) and ends once the BMC answered for O(rollback_settle) seconds.
-      - In check mode, RV(rollback.watched) says what would be watched.
+      - In check mode, the C(watched) list of RV(rollback) says what would be watched.
     type: bool
     default: false
 extends_documentation_fragment:

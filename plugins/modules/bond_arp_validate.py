@@ -147,7 +147,7 @@ options:
         (its backup), reads both back and runs the reload step again; then the task fails with what got
         worse, what was undone and the state now (RV(rollback)).
       - Only the running kernel is watched; with O(runtime=false) there is nothing to watch.
-      - In check mode, RV(rollback.watched) says what would be watched.
+      - In check mode, the C(watched) list of RV(rollback) says what would be watched.
     type: bool
     default: false
 extends_documentation_fragment:

@@ -104,7 +104,7 @@ options:
       - The undo reconciles back to the captured config with the same engine, requires that the running config
         then equals it (and runs C(write memory) again when O(save=true) had saved the change), watches the
         health come back, and fails the task with what got worse, what was undone and the state now.
-      - In check mode, RV(rollback.watched) says what would be watched.
+      - In check mode, the C(watched) list of RV(rollback) says what would be watched.
     type: bool
     default: false
   rollback_route_loss:

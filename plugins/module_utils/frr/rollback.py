@@ -55,6 +55,16 @@ def policy_settle(settings: rollback.Settings, commands: List[str], running: str
     return dataclasses.replace(settings, settle=max(settings.settle, min(delay + 1.0, settings.window)))
 
 
+def config_text(running: str) -> str:
+    """``show running-config`` without its header (``Building configuration...``, ``Current configuration:``),
+    which FRR's own parser rejects when the text is applied back."""
+    lines = running.splitlines(True)
+    for n, line in enumerate(lines[:4]):
+        if line.strip() == "Current configuration:":
+            return "".join(lines[n + 1:])
+    return running
+
+
 def _context(command: str) -> str:
     """``'no route-map X permit 10'`` / ``'route-map X permit 10 > set ...'`` -> ``'route-map X permit 10 '``."""
     top = command.split(" > ")[0].strip()
@@ -110,7 +120,7 @@ def run(request: reconcile.Request, settings: rollback.Settings, route_loss: flo
         try:
             target = Target(pathspace=request.pathspace, vtysh=request.vtysh, timeout=request.command_timeout,
                             runner=runner or Runner(timeout=request.command_timeout))
-            captured = running_config(target)
+            captured = config_text(running_config(target))
             health = FrrHealth(target, route_loss)
             rollback.before(settings, health, rec)
         except (ValueError, CommandError, ReconcileError, HealthError) as exc:

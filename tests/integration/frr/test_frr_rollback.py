@@ -18,6 +18,7 @@ import time
 import pytest
 
 import frr_incident as fi
+from ansible_collections.netmedic.network.plugins.module_utils.frr.rollback import config_text
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 MODULE = "ansible_collections.netmedic.network.plugins.modules.frr_reconcile"
@@ -114,7 +115,7 @@ def module(args, check=False, timeout=180):
 
 def _captured(r):
     """The running config now, in a file for frr-reload.py --test (the oracle)."""
-    return r.write_file("captured.conf", r.running_config())
+    return r.write_file("captured.conf", config_text(r.running_config()))
 
 
 def _assert_back(r1, captured):

@@ -7,8 +7,6 @@ or it is another machine's BMC (another GUID).  The real ipmi_sim runs in tests/
 
 import os
 
-import pytest
-
 from ansible_collections.netmedic.network.plugins.module_utils.bmc import rollback as bmc_rollback
 from ansible_collections.netmedic.network.plugins.module_utils.bmc.tool import Ipmitool, Target
 from ansible_collections.netmedic.network.plugins.module_utils.core import rollback

@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
 """frr/health.py and frr/rollback.py's pure parts (issue 16) on FRR 8.4.4's captured output (fixtures/nmrollback)."""
 
-import copy
 import json
 import os
 
@@ -11,7 +10,7 @@ from ansible_collections.netmedic.network.plugins.module_utils.bgp.audit import 
 from ansible_collections.netmedic.network.plugins.module_utils.core import rollback
 from ansible_collections.netmedic.network.plugins.module_utils.core.health import HealthError
 from ansible_collections.netmedic.network.plugins.module_utils.frr import health as fh
-from ansible_collections.netmedic.network.plugins.module_utils.frr.rollback import policy_settle
+from ansible_collections.netmedic.network.plugins.module_utils.frr.rollback import config_text, policy_settle
 from support.fuzz import fuzz, json_cases
 from support.paths import FIXTURES
 
@@ -114,3 +113,9 @@ def test_fuzz_health_parsers(name):
                  allowed=(BgpOutputError, HealthError))
     print(tally.line())
     assert tally.unexpected == []
+
+
+def test_the_captured_running_config_loses_vtysh_header_only():
+    shown = "Building configuration...\n\nCurrent configuration:\n!\nfrr version 8.4.4\nrouter bgp 1\nexit\n!\nend\n"
+    assert config_text(shown) == "!\nfrr version 8.4.4\nrouter bgp 1\nexit\n!\nend\n"
+    assert config_text("router bgp 1\n") == "router bgp 1\n"
