@@ -292,8 +292,9 @@ def main():
     for warning in out.warnings:
         module.warn(tool.scrub(warning))
     before, after = out.before, out.after
-    result = dict(reading_fields(before), changed=out.changed, mode=after.mode, previous_mode=before.mode,
-                  detail=after.detail, raw=after.raw, reconnect_seconds=out.reconnect_seconds)
+    result = reading_fields(before)
+    result.update(changed=out.changed, mode=after.mode, previous_mode=before.mode, detail=after.detail,
+                  raw=after.raw, reconnect_seconds=out.reconnect_seconds)
     if module._diff:
         result["diff"] = dict(before=diff_text(before), after=diff_text(after),
                               before_header="%s LAN interface" % target.describe(),

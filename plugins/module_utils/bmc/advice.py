@@ -67,8 +67,8 @@ def _lenovo(reading: Reading, subject: str, wanted: str) -> Tuple[str, str]:
 
 
 def _intel(reading: Reading, subject: str, wanted: str) -> Tuple[str, str]:
-    summary = "%s: the Intel BMC answers on a host NIC's LAN channel (%s), wanted %s" % (subject, reading.detail,
-                                                                                      wanted)
+    summary = "%s: the Intel BMC answers on a host NIC's LAN channel (%s), wanted %s" % (
+        subject, reading.detail, wanted)
     return summary, reading.not_settable or ""
 
 

@@ -123,9 +123,8 @@ def _evidence(info: McInfo) -> List[str]:
     if board:
         parts.append("product %s (ipmitool's product table)" % info.product_name)
     if info.product_id is not None:
-        listed = info.product_id in X8_FAMILY
-        parts.append("product id 0x%04x %s ipmitool's X8-family list" % (info.product_id, "is on" if listed
-                                                                          else "is not on"))
+        where = "is on" if info.product_id in X8_FAMILY else "is not on"
+        parts.append("product id 0x%04x %s ipmitool's X8-family list" % (info.product_id, where))
     return parts
 
 
