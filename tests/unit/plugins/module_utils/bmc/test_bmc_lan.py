@@ -13,6 +13,7 @@ from ansible_collections.netmedic.network.plugins.module_utils.core.runner impor
 
 from support.fake_bmc import FakeBmc
 
+
 def tool(bmc, remote=False):
     target = Target(interface="lanplus", host="192.0.2.1", user="u", password="p") if remote else Target()
     return Ipmitool(target, runner=bmc, timeout=5)
