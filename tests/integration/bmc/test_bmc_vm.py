@@ -48,7 +48,8 @@ def bmc_vm():
         results["_host"] = {"mode": bmc.read_mode(), "sets": bmc.raw_log()}
         results["_log"] = info["log"]
     figures = {"wall_seconds": results["_wall_seconds"], "vm_seconds": round(info["seconds"], 1),
-               "steps": {k: v.get("seconds") for k, v in results.items() if isinstance(v, dict) and "seconds" in v}}
+               "steps": {k: v.get("seconds") for k, v in results.items() if isinstance(v, dict) and "seconds" in v},
+               "fix_calls": {c["module"]: c["seconds"] for c in results.get("remediate", {}).get("calls", [])}}
     with open(os.path.join(guestvm.build_assets.CACHE, "last-bmc-run.json"), "w") as fh:
         json.dump(figures, fh, indent=1)
     return results

@@ -90,11 +90,16 @@ def fix_calls():
     return [(fix["module"], call) for fix in p["fixes"] for call in fix["calls"]], p
 
 
+def timed(name, params, **kw):
+    t = time.monotonic()
+    res = module(name, params, **kw)
+    return {"module": name, "params": params, "result": res, "seconds": round(time.monotonic() - t, 2)}
+
+
 @step("remediate")
 def remediate():
     calls, p = fix_calls()
-    results = [{"module": name, "params": params, "result": module(name, params, diff=True)}
-               for name, params in calls]
+    results = [timed(name, params, diff=True) for name, params in calls]
     return {"plan": p, "calls": results, "raw_after": raw_mode(),
             "arp_validate": open("/sys/class/net/%s/bonding/arp_validate" % BOND).read().strip(),
             "interfaces": open(ROOT + "/etc/network/interfaces").read()}
@@ -103,8 +108,7 @@ def remediate():
 @step("remediate_again")
 def remediate_again():
     calls, _p = fix_calls()
-    return {"calls": [{"module": name, "result": module(name, params)} for name, params in calls],
-            "raw_after": raw_mode()}
+    return {"calls": [timed(name, params) for name, params in calls], "raw_after": raw_mode()}
 
 
 @step("preflight_after")
