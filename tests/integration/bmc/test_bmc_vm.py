@@ -57,12 +57,7 @@ def bmc_vm():
 
 @pytest.fixture
 def step(bmc_vm):
-    def get(name):
-        assert bmc_vm.get("done"), "the guest did not finish:\n" + bmc_vm.get("_log", "")[-3000:]
-        data = bmc_vm[name]
-        assert "error" not in data, "guest step %s crashed:\n%s" % (name, data["error"])
-        return data
-    return get
+    return guestvm.step_reader(bmc_vm)
 
 
 def test_the_kernel_driver_finds_the_bmc(step):

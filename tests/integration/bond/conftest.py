@@ -37,9 +37,4 @@ def bond_vm():
 @pytest.fixture
 def step(bond_vm):
     """``step('fix')`` -> that step's observations; fails with the guest's traceback if it crashed."""
-    def get(name):
-        assert bond_vm.get("done"), "the guest did not finish:\n" + bond_vm.get("_log", "")[-3000:]
-        data = bond_vm[name]
-        assert "error" not in data, "guest step %s crashed:\n%s" % (name, data["error"])
-        return data
-    return get
+    return vm.step_reader(bond_vm)

@@ -99,6 +99,17 @@ def boot(script_path, files=None, timeout=240, memory=768, qemu_args=(), modules
         shutil.rmtree(work, ignore_errors=True)
 
 
+def step_reader(results):
+    """``get(name)`` -> that guest step's observations; an assertion with the guest's log or traceback
+    when the guest did not finish or the step crashed (the ``step`` fixtures of the VM tests)."""
+    def get(name):
+        assert results.get("done"), "the guest did not finish:\n" + results.get("_log", "")[-3000:]
+        data = results[name]
+        assert "error" not in data, "guest step %s crashed:\n%s" % (name, data["error"])
+        return data
+    return get
+
+
 def _read(path):
     try:
         with open(path, errors="replace") as fh:

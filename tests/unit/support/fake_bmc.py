@@ -62,6 +62,26 @@ USAGE_11G = "lan set <Mode>\n      sets the NIC Selection Mode :\n"
 FLAGS = ("-E", "-v")
 
 
+class Scripted:
+    """A runner answering each call with the next scripted (rc, stdout, stderr) or exception (the last
+    one repeats); ``calls`` holds each call's argv, timeout and environment."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.calls = []
+
+    def available(self, name):
+        return True
+
+    def __call__(self, argv, timeout=None, env=None, input=None, check=False, cwd=None):
+        self.calls.append({"argv": list(argv), "timeout": timeout, "env": dict(env or {})})
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        rc, out, err = answer
+        return Result(list(argv), rc, out, err, 0.01)
+
+
 def cc_error(netfn, cmd, cc, text="x"):
     return "Unable to send RAW command (channel=0x0 netfn=0x%x lun=0x0 cmd=0x%x rsp=0x%02x): %s\n" % (
         netfn, cmd, cc, text)

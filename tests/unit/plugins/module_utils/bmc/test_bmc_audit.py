@@ -9,9 +9,8 @@ from ansible_collections.netmedic.network.plugins.module_utils.bmc import audit 
 from ansible_collections.netmedic.network.plugins.module_utils.bmc import lan as L
 from ansible_collections.netmedic.network.plugins.module_utils.bmc import tool as T
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext, run_audits
-from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Result
 
-from support.fake_bmc import PUBLISHED, FakeBmc
+from support.fake_bmc import PUBLISHED, FakeBmc, Scripted
 
 REMOTE = T.Target(interface="lanplus", host="192.0.2.9", user="oper", password_file="/pw")
 
@@ -74,22 +73,6 @@ def published(name):
         return fh.read()
 
 
-class Answers:
-    """Each ipmitool call gets the next (rc, stdout, stderr)."""
-
-    def __init__(self, *answers):
-        self.answers = list(answers)
-        self.calls = []
-
-    def available(self, name):
-        return True
-
-    def __call__(self, argv, timeout=None, env=None, input=None, check=False, cwd=None):
-        self.calls.append(list(argv))
-        rc, out, err = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-        return Result(list(argv), rc, out, err, 0.01)
-
-
 @pytest.mark.parametrize("answers,check,kind,advice", [
     ([(1, "", published("x11_invalid_role.stderr"))], "NM-BMC-005", "privilege", "ADMINISTRATOR privilege"),
     ([(1, "", "> RAKP 2 HMAC is invalid\nError: Unable to establish IPMI v2 / RMCP+ session\n")],
@@ -103,7 +86,7 @@ class Answers:
 ])
 def test_failures_are_told_apart(tmp_path, answers, check, kind, advice):
     """Issue 13: 'invalid role' and a session refused after a password change were 'unreachable'."""
-    ctx = AuditContext(root=str(tmp_path), runner=Answers(*answers), options={"bmc": {
+    ctx = AuditContext(root=str(tmp_path), runner=Scripted(*answers), options={"bmc": {
         "interface": "lanplus", "host": "192.0.2.9", "user": "oper", "password_file": "/pw"}})
     findings, runs = run_audits(ctx, [AB.AUDIT])
     assert [r.status for r in runs] == ["ran"]
@@ -113,18 +96,18 @@ def test_failures_are_told_apart(tmp_path, answers, check, kind, advice):
 
 def test_a_bare_session_failure_is_diagnosed_with_verbose(tmp_path):
     """ipmitool prints one line for a changed password and a dead BMC; -v tells them apart."""
-    runner = Answers((0, published("mc_info_47488_x11spm.txt"), ""),
+    runner = Scripted((0, published("mc_info_47488_x11spm.txt"), ""),
                      (1, "", published("supermicro_password_changed.stderr")),
                      (1, "", "> RAKP 2 HMAC is invalid\nError: Unable to establish IPMI v2 / RMCP+ session\n"))
     tool = T.Ipmitool(REMOTE, runner=runner, timeout=5)
     with pytest.raises(T.IpmiAuthError, match="password changed on the BMC"):
         L.read_lan_mode(tool)
-    assert "-v" in runner.calls[-1] and runner.calls[-1][-2:] == ["mc", "info"]
+    assert "-v" in runner.calls[-1]["argv"] and runner.calls[-1]["argv"][-2:] == ["mc", "info"]
 
 
 def test_privilege_option_is_declared_and_checked(tmp_path):
     assert AB.AUDIT.options["privilege"].choices == ("ADMINISTRATOR", "OPERATOR", "USER")
-    ctx = AuditContext(root=str(tmp_path), runner=Answers((0, "", "")), options={"bmc": {
+    ctx = AuditContext(root=str(tmp_path), runner=Scripted((0, "", "")), options={"bmc": {
         "interface": "lanplus", "host": "h", "user": "u", "password_file": "/pw", "privilege": "ROOT"}})
     findings, runs = run_audits(ctx, [AB.AUDIT])
     assert runs[0].status == "failed"

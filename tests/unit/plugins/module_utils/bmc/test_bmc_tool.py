@@ -6,27 +6,10 @@ from ansible_collections.netmedic.network.plugins.module_utils.bmc import tool a
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import (
     CommandNotFound, CommandTimeout, Result)
 
+from support.fake_bmc import Scripted
+
 PW = "pa55-w0rd"
 REMOTE = T.Target(interface="lanplus", host="192.0.2.10", port=6230, user="ADMIN", password=PW)
-
-
-class Scripted:
-    """A runner answering each call with the next scripted Result or exception."""
-
-    def __init__(self, *answers):
-        self.answers = list(answers)
-        self.calls = []
-
-    def available(self, name):
-        return True
-
-    def __call__(self, argv, timeout=None, env=None, input=None, check=False, cwd=None):
-        self.calls.append({"argv": list(argv), "timeout": timeout, "env": dict(env or {})})
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        rc, out, err = answer
-        return Result(list(argv), rc, out, err, 0.01)
 
 
 def test_inband_argv_is_plain():
