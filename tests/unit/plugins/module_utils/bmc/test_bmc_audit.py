@@ -97,8 +97,8 @@ def test_failures_are_told_apart(tmp_path, answers, check, kind, advice):
 def test_a_bare_session_failure_is_diagnosed_with_verbose(tmp_path):
     """ipmitool prints one line for a changed password and a dead BMC; -v tells them apart."""
     runner = Scripted((0, published("mc_info_47488_x11spm.txt"), ""),
-                     (1, "", published("supermicro_password_changed.stderr")),
-                     (1, "", "> RAKP 2 HMAC is invalid\nError: Unable to establish IPMI v2 / RMCP+ session\n"))
+                      (1, "", published("supermicro_password_changed.stderr")),
+                      (1, "", "> RAKP 2 HMAC is invalid\nError: Unable to establish IPMI v2 / RMCP+ session\n"))
     tool = T.Ipmitool(REMOTE, runner=runner, timeout=5)
     with pytest.raises(T.IpmiAuthError, match="password changed on the BMC"):
         L.read_lan_mode(tool)
