@@ -28,6 +28,7 @@ from ansible_collections.netmedic.network.plugins.module_utils.bmc.health import
 from ansible_collections.netmedic.network.plugins.module_utils.bmc.lan import (
     LanModeError, LanModeRefused, Outcome, ensure_lan_mode, read_lan_mode, write_lan_mode)
 from ansible_collections.netmedic.network.plugins.module_utils.bmc.parse import IpmiParseError
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.reading import Reading
 from ansible_collections.netmedic.network.plugins.module_utils.bmc.tool import IpmiError, Ipmitool, Target
 from ansible_collections.netmedic.network.plugins.module_utils.core import rollback
 
@@ -85,6 +86,7 @@ class Guarded:
     outcome: Optional[Outcome]
     record: rollback.Record
     error: Optional[str] = None
+    reading: Optional[Reading] = None    # without an outcome: the last mode read, when there was one
 
 
 def ensure(tool: Ipmitool, wanted: Optional[str], settings: rollback.Settings, check_mode: bool = False,
@@ -101,18 +103,19 @@ def ensure(tool: Ipmitool, wanted: Optional[str], settings: rollback.Settings, c
         out = ensure_lan_mode(tool, wanted, check_mode=check_mode, generation=generation, **options)
     except LanModeRefused as exc:
         rec.last_result = rollback.FAILED
-        return Guarded(None, rec, str(exc))
+        return Guarded(None, rec, str(exc) + " Nothing was changed.", exc.reading)
     except ERRORS as exc:
         rec.last_result = rollback.FAILED
+        reading = getattr(exc, "reading", None)
         if not (settings.enabled and rec.before and rec.before["answers"]) or check_mode:
-            return Guarded(None, rec, tool.scrub(str(exc)))
+            return Guarded(None, rec, tool.scrub(str(exc)), reading)
         now = health.snapshot()
         worse = health.compare(rec.before, now)
         if not worse:
-            return Guarded(None, rec, tool.scrub(str(exc)))
+            return Guarded(None, rec, tool.scrub(str(exc)), reading)
         rollback.undo_and_report(settings, health, rec, lambda: undo(tool, rec.before, wanted, generation, local),
                                  worse, clock() - start, clock, sleep)
-        return Guarded(None, rec, "%s. The change: %s" % (rec.message(), tool.scrub(str(exc))))
+        return Guarded(None, rec, "%s. The change: %s" % (rec.message(), tool.scrub(str(exc))), reading)
     if not out.changed:
         rec.last_result = rollback.UNCHANGED
     elif check_mode:

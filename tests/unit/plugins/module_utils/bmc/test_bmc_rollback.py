@@ -44,7 +44,9 @@ class Bmc:
             return Result(argv, 1, "", "Could not open device at /dev/ipmi0 or /dev/ipmi/0 or /dev/ipmidev/0: "
                                        "No such file or directory\n", 0.01)
         if via == "lanplus" and self.mode == self.dead_mode:
-            return Result(argv, 1, "", "Error: Unable to establish IPMI v2 / RMCP+ session\n", 0.01)
+            # ipmitool says why only with -v (bmc/tool.py asks again with -v): a BMC that is silent
+            why = "No response from remote controller\n" if "-v" in argv else ""
+            return Result(argv, 1, "", why + "Error: Unable to establish IPMI v2 / RMCP+ session\n", 0.01)
         if args == ["mc", "info"]:
             return Result(argv, 0, MC_INFO, "", 0.01)
         if args == ["mc", "guid"]:
