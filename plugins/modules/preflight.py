@@ -276,7 +276,9 @@ snapshots:
   description:
     - What audits recorded for a later comparison, keyed by audit name. C(link_flaps) records the
       carrier counters of every interface; the report keeps them (C(hosts.<host>.snapshots)) and the
-      postflight compares with them (see docs/link.md for the format).
+      postflight compares with them (see docs/link.md for the format). C(bgp) records every BGP session
+      (up, state, when established, how many times) so that the postflight says which sessions came back
+      (docs/report-schema.md).
   returned: always
   type: dict
   sample:
