@@ -14,8 +14,8 @@ address family, EVPN included) and ``show bgp vrf all neighbors json`` once;
 with ``sample_interval`` > 0 it reads the summary again that many seconds
 later (``connectionsDropped`` growing right now) and bgpd's CPU across the
 pause.  Issue 15 measured a reflector with 1,000 peers: the neighbors are 3.4 MB
-and take bgpd 0.32 s to print, the summary 0.9 MB and 0.13 s, so the second
-sample is the summary (bgp/parse.py).  Read-only.
+and take vtysh 0.42 s, the summary 0.9 MB and 0.15 s, so the second sample is
+the summary (bgp/parse.py, tests/bench/bgp_scale.py).  Read-only.
 
 FRR instances: ``pathspaces`` (a list) or ``pathspace`` (one name); default the
 host's own FRR.  All instances are sampled, then one pause, then the second
