@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: preflight_merge
 short_description: Gather the partial reports of a sliced preflight run into the fleet's results
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - The merge step of a sliced run. Reads the partial reports that M(netmedic.network.preflight_partial) wrote
     beside O(json_path) (C(preflight.slice-*.json)), takes those of one run, and returns every target host's

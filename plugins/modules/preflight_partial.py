@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: preflight_partial
 short_description: Write one slice's partial preflight report, for the merge step of a sliced run
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - In a sliced run (AWX / Automation Platform job slicing, or several controllers each auditing a share of the
     inventory), each slice writes the per-host results of its hosts to a partial report named by its slice,

@@ -101,8 +101,8 @@ def check_partial(doc: Any, path: str) -> Dict[str, Any]:
                            "version the slices ran" % (path, version, PARTIAL_VERSION))
     for key, kind in (("slice", str), ("run", str), ("generated", str), ("results", Mapping)):
         if not isinstance(doc.get(key), kind):
-            raise PartialError("%s: %s must be a %s, got %s" % (path, key, "dictionary" if kind is Mapping else "string",
-                                                                 kind_of(doc.get(key))))
+            wanted = "dictionary" if kind is Mapping else "string"
+            raise PartialError("%s: %s must be a %s, got %s" % (path, key, wanted, kind_of(doc.get(key))))
     return dict(doc)
 
 
