@@ -43,7 +43,6 @@ def tasks_per_host(out):
 
 @pytest.mark.parametrize("name, args", [
     ("preflight.yml", ()),
-    ("preflight.yml", ("--tags", "bgp")),
     ("preflight.yml", ("-e", "preflight_slice=1")),
     ("postflight.yml", ()),
 ])

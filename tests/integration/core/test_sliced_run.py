@@ -42,7 +42,9 @@ def ini(hosts):
 
 def run(tmp_path, ident, playbook, hosts, extravars):
     """ansible_runner.run of a playbook of this checkout; returns the Runner (rc, events)."""
-    return ansible_runner.run(private_data_dir=str(tmp_path / "runner"), ident=ident, quiet=True,
+    private = tmp_path / "runner" / ident     # one each: runner writes its inputs there
+    private.mkdir(parents=True)
+    return ansible_runner.run(private_data_dir=str(private), ident=ident, quiet=True,
                               playbook=os.path.join(REPO, "playbooks", playbook), inventory=ini(hosts),
                               extravars=extravars, envvars=env(), timeout=600)
 
@@ -83,12 +85,14 @@ def sliced(tmp_path, phase, hosts, reports, workflow_id):
 
 
 def same(report):
-    """The report without what differs between two runs over the same hosts: time stamps, audit durations."""
+    """The report without what differs between two runs over the same hosts: times and audit durations."""
     report = json.loads(json.dumps(report))
     report.pop("generated")
     for host in report["hosts"].values():
         for audit in host["audits"]:
             audit.pop("duration", None)
+        for snapshot in host["snapshots"].values():
+            snapshot.pop("taken", None)     # when the link counters were read
     return report
 
 
