@@ -8,6 +8,7 @@ Prints figures; asserts nothing (a timed assertion would flake on a busy machine
    `ansible all -m ansible.builtin.ping` and `ansible-playbook playbooks/preflight.yml`,
    wall time, the ratio preflight / ping (goal: <= 1.25 at 100 hosts), and the
    controller's CPU time per host.
+   With --before DIR, an earlier checkout's playbook beside it at the largest size.
 3. Big: --big inventory hosts (1,000) over SSH on as many containers as --containers
    allows, each container standing for several inventory hosts (one sshd port each, so
    each inventory host has its own SSH connection): controller CPU per host and hosts
@@ -134,16 +135,19 @@ def inventory(path, hosts, transport, network, per_host=1):
     return len(lines) - 1
 
 
-def side_by_side(meter, env, inv, forks, report_dir, transport, extra_env=None):
-    """Wall and CPU of ping and of the preflight playbook over the whole inventory, one after the other."""
+def side_by_side(meter, env, inv, forks, report_dir, transport, extra_env=None, checkout=REPO):
+    """Wall and CPU of ping and of the preflight playbook (of ``checkout``) over the whole inventory, in turn."""
     figures = {}
     commands = (
         ("ping", [os.path.join(BIN, "ansible"), "all", "-i", inv, "-f", str(forks), "-m", "ansible.builtin.ping",
                   "-o"]),
         ("preflight", [os.path.join(BIN, "ansible-playbook"), "-i", inv, "-f", str(forks),
                        "-e", "preflight_fail_on=never", "-e", "preflight_report_dir=%s" % report_dir,
-                       "-e", "preflight_targets=fleet", os.path.join(REPO, "playbooks", "preflight.yml")]),
+                       "-e", "preflight_targets=fleet", os.path.join(checkout, "playbooks", "preflight.yml")]),
     )
+    if checkout != REPO:    # an earlier checkout's collection, from its own build/dev link
+        extra_env = dict(extra_env or {}, ANSIBLE_COLLECTIONS_PATH=os.pathsep.join(
+            [os.path.join(checkout, "build", "dev")] + env["ANSIBLE_COLLECTIONS_PATH"].split(os.pathsep)[1:]))
     for label, argv in commands:
         run_env = dict(env, **(extra_env or {}))
         control_dir = tempfile.mkdtemp(prefix="nmbench-cp-")   # cold connections in every run
@@ -194,6 +198,8 @@ def main():
     ap.add_argument("--containers", type=int, default=250, help="containers of the big run at most")
     ap.add_argument("--big-transports", default="ssh")
     ap.add_argument("--mitogen", default="", help="directory mitogen is installed in (pip install --target DIR)")
+    ap.add_argument("--before", default="", help="a checkout of earlier code (git worktree add DIR COMMIT; its "
+                                                 "build/dev link made): its preflight.yml at the largest size too")
     args = ap.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(",") if s)
     transports = [t for t in args.transports.split(",") if t]
@@ -236,6 +242,9 @@ def main():
                     inventory(inv, hosts[:n], transport, net)
                     forks = min(n, args.forks)
                     row(transport, n, forks, side_by_side(meter, env, inv, forks, tmp, transport))
+                    if args.before and n == sizes[-1]:
+                        before = side_by_side(meter, env, inv, forks, tmp, transport, checkout=args.before)
+                        row("%s before" % transport, n, forks, before)
                     if transport == "ssh" and args.mitogen and n == sizes[-1]:
                         row("ssh+mitogen", n, forks, side_by_side(meter, env, inv, forks, tmp, transport,
                                                                   mitogen_env(args.mitogen)))
@@ -244,6 +253,9 @@ def main():
                 print("\nbig: %d inventory hosts on %d containers (%d each)" % (
                     args.big, n_containers, per_host))
                 print(HEADER)
+                # one task per host needs no long ControlPersist; a short one bounds the masters
+                # (and their sessions on the lab hosts) alive at once
+                env["ANSIBLE_SSH_ARGS"] = "-C -o ControlMaster=auto -o ControlPersist=15s"
                 for transport in [t for t in args.big_transports.split(",") if t]:
                     inv = os.path.join(tmp, "big-%s.ini" % transport)
                     total = inventory(inv, hosts, transport, net, per_host)
