@@ -75,10 +75,11 @@ options:
       - "V(options.bond.value) (string, one of V(none), V(active), V(backup), V(all), V(filter), V(filter_active),
         V(filter_backup), default V(all)) - The arp_validate value the fix of NM-BOND-001 sets (see bond_arp_validate)."
       - "Audit V(bmc) (area V(bmc)) - BMC LAN interface mode (dedicated, not failover)."
-      - "V(NM-BMC-001) - BMC LAN interface in failover mode (moves onto the host NIC when its port loses link)."
+      - "V(NM-BMC-001) - BMC LAN interface in failover mode (moves onto or between the host's NICs when a port loses link)."
       - "V(NM-BMC-002) - BMC LAN interface in another mode than the wanted one."
       - "V(NM-BMC-003) - BMC LAN interface mode cannot be read on this vendor or board."
       - "V(NM-BMC-004) - BMC does not answer ipmitool."
+      - "V(NM-BMC-005) - BMC refuses netmedic's login or the privilege it needs."
       - "V(options.bmc.cipher_suite) (integer, 0 to 17, default V(3)) - IPMI 2.0 cipher suite (lanplus)."
       - "V(options.bmc.generation) (any, default V(auto)) - Supermicro command form: auto, x9, x8."
       - "V(options.bmc.host) (any, no default) - BMC address (lanplus)."
@@ -86,6 +87,8 @@ options:
       - "V(options.bmc.password_file) (any, no default) - file on the audited host holding the BMC password (lanplus); never the
         password itself."
       - "V(options.bmc.port) (integer, 1 to 65535, default V(623)) - BMC IPMI UDP port (lanplus)."
+      - "V(options.bmc.privilege) (string, one of V(ADMINISTRATOR), V(OPERATOR), V(USER), default V(ADMINISTRATOR)) - session
+        privilege asked for (ipmitool -L, lanplus); reading a Supermicro LAN mode needs ADMINISTRATOR."
       - "V(options.bmc.timeout) (number, 0.001 to 86400, default V(10)) - seconds each ipmitool call may take."
       - "V(options.bmc.user) (any, no default) - BMC account (lanplus)."
       - "V(options.bmc.wanted_mode) (any, default V(dedicated)) - the LAN interface mode the BMC should be in: dedicated,
