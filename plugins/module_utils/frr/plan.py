@@ -315,7 +315,7 @@ def _area(top: str) -> str:
 # ---------------------------------------------------------------- from text
 
 @contextlib.contextmanager
-def _no_gc():
+def no_gc():
     """Parsing builds ~3 small objects a line and keeps them all: the cyclic garbage
     collector only slows that down (about 30% on 100,000 lines)."""
     was = gc.isenabled()
@@ -329,9 +329,15 @@ def _no_gc():
 
 def compute(intended_text: str, running_text: str, source: str = "intended config") -> Plan:
     """Parse, normalise, diff and plan (read-only; raises FrrConfigError on unreadable text)."""
-    with _no_gc():
+    with no_gc():
         i, r = parse_normalised(intended_text, running_text, intended_source=source)
         return plan(diff(i, r))
+
+
+def compute_parsed(intended: Config, running: Config) -> Plan:
+    """Normalise, diff and plan two parsed configs (the intended one may be FRR's rendering, frr.render)."""
+    with no_gc():
+        return plan(diff(*normalise_pair(intended, running)))
 
 
 def drift(intended_text: str, running_text: str, source: str = "intended config") -> Diff:
@@ -343,7 +349,7 @@ def drift_and_running(intended_text: str, running_text: str,
                       source: str = "intended config") -> Tuple[Diff, Config]:
     """The read-only difference, and the running config as parsed (not normalised),
     so that an audit can look further at it without parsing it a second time."""
-    with _no_gc():
+    with no_gc():
         intended = parse(intended_text, source)
         running = parse(running_text, "running config")
         return diff(*normalise_pair(intended, running)), running
