@@ -154,7 +154,7 @@ def run(args: Dict[str, Any], text: str) -> Dict[str, Any]:
 
 def main() -> None:
     args = json.loads(sys.argv[1])
-    print(json.dumps(run(args, sys.stdin.read())))
+    sys.stdout.write(json.dumps(run(args, sys.stdin.read())) + "\n")
 
 
 if __name__ == "__main__":

@@ -301,8 +301,9 @@ def test_module_refusals_report_changed_false_and_apply_nothing(lab):
     # check mode validates the content on vtysh's stdin (-C -f /dev/stdin) and plans
     res = ansible(r, "frr_reconcile", {"pathspace": r.name, "content": intended}, check=True)
     assert res["changed"] is True and res["plan"]["commands"] == ["ip prefix-list B seq 5 permit 10.0.0.0/8"]
-    res = ansible(r, "frr_reconcile", {"pathspace": r.name, "content": intended + "router bgp 65001\n neighbor 192.0.2.1 remote-ass 1\n"},
-                   check=True)
+    res = ansible(r, "frr_reconcile",
+                  {"pathspace": r.name, "content": intended + "router bgp 65001\n neighbor 192.0.2.1 remote-ass 1\n"},
+                  check=True)
     assert res["failed"] and res["changed"] is False and "FRR rejects the intended config" in res["msg"]
 
     r.kill("ospfd")
@@ -313,7 +314,7 @@ def test_module_refusals_report_changed_false_and_apply_nothing(lab):
     res = ansible(r, "frr_reconcile", {"pathspace": r.name, "content": "! rendered from an empty template\n", "require_daemons": False})
     assert res["failed"] and res["changed"] is False and "no configuration lines" in res["msg"]
     res = ansible(r, "frr_reconcile", {"pathspace": r.name, "content": intended, "require_daemons": False,
-                    "backup_dir": os.path.join(r.confdir, "no-such-dir")})
+                                       "backup_dir": os.path.join(r.confdir, "no-such-dir")})
     assert res["failed"] and res["changed"] is False and "backup_dir" in res["msg"] and "does not exist" in res["msg"]
     assert "Traceback" not in json.dumps(res)
     res = ansible(r, "frr_reconcile", {"pathspace": r.name, "content": intended, "command_timeout": "nan"})

@@ -116,10 +116,12 @@ def test_rejected_lines_are_reported_and_not_saved(tmp_path):
     assert res["saved"] is False and not fake.saved
 
 
-@pytest.mark.parametrize("version, why", [("11.0", "FRR 11.0 is newer than the newest version netmedic was tested with "
-                                                      "(10.7)"),
-                                          ("7.5.1", "FRR 7.5.1 is older than the oldest version"),
-                                          (None, "FRR did not say its version")])
+UNTESTED = [("11.0", "FRR 11.0 is newer than the newest version netmedic was tested with (10.7)"),
+            ("7.5.1", "FRR 7.5.1 is older than the oldest version"),
+            (None, "FRR did not say its version")]
+
+
+@pytest.mark.parametrize("version, why", UNTESTED)
 def test_an_untested_frr_version_is_planned_but_not_applied_unless_allowed(tmp_path, version, why):
     """Issue 14: a reconciler that never met the running config of a version must not be trusted with it."""
     fake = FakeFrr(["ip prefix-list A seq 5 permit 10.0.0.0/8"], version=version)

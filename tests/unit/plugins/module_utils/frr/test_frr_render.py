@@ -124,8 +124,8 @@ def test_render_reads_frrs_answer_and_adds_the_parser_kept_lines(tmp_path):
 @pytest.mark.parametrize("answer, words", [
     ({"error": "FRR daemon(s) bgpd exited at start"}, "bgpd exited at start"),
     ({"running": RENDERED, "errors": [{"line": 4, "error": "% Unknown command: xyz"}]}, "refused 1 line(s)"),
-    ({"running": RENDERED.replace("router bgp 65001", "router bgp 65009")}, "lost 1 context(s) of the intended "
-                                                                             "config, first: router bgp 65001"),
+    ({"running": RENDERED.replace("router bgp 65001", "router bgp 65009")},
+     "lost 1 context(s) of the intended config, first: router bgp 65001"),
     ("Traceback (most recent call last):", "printed no answer"),
     ([1, 2], "printed [1, 2]"),
 ])
