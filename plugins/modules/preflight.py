@@ -75,10 +75,11 @@ options:
       - "V(options.bond.value) (string, one of V(none), V(active), V(backup), V(all), V(filter), V(filter_active),
         V(filter_backup), default V(all)) - The arp_validate value the fix of NM-BOND-001 sets (see bond_arp_validate)."
       - "Audit V(bmc) (area V(bmc)) - BMC LAN interface mode (dedicated, not failover)."
-      - "V(NM-BMC-001) - BMC LAN interface in failover mode (moves onto the host NIC when its port loses link)."
+      - "V(NM-BMC-001) - BMC LAN interface in failover mode (moves onto or between the host's NICs when a port loses link)."
       - "V(NM-BMC-002) - BMC LAN interface in another mode than the wanted one."
       - "V(NM-BMC-003) - BMC LAN interface mode cannot be read on this vendor or board."
       - "V(NM-BMC-004) - BMC does not answer ipmitool."
+      - "V(NM-BMC-005) - BMC refuses netmedic's login or the privilege it needs."
       - "V(options.bmc.cipher_suite) (integer, 0 to 17, default V(3)) - IPMI 2.0 cipher suite (lanplus)."
       - "V(options.bmc.generation) (any, default V(auto)) - Supermicro command form: auto, x9, x8."
       - "V(options.bmc.host) (any, no default) - BMC address (lanplus)."
@@ -86,12 +87,14 @@ options:
       - "V(options.bmc.password_file) (any, no default) - file on the audited host holding the BMC password (lanplus); never the
         password itself."
       - "V(options.bmc.port) (integer, 1 to 65535, default V(623)) - BMC IPMI UDP port (lanplus)."
+      - "V(options.bmc.privilege) (string, one of V(ADMINISTRATOR), V(OPERATOR), V(USER), default V(ADMINISTRATOR)) - session
+        privilege asked for (ipmitool -L, lanplus); reading a Supermicro LAN mode needs ADMINISTRATOR."
       - "V(options.bmc.timeout) (number, 0.001 to 86400, default V(10)) - seconds each ipmitool call may take."
       - "V(options.bmc.user) (any, no default) - BMC account (lanplus)."
       - "V(options.bmc.wanted_mode) (any, default V(dedicated)) - the LAN interface mode the BMC should be in: dedicated,
         shared, failover."
       - "Audit V(bgp) (area V(bgp)) - BGP sessions: down, recently flapped, flapping now, backlogged, short hold timers, failed
-        peers (incident 002)."
+        peers; the speaker overloaded (many sessions reset together, bgpd short of CPU) (incident 002)."
       - "V(NM-BGP-001) - BGP session not Established."
       - "V(NM-BGP-002) - BGP session Established only recently (recent flap)."
       - "V(NM-BGP-003) - BGP session dropped many times."
@@ -101,14 +104,22 @@ options:
       - "V(NM-BGP-007) - failed peers in a VRF and address family."
       - "V(NM-BGP-008) - BGP peer administratively shut down."
       - "V(NM-BGP-009) - BGP state could not be read."
+      - "V(NM-BGP-010) - many BGP sessions reset within a short window: the speaker is overloaded."
+      - "V(NM-BGP-011) - bgpd is CPU-bound or starved of CPU."
       - "V(options.bgp.max_connections_dropped) (integer, 0 to 1000000000, default V(5)) - connectionsDropped at or over this is
         reported (NM-BGP-003; 0 turns the check off)."
+      - "V(options.bgp.max_cpu_percent) (number, 0 to 10000, default V(80)) - bgpd's CPU (percent of one CPU) between the two
+        samples at or over this is CPU-bound (NM-BGP-011; 0: only starvation is reported)."
       - "V(options.bgp.max_queue) (integer, 0 to 1000000000, default V(50)) - in or out queue depth (messages) at or over this
         is a backlog (NM-BGP-005; 0 turns the check off)."
       - "V(options.bgp.min_established_seconds) (number, 0 to 86400, default V(300)) - a session Established for less flapped
         recently (NM-BGP-002)."
       - "V(options.bgp.min_hold_time) (number, 0 to 65535, default V(9)) - negotiated hold time (seconds) under this is reported
         (NM-BGP-006)."
+      - "V(options.bgp.overload_min_sessions) (integer, 0 to 1000000, default V(10)) - this many sessions reset together make
+        the speaker overloaded (NM-BGP-010; 0 turns the check off)."
+      - "V(options.bgp.overload_window) (number, 1 to 3600, default V(90)) - sessions that reset within this many seconds of
+        each other count together (NM-BGP-010)."
       - "V(options.bgp.pathspace) (any, no default) - one FRR pathspace to audit (pathspaces wins when both are given)."
       - "V(options.bgp.pathspaces) (any, no default) - FRR pathspaces (frrinit.sh start NAME, vtysh -N NAME) to audit; default
         the host's own FRR."
@@ -274,7 +285,9 @@ snapshots:
   description:
     - What audits recorded for a later comparison, keyed by audit name. C(link_flaps) records the
       carrier counters of every interface; the report keeps them (C(hosts.<host>.snapshots)) and the
-      postflight compares with them (see docs/link.md for the format).
+      postflight compares with them (see docs/link.md for the format). C(bgp) records every BGP session
+      (up, state, when established, how many times) so that the postflight says which sessions came back
+      (docs/report-schema.md).
   returned: always
   type: dict
   sample:

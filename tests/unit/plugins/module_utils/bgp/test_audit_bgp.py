@@ -67,10 +67,13 @@ def test_flapped_session_counts_drops():
 def test_dropped_growing_between_samples(monkeypatch):
     sleeps = []
     monkeypatch.setattr(B, "_sleep", sleeps.append)
-    first, second = fixture("bgp_nbr_down.json"), fixture("bgp_nbr_flap.json")
-    c = ctx({"summary json": fixture("bgp_sum_down.json"), "neighbors json": [first, second]}, sample_interval=4)
+    first, second = fixture("bgp_sum_down.json"), fixture("bgp_sum_flap.json")
+    c = ctx({"summary json": [first, second], "neighbors json": fixture("bgp_nbr_down.json")}, sample_interval=4)
     f = by_id(B.run(c))
     assert sleeps == [4.0]
+    # issue 15: the second sample is the summary (0.9 MB at 1,000 peers), not the neighbors again (3.4 MB)
+    assert [call.split(" -c ")[1] for call in c.runner.calls] == [
+        "show bgp vrf all summary json", "show bgp vrf all neighbors json", "show bgp vrf all summary json"]
     grow = f["NM-BGP-004"][0]
     assert grow.severity == "critical"
     assert (grow.evidence["connectionsDropped_first"], grow.evidence["connectionsDropped_second"]) == (1, 3)
@@ -177,4 +180,6 @@ def test_several_pathspaces_one_pause(monkeypatch):
     got = sorted((x.id, x.subject) for x in f if x.id in ("NM-BGP-001", "NM-BGP-009"))
     assert got == [("NM-BGP-001", "peer 10.99.0.2 (pathspace ra)"), ("NM-BGP-009", "bgpd (pathspace rb)")]
     assert not [x for x in f if "pathspace rc" in x.subject]
-    assert sum("neighbors json" in call for call in c.runner.calls) == 4  # ra and rc, twice each
+    # ra and rc: the summary twice, the neighbors once (issue 15)
+    assert sum("neighbors json" in call for call in c.runner.calls) == 2
+    assert sum("summary json" in call for call in c.runner.calls) == 5
