@@ -72,8 +72,10 @@ def test_dropped_growing_between_samples(monkeypatch):
     f = by_id(B.run(c))
     assert sleeps == [4.0]
     # issue 15: the second sample is the summary (0.9 MB at 1,000 peers), not the neighbors again (3.4 MB)
+    # (and issue 14: 'show version' once, after the samples, because there are findings to say it in)
     assert [call.split(" -c ")[1] for call in c.runner.calls] == [
-        "show bgp vrf all summary json", "show bgp vrf all neighbors json", "show bgp vrf all summary json"]
+        "show bgp vrf all summary json", "show bgp vrf all neighbors json", "show bgp vrf all summary json",
+        "show version"]
     grow = f["NM-BGP-004"][0]
     assert grow.severity == "critical"
     assert (grow.evidence["connectionsDropped_first"], grow.evidence["connectionsDropped_second"]) == (1, 3)
