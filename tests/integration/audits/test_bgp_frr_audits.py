@@ -14,7 +14,8 @@ import time
 import pytest
 
 import frrhost
-from frrfixtures import frr_machine, lab_on  # noqa: F401  pylint: disable=unused-import  (frr_machine: a fixture)
+# frr_machine: a fixture
+from frrfixtures import frr_machine, lab_on  # noqa: F401  pylint: disable=unused-import
 from nmaud_helpers import PREFIX, ansible_module
 
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import Finding

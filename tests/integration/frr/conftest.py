@@ -21,7 +21,8 @@ if LAB_DIR not in sys.path:
     sys.path.insert(0, LAB_DIR)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from frrfixtures import frr_machine, lab_on  # noqa: E402,F401  pylint: disable=unused-import  (frr_machine: a fixture)
+# frr_machine: a fixture
+from frrfixtures import frr_machine, lab_on  # noqa: E402,F401  pylint: disable=unused-import
 
 PREFIX = "nmfrr-"
 

@@ -112,7 +112,7 @@ def _to(r1, text, name):
 def _case(pair, start, intended, oracle=True):
     """Start state, then the intended config; asserts convergence and no collateral damage; the apply's result."""
     r1, _r2 = pair
-    first, _ = _to(r1, start, "start.conf")
+    first = _to(r1, start, "start.conf")[0]
     assert first["remaining"] == [] and first.get("apply_errors", []) == [], first
     before = _health(r1)
     path = r1.write_file("intended.conf", intended)
