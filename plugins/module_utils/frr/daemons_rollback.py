@@ -51,8 +51,8 @@ def undo(planned: frr_settings.Plan, request: frr_settings.Request, runner: Runn
         raise rollback.UndoFailed("%s was restored but reads back different" % planned.path)
     done = ["%s restored as it was" % planned.path]
     argv = frr_settings.restart_argv(planned.root, planned.pathspace)
-    try:
-        res = runner(argv, timeout=request.restart_timeout)
+    try:   # frrinit.sh's output to a file: FRR 10's daemons keep a pipe open (frr.settings.run_restart, issue 14)
+        res = frr_settings.run_restart(runner, planned.root, planned.pathspace, request.restart_timeout)
     except CommandError as exc:
         raise rollback.UndoFailed("the FRR restart after the restore failed: %s" % exc, done) from None
     if not res.ok:
