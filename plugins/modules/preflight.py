@@ -151,6 +151,9 @@ options:
         (started after watchfrr) was restarted (NM-FRR-015, NM-FRR-016)."
       - "V(options.frr_settings.recommended_min_timeout) (integer, 1 to 86400, default V(120)) - the smallest -T (seconds) a
         NM-FRR-010 fix recommends."
+      - "V(options.frr_settings.render) (string, one of V(frr), V(parser), default V(frr)) - with check_drift, how the configs
+        are compared when they differ: frr (a throwaway instance of the router's FRR, in a private network namespace, renders
+        frr.conf in FRR's own words) or parser (as written)."
       - "V(options.frr_settings.timeout_margin) (number, 1 to 100, default V(2.0)) - NM-FRR-010 warns when the restart timeout
         is under this many times the estimated load time."
       - "Audit V(ip6_route_cache) (area V(ip6); earlier name V(ipv6_route_cache)) - IPv6 route cache: sticky
@@ -200,6 +203,9 @@ options:
       - "V(options.frr_drift.pathspace) (any, no default) - one FRR pathspace to audit (pathspaces wins when both are given)."
       - "V(options.frr_drift.pathspaces) (any, no default) - FRR pathspaces (frrinit.sh start NAME, vtysh -N NAME) to audit;
         default the host's own FRR."
+      - "V(options.frr_drift.render) (string, one of V(frr), V(parser), default V(frr)) - how the configs are compared when they
+        differ: frr (a throwaway instance of the router's FRR, in a private network namespace, renders frr.conf in FRR's own
+        words) or parser (as written)."
       - "V(NM-CORE-001) (any audit) - an audit could not run (it crashed or timed out)."
       # END audit table
     type: dict

@@ -65,7 +65,7 @@ from ansible_collections.netmedic.network.plugins.module_utils.core.audit import
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import CRITICAL, INFO, WARNING, Finding, Fix
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS_OR_ZERO
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError
-from ansible_collections.netmedic.network.plugins.module_utils.frr import instances
+from ansible_collections.netmedic.network.plugins.module_utils.frr import instances, version as frr_version
 from ansible_collections.netmedic.network.plugins.module_utils.frr.daemon_argv import DaemonsFileError
 from ansible_collections.netmedic.network.plugins.module_utils.frr.daemons_file import parse_assignments
 from ansible_collections.netmedic.network.plugins.module_utils.frr.files import UnreadableFile, read_frr_file
@@ -169,7 +169,10 @@ def run(ctx: AuditContext) -> List[Finding]:
             sample["cpu"] = load.share(sample["cpu"], load.sample(ctx.root, pathspace))
     snap = snapshot.new(_now())
     for pathspace, sample in samples.items():
-        findings += evaluate(ctx, pathspace, sample, interval, snap)
+        found = evaluate(ctx, pathspace, sample, interval, snap)
+        if found:   # the FRR version in the evidence (issue 14): one more vtysh command, only with findings
+            frr_version.annotate(found, frr_version.read(ctx.runner, pathspace))
+        findings += found
     if samples:
         ctx.snapshots[NAME] = snap
     return findings

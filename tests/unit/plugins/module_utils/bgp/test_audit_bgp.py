@@ -72,8 +72,10 @@ def test_dropped_growing_between_samples(monkeypatch):
     f = by_id(B.run(c))
     assert sleeps == [4.0]
     # issue 15: the second sample is the summary (0.9 MB at 1,000 peers), not the neighbors again (3.4 MB)
+    # (and issue 14: 'show version' once, after the samples, because there are findings to say it in)
     assert [call.split(" -c ")[1] for call in c.runner.calls] == [
-        "show bgp vrf all summary json", "show bgp vrf all neighbors json", "show bgp vrf all summary json"]
+        "show bgp vrf all summary json", "show bgp vrf all neighbors json", "show bgp vrf all summary json",
+        "show version"]
     grow = f["NM-BGP-004"][0]
     assert grow.severity == "critical"
     assert (grow.evidence["connectionsDropped_first"], grow.evidence["connectionsDropped_second"]) == (1, 3)
@@ -109,10 +111,21 @@ def test_queue_backlog():
 
 
 def test_pathspace_goes_to_vtysh():
-    c = ctx(answers("est"), pathspace="nmaud-r1")
+    c = ctx(dict(answers("est"), **{"show version": fixture("../frr_versions/show_version_10.3.txt")}),
+            pathspace="nmaud-r1")
     f = B.run(c)
-    assert all(call.startswith("vtysh -N nmaud-r1 -c show bgp vrf all") for call in c.runner.calls)
+    assert c.runner.calls[:2] == ["vtysh -N nmaud-r1 -c show bgp vrf all summary json",
+                                  "vtysh -N nmaud-r1 -c show bgp vrf all neighbors json"]
     assert f[0].subject.endswith("(pathspace nmaud-r1)")
+    # issue 14: the FRR version in every finding's evidence, read once (show version) when there are findings
+    assert c.runner.calls[2:] == ["vtysh -N nmaud-r1 -c show version"]
+    assert {(x.evidence["frr_version"], x.evidence["frr_version_tested"]) for x in f} == {("10.3", True)}
+
+
+def test_an_unknown_future_version_is_audited_and_said():
+    c = ctx(dict(answers("est"), **{"show version": "FRRouting 11.2 (r1) on Linux(6.20.0).\n"}))
+    f = B.run(c)
+    assert f and {(x.evidence["frr_version"], x.evidence["frr_version_tested"]) for x in f} == {("11.2", False)}
 
 
 def test_no_bgp_instance_is_no_finding():
