@@ -51,8 +51,6 @@ _DECLARED = (
 )
 
 
-
-
 AUDITS: Tuple[Audit, ...] = _DECLARED
 
 

@@ -6,7 +6,7 @@ import pytest
 from ansible_collections.netmedic.network.plugins.module_utils.frr import audit_drift as A
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext
 from ansible_collections.netmedic.network.plugins.module_utils.core.registry import registry
-from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError, Result
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError
 from support.fakes import FakeRunner
 
 INTENDED = """frr defaults traditional
