@@ -75,7 +75,8 @@ build: venv
 
 # The built tarball, installed the way a user would install it.
 install: build
-	$(BIN)/ansible-galaxy collection install --force -p build/installed build/netmedic-network-*.tar.gz
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/installed $(BIN)/ansible-galaxy collection install --force \
+	  -p build/installed build/netmedic-network-$(VERSION).tar.gz
 
 # A build context for an AWX / AAP execution environment (ansible-builder).
 .PHONY: ee-context
@@ -86,7 +87,9 @@ ee-context: build venv-test
 # ---------------------------------------------------------------- the main job
 .PHONY: preflight
 preflight: install
-	cd build && ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/installed $(BIN)/ansible-playbook \
+	@# no inventory on purpose (this machine): not worth a warning
+	cd build && ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/installed ANSIBLE_LOCALHOST_WARNING=false \
+	  ANSIBLE_INVENTORY_UNPARSED_WARNING=false $(BIN)/ansible-playbook \
 	  -e preflight_report_dir=$(CURDIR)/netmedic-reports $(PREFLIGHT_ARGS) netmedic.network.preflight
 
 # ---------------------------------------------------------------- generated docs

@@ -261,7 +261,7 @@ def _playbook(tmp_path, extra_vars, *options):
                          "      ansible_python_interpreter: /usr/bin/python3\n")
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "dev"), ANSIBLE_NOCOLOR="1")
     argv = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "-i", str(inventory),
-            os.path.join(REPO, "playbooks", "frr.yml"), "-e", json.dumps(extra_vars)] + list(options)
+            os.path.join(REPO, "playbooks", "frr.yml"), "-e", json.dumps(dict({"frr_targets": "all"}, **extra_vars))] + list(options)
     return subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env, cwd=REPO, check=False)
 
 
