@@ -214,6 +214,14 @@ state_left:
   returned: always
   type: str
   sample: tincd running (pid 4242, systemd); t3o detached (in no bridge)
+duration:
+  description:
+    - Seconds the whole run took (stop, start or reload, waiting for the peers, the storm watch, a capture).
+    - The role runs the module as an async job polled every few seconds, so a run longer than a connection timeout is
+      not cut off.
+  returned: always
+  type: float
+  sample: 6.2
 outage_seconds:
   description: Seconds from taking the port out (or stopping tincd) until tincd ran, its peers were connected and the port was back.
   returned: when the port was detached or tincd restarted
@@ -242,6 +250,8 @@ warnings_list:
   type: list
   elements: str
 """
+
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
@@ -289,10 +299,11 @@ def main():
                                    kernel_messages=p["storm_kernel_messages"]),
         diagnostics_dir=p["diagnostics_dir"], capture_seconds=p["capture_seconds"],
         capture_packets=p["capture_packets"])
+    started = time.monotonic()
     try:
         report = safe_restart(opts, check_mode=module.check_mode)
     except TincStateError as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_json(msg=str(exc), duration=round(time.monotonic() - started, 3))
     for warning in report.warnings:
         module.warn(warning)
     result = dict(
@@ -308,6 +319,8 @@ def main():
         storm=report.storm,
         diagnostics=report.diagnostics,
         warnings_list=report.warnings,
+        # the whole run (wait for peers, storm watch, capture): a long one is visible in the result
+        duration=round(time.monotonic() - started, 3),
     )
     if module._diff:
         result["diff"] = report.diff()
