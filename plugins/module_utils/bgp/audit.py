@@ -410,6 +410,7 @@ def evaluate(ctx: AuditContext, pathspace: Optional[str], summary, first, second
 AUDIT = Audit(
     name=NAME,
     area="bgp",
+    skip_reason="no FRR instance with bgpd enabled",
     description="BGP sessions: down, recently flapped, flapping now, backlogged, short hold timers, failed "
                 "peers (incident 002)",
     run=run, applies=applies, checks=CHECKS,
