@@ -204,15 +204,30 @@ options:
     description: Timeout in seconds for each external command an audit runs (0.001 to 86400).
     type: float
     default: 20
+requirements:
+  - Python 3.8 or newer on the host (the standard library only).
+  - What each audit reads, where it applies (an audit whose tool is missing is skipped and says so) - C(vtysh) (FRR),
+    C(ipmitool) (BMC), C(ip) (iproute2), C(tincd); root for most of them (the preflight role becomes).
+seealso:
+  - module: netmedic.network.preflight_report
+    description: The fleet report, the postflight comparison and the gate on the controller.
+  - module: netmedic.network.preflight_metrics
+    description: The findings as Prometheus metrics for node_exporter's textfile collector.
+  - plugin: netmedic.network.remediation_plan
+    plugin_type: filter
+    description: Which findings to repair and with which fix calls.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
-    description: The preflight changes and writes nothing, so check mode is the same as a normal run.
+    details: The preflight changes and writes nothing, so check mode is the same as a normal run.
   diff_mode:
     support: none
-    description: Nothing on the host changes, so there is no diff.
-notes:
-  - Managed hosts need only Python 3.8+ and the standard library.
+    details: Nothing on the host changes, so there is no diff.
+  platform:
+    platforms: posix
+
 """
 
 EXAMPLES = r"""
@@ -259,11 +274,14 @@ audits:
   description:
     - What happened to each audit (ran, skipped, failed, excluded), how long it took, and the check ids it
       looked for (C(checks), empty when excluded; the postflight compares only those).
+    - C(reason) says why an audit was skipped (what the host lacks) or excluded; null when it ran or failed.
   returned: always
   type: list
   elements: dict
   sample:
-    - {name: bond, status: skipped, duration: 0.0001, findings: 0, error: null, checks: [NM-BOND-001, NM-BOND-002]}
+    - {name: bond, status: skipped, duration: 0.0001, findings: 0, error: null, checks: [NM-BOND-001, NM-BOND-002],
+       reason: no bond on this host}
+    - {name: link_flaps, status: ran, duration: 0.004, findings: 0, error: null, checks: [NM-LINK-001], reason: null}
 snapshots:
   description:
     - What audits recorded for a later comparison, keyed by audit name. C(link_flaps) records the

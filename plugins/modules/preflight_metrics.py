@@ -31,13 +31,13 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Renders the metrics and reports whether the file would change; writes nothing.
+    details: Renders the metrics and reports whether the file would change; writes nothing.
   diff_mode:
     support: full
-    description: Shows the file before and after.
+    details: Shows the file before and after.
   platform:
     platforms: posix
-    description: Any POSIX host with Python; node_exporter need not run on it.
+    details: Any POSIX host with Python; node_exporter need not run on it.
 options:
   result:
     description:

@@ -145,15 +145,23 @@ options:
     description: Most packets the capture keeps.
     type: int
     default: 20000
+requirements:
+  - Python 3.8 or newer on the host (the standard library only).
+  - tinc (C(tincd)), iproute2, and root (the tinc role becomes).
+  - C(tcpdump), only for O(capture_seconds).
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
-    description: Inspects the host and returns the plan in C(plan); nothing is detached, signalled or restarted.
+    details: Inspects the host and returns the plan in C(plan); nothing is detached, signalled or restarted.
   diff_mode:
     support: full
-    description: Shows the daemon and port state before and after.
+    details: Shows the daemon and port state before and after.
+  platform:
+    platforms: posix
+
 notes:
-  - Managed hosts need Python 3.8+, iproute2 and tinc; C(tcpdump) only for O(capture_seconds).
   - Numeric options must be finite and in range (seconds at most 86400, O(wait_timeout) and O(stop_timeout) at
     least 0.001, rates at most 1e9, O(storm_kernel_messages) at most 100000, O(capture_packets) 1 to 10000000);
     anything else fails, naming the option, before the host is looked at.
@@ -205,10 +213,31 @@ before:
   description: The tinc network as found (config_dir, interface, bridge, bridge_stp, pid, running, management, ...).
   returned: always
   type: dict
+  sample:
+    netname: t3o
+    config_dir: /etc/tinc/t3o
+    config_found: true
+    interface: t3o
+    interface_exists: true
+    interface_up: true
+    bridge: br-int
+    bridge_stp: true
+    mode: switch
+    device_type: tap
+    connect_to: [hv2, hv3]
+    pidfile: /run/tinc.t3o.pid
+    pid: 4242
+    running: true
+    management: systemd
+    unit: tinc@t3o.service
+    cmdline: [/usr/sbin/tincd, -n, t3o, -D]
+    logfile: null
+    pid_problem: ""
 after:
   description: The tinc network as left, same keys as RV(before).
   returned: always
   type: dict
+  sample: {netname: t3o, interface: t3o, bridge: br-int, pid: 4313, running: true, management: systemd, "...": "..."}
 state_left:
   description: One sentence saying whether tincd runs and whether its port is in the bridge.
   returned: always
@@ -231,24 +260,41 @@ peers:
   description: Peers required, peers connected, and where tinc's view came from.
   returned: always
   type: dict
+  sample: {required: [hv2, hv3], connected: [hv2, hv3], source: TCP connections of tincd}
 storm_before:
   description: The sample of the port taken before anything was touched (see RV(storm)).
   returned: when the port was in a bridge and O(precheck) is not 0
   type: dict
+  sample: {port: t3o, seconds: 0.5, storm: false, reasons: [], max_arp_rate: 4.0, max_packet_rate: 38.0, arp_frames: 2,
+           packets: 19, kernel_messages: [], samples: [], notes: []}
 storm:
   description: The storm watch (port, seconds, storm, reasons, max_arp_rate, max_packet_rate, kernel_messages, samples, notes).
   returned: when the storm watch ran
   type: dict
+  sample:
+    port: t3o
+    seconds: 5.0
+    storm: false
+    reasons: []
+    max_arp_rate: 6.0
+    max_packet_rate: 120.0
+    arp_frames: 24
+    packets: 410
+    kernel_messages: []
+    samples: [{t: 0.5, arp_rate: 4.0, packet_rate: 96.0}, {t: 1.0, arp_rate: 6.0, packet_rate: 120.0}]
+    notes: []
 diagnostics:
   description: Files written under O(diagnostics_dir) on the host (capture, tinc dumps).
   returned: always
   type: list
   elements: str
+  sample: [/var/tmp/netmedic-tinc/t3o-20261129T120000.pcap, /var/tmp/netmedic-tinc/t3o-20261129T120000-dump-nodes.txt]
 warnings_list:
   description: Things worth knowing that did not stop the run (also shown as Ansible warnings).
   returned: always
   type: list
   elements: str
+  sample: ["tinc.conf says Mode = router: bridging a tinc port normally means Mode = switch"]
 """
 
 import time
