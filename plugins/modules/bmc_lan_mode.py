@@ -99,15 +99,32 @@ options:
       - A finite number between 0.001 and 86400; anything else fails before ipmitool runs.
     type: float
     default: 60
+requirements:
+  - Python 3.8 or newer on the host running the module (the standard library only).
+  - ipmitool on that host.
+  - In-band (O(interface=open)) - the C(ipmi_devintf) and C(ipmi_si) kernel modules (C(/dev/ipmi0)) and root
+    (the bmc role becomes).
+seealso:
+  - module: netmedic.network.preflight
+    description: Its C(bmc) audit finds a BMC in the wrong mode (NM-BMC-001).
+  - module: netmedic.network.bond_arp_validate
+    description: The other half of incident 004, the bonds the BMC's DHCP broadcasts made flap.
+  - name: ipmitool
+    description: The IPMI tool the module runs.
+    link: https://github.com/ipmitool/ipmitool
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
-    description: Reads the mode and reports what would change; writes nothing.
+    details: Reads the mode and reports what would change; writes nothing.
   diff_mode:
     support: full
-    description: Shows the mode before and after.
+    details: Shows the mode before and after.
+  platform:
+    platforms: posix
+
 notes:
-  - Requires ipmitool on the host running the module. Managed hosts need only Python 3.8+.
   - On Dell, O(mode=shared) sets C(shared with lom1) (iDRAC 7 and later) and O(mode=failover) sets
     C(shared with failover all loms). The Dell path is tested against recorded ipmitool output only.
   - For out-of-band use run the module where ipmitool can reach the BMC, usually with
