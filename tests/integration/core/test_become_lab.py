@@ -60,6 +60,6 @@ def test_preflight_and_a_change_as_an_unprivileged_user_with_sudo(lab, tmp_path)
     change = playbook(host, tmp_path, "ip6.yml", {"ip6_targets": "all", "ip6_cache_flush": "all"})
     assert change.rc == 0, change.stdout[-4000:]
     assert "failed=0" in change.stdout
-    unprivileged = playbook(host, tmp_path, "ip6.yml", {"ip6_targets": "all", "ip6_cache_flush": "all",
-                                                         "ansible_become": False})
+    no_become = {"ip6_targets": "all", "ip6_cache_flush": "all", "ansible_become": False}
+    unprivileged = playbook(host, tmp_path, "ip6.yml", no_become)
     assert unprivileged.rc != 0, unprivileged.stdout[-3000:]

@@ -132,8 +132,8 @@ def test_a_skipped_audit_says_why():
                       skip_reason="no widget on this host"),
               A.Audit("u", "default reason", run=lambda ctx: [], applies=lambda ctx: False)]
     runs = A.run_audits(A.AuditContext(), audits)[1]
-    assert [(r.status, r.reason) for r in runs] == [("skipped", "no widget on this host"),
-                                                     ("skipped", "it does not apply to this host")]
+    assert [(r.status, r.reason) for r in runs] == [
+        ("skipped", "no widget on this host"), ("skipped", "it does not apply to this host")]
 
 
 def test_every_registered_audit_says_why_it_is_skipped():
