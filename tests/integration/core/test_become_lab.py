@@ -1,8 +1,8 @@
 """An operator who connects as an unprivileged user with sudo (issue 17), in a lab container.
 
 The lab host is the lab image plus Debian's sudo (a derived image: the shared lab image stays as
-it is), with a user `operator` allowed `sudo` without a password, as on a fleet where people log
-in as themselves. Ansible connects as `operator` (podman exec --user); the roles' tasks that need
+it is), with a user `alice` allowed `sudo` without a password, as on a fleet where people log
+in as themselves. Ansible connects as `alice` (podman exec --user); the roles' tasks that need
 root become, the report step on the controller does not. Without become the same run cannot
 write what only root may write: proof that the privilege comes from become.
 """
@@ -18,18 +18,18 @@ TEXTFILE_DIR = "/var/lib/prometheus/node-exporter"   # root:root 0755, as Debian
 
 def operator_host(lab):
     host = lab.host("op", image=nmlab.ensure_derived_image("sudo", ["sudo"]))
-    host.sh("useradd --create-home --shell /bin/sh operator"
-            " && printf 'operator ALL=(ALL) NOPASSWD: ALL\\n' > /etc/sudoers.d/operator"
-            " && chmod 0440 /etc/sudoers.d/operator"
+    host.sh("useradd --create-home --user-group --shell /bin/sh alice"
+            " && printf 'alice ALL=(ALL) NOPASSWD: ALL\\n' > /etc/sudoers.d/alice"
+            " && chmod 0440 /etc/sudoers.d/alice"
             " && install -d -o root -g root -m 0755 %s" % TEXTFILE_DIR)
-    assert host.exec(["su", "-s", "/bin/sh", "-c", "id -u", "operator"]).stdout.strip() != "0"
+    assert host.exec(["su", "-s", "/bin/sh", "-c", "id -u", "alice"]).stdout.strip() != "0"
     return host
 
 
 def playbook(host, tmp_path, name, extra, *args):
     inv = tmp_path / "inventory.json"
     inv.write_text(json.dumps({"all": {"hosts": {host.name: {
-        "ansible_connection": "containers.podman.podman", "ansible_user": "operator",
+        "ansible_connection": "containers.podman.podman", "ansible_user": "alice",
         "ansible_python_interpreter": "/usr/bin/python3"}}}}))
     argv = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "-i", str(inv),
             os.path.join(REPO, "playbooks", name), "-e", json.dumps(extra)] + list(args)
@@ -41,11 +41,11 @@ def test_preflight_and_a_change_as_an_unprivileged_user_with_sudo(lab, tmp_path)
     extra = {"preflight_targets": "all", "preflight_fail_on": "never", "preflight_metrics_dir": TEXTFILE_DIR,
              "preflight_report_dir": str(tmp_path / "reports")}
 
-    # 1. as operator, no become: the audit runs unprivileged and the metrics cannot be written
+    # 1. as alice, no become: the audit runs unprivileged and the metrics cannot be written
     denied = playbook(host, tmp_path, "preflight.yml", dict(extra, ansible_become=False))
     assert denied.rc != 0 and "Permission denied" in denied.stdout, denied.stdout[-3000:]
 
-    # 2. as operator with the roles' become (sudo): the audit and the metrics as root
+    # 2. as alice with the roles' become (sudo): the audit and the metrics as root
     res = playbook(host, tmp_path, "preflight.yml", extra)
     assert res.rc == 0, res.stdout[-4000:] + res.stderr[-2000:]
     owner = host.exec(["stat", "-c", "%U %a", TEXTFILE_DIR + "/netmedic.prom"]).stdout.split()
