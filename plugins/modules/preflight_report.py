@@ -16,6 +16,11 @@ description:
   - Fails, after writing the report, when a host has a finding at or above
     O(fail_on), or when a host gave no result, so that maintenance does not
     start on a sick network.
+  - Also computes the fleet checks from all hosts' findings, kept under C(fleet) in the report
+    (docs/report-schema.md); one at or above O(fail_on) fails the report like a host's finding.
+    C(NM-FLEET-001), many hosts lost their BGP session to the same peer in the same window
+    (3 hosts or more within 90 s; incident 002, a route reflector starved of CPU).
+    C(NM-FLEET-002), many hosts report the same check about the same peer.
   - With O(baseline) (the postflight), also compares each host's findings with
     those of that earlier report (new and gone, by check id and subject, only
     for the checks audited now), writes the comparison to O(comparison_path),
@@ -127,12 +132,21 @@ summary_line:
   sample: "3 host(s): 1 critical, 0 warning, 2 info"
 failing_hosts:
   description:
-    - Hosts at or above O(fail_on), hosts without result when O(fail_on_no_result), and hosts with a new
-      finding at or above O(compare_fail_on) when O(baseline) is set.
+    - Hosts at or above O(fail_on), hosts named by a fleet finding at or above O(fail_on), hosts without
+      result when O(fail_on_no_result), and hosts with a new finding at or above O(compare_fail_on) when
+      O(baseline) is set.
   returned: always
   type: list
   elements: str
   sample: [edge2]
+fleet:
+  description: The fleet checks' findings (same schema as a host's findings), worst first.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {id: NM-FLEET-001, severity: critical, incident: "002", subject: "peer 192.0.2.1",
+       summary: "3 hosts lost their BGP session to 192.0.2.1 within 41 s", evidence: {peer: 192.0.2.1, vrf: default}}
 json_path:
   description: Path of the JSON report.
   returned: always
@@ -333,9 +347,12 @@ def main():
     severe = [] if p["fail_on"] == "never" else hosts_at_or_above(report, p["fail_on"])
     silent = report["summary"]["hosts_without_result"] if p["fail_on_no_result"] else []
     new_bad = compare.new_at_or_above(comparison, p["compare_fail_on"]) if comparison is not None else {}
-    failing = sorted(set(severe) | set(silent) | set(new_bad))
+    across = [] if p["fail_on"] == "never" else [f for f in report["fleet"]["findings"]
+                                                 if at_least(f["severity"], p["fail_on"])]
+    failing = sorted(set(severe) | set(silent) | set(new_bad) | {h for f in across for h in f["evidence"]["hosts"]})
     result = dict(changed=changed, summary=report["summary"], summary_line=summary_line(report),
-                  failing_hosts=failing, json_path=p["json_path"], markdown_path=p["markdown_path"])
+                  failing_hosts=failing, json_path=p["json_path"], markdown_path=p["markdown_path"],
+                  fleet=report["fleet"]["findings"])
     if p["junit_path"]:
         result["junit_path"] = p["junit_path"]
     if comparison is not None:
@@ -353,6 +370,9 @@ def main():
                 for h in severe)))
         if silent:
             reasons.append("%d host(s) gave no result: %s" % (len(silent), ", ".join(silent)))
+        if across:
+            reasons.append("across the fleet: %s" % "; ".join("%s %s: %s" % (f["id"], f["subject"], f["summary"])
+                                                              for f in across))
         msg = "do not start maintenance: %s. Details: %s" % ("; and ".join(reasons), p["markdown_path"])
         if new_bad:
             msg = compare.gate_message(new_bad, p["compare_fail_on"]) + "; and " + msg

@@ -16,7 +16,7 @@ Everything else reads the table from here: the preflight's selection
 comparison (core/compare.py: which ids are notes), the remediation plan, and
 the generated audit list in ``ansible-doc netmedic.network.preflight``
 (tests/tools/audit_docs.py).  A new audit is one import and one entry in
-``_DECLARED`` below.
+``AUDITS`` below.
 
 Standard library only: this file runs on managed hosts.
 """
@@ -39,7 +39,7 @@ from ansible_collections.netmedic.network.plugins.module_utils.tinc import audit
 CORE_CHECKS = {AUDIT_FAILED_ID: "an audit could not run (it crashed or timed out)"}
 
 # The order the preflight runs them in (the order of the `audits` it returns).
-_DECLARED = (
+AUDITS: Tuple[Audit, ...] = (
     bond_audit.AUDIT,
     bmc_audit.AUDIT,
     bgp_audit.AUDIT,
@@ -49,9 +49,6 @@ _DECLARED = (
     tinc_audit.AUDIT,
     frr_drift_audit.AUDIT,
 )
-
-
-AUDITS: Tuple[Audit, ...] = _DECLARED
 
 
 def registry() -> Dict[str, Audit]:

@@ -20,13 +20,15 @@ import re
 from typing import Any, Dict, List, Mapping, Optional
 from xml.sax.saxutils import escape, quoteattr
 
+from ansible_collections.netmedic.network.plugins.module_utils.core import fleet
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import (
     SCHEMA_VERSION, SEVERITIES, Finding, FindingError, at_least, count_by_severity, kind_of, severity_rank,
     sort_findings, worst_severity)
 
 # Version 1 since the start.  Added within version 1 (compatible: a field was added,
 # none removed or changed): hosts.<h>.snapshots (the link counters the postflight
-# compares with; absent in older reports, which the postflight still reads).
+# compares with; absent in older reports, which the postflight still reads); fleet and
+# summary.fleet (issue 15: findings across hosts, core/fleet.py).
 REPORT_VERSION = 1
 NO_RESULT = "no-result"
 
@@ -97,8 +99,11 @@ def build_report(results: Mapping[str, Optional[Mapping[str, Any]]], generated: 
         "hosts_with_findings": sum(1 for h in hosts.values() if h["findings"]),
         "hosts_without_result": sorted(h for h, v in hosts.items() if v["status"] == NO_RESULT),
     })
+    across = fleet.findings(hosts)
+    summary["fleet"] = count_by_severity(across)
     return {"report_version": REPORT_VERSION, "finding_schema_version": SCHEMA_VERSION, "generated": generated,
-            "tool": tool, "summary": summary, "hosts": hosts}
+            "tool": tool, "summary": summary, "hosts": hosts,
+            "fleet": {"checks": sorted(fleet.FLEET_CHECKS), "findings": [f.to_dict() for f in across]}}
 
 
 def same_content(report: Mapping[str, Any], other: Any) -> bool:
@@ -171,6 +176,14 @@ def to_markdown(report: Mapping[str, Any]) -> str:
                s["critical"], s["warning"], s["info"]), ""]
     if not report["hosts"]:
         out += ["No hosts were audited.", ""]
+    across = fleet_findings(report)
+    if across:
+        out += ["## Across the fleet: %d finding(s)" % len(across), "",
+                "| severity | check | subject | summary | fix |", "|---|---|---|---|---|"]
+        for f in across:
+            cells = (f["severity"], f["id"], _cell(f["subject"] or "-"), _cell(f["summary"]), _cell(_fix_text(f["fix"])))
+            out.append("| %s | %s | %s | %s | %s |" % cells)
+        out.append("")
     for host, data in sorted(report["hosts"].items(), key=_host_order):
         if data["status"] == NO_RESULT:
             out += ["## %s: no result" % _cell(host), "", _cell(data["error"]), ""]
@@ -238,9 +251,17 @@ def _fix_text(fix: Optional[Mapping[str, Any]]) -> str:
     return fix.get("manual") or "-"
 
 
+def fleet_findings(report: Mapping[str, Any]) -> List[Mapping[str, Any]]:
+    """The fleet checks' findings of a report (none in reports written before issue 15)."""
+    return (report.get("fleet") or {}).get("findings") or []
+
+
 def summary_line(report: Mapping[str, Any]) -> str:
     s = report["summary"]
     line = "%d host(s): %d critical, %d warning, %d info" % (s["hosts"], s["critical"], s["warning"], s["info"])
+    across = s.get("fleet") or {}
+    if any(across.values()):
+        line += "; across the fleet: %s" % ", ".join("%d %s" % (across[sev], sev) for sev in SEVERITIES if across.get(sev))
     if s["hosts_without_result"]:
         line += "; no result from %s" % ", ".join(s["hosts_without_result"])
     return line
@@ -255,7 +276,9 @@ def to_junit(report: Mapping[str, Any], fail_on: str = "warning") -> str:
     """
     suites = []
     total = failures = errors = 0
-    for host, data in sorted(report["hosts"].items()):
+    across = fleet_findings(report)
+    suites_in = sorted(report["hosts"].items()) + ([("(fleet)", {"status": "ok", "findings": across})] if across else [])
+    for host, data in suites_in:
         cases = []
         h_fail = h_err = 0
         if data["status"] == NO_RESULT:
