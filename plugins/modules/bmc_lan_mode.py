@@ -15,12 +15,18 @@ description:
     reads it back to verify.
   - Incident 004, a Supermicro BMC in its factory "failover" mode moved onto the host's shared NIC when
     its dedicated port lost link, sent DHCP there and made the host's active-backup bond flap.
-  - The vendor comes from C(ipmitool mc info) (manufacturer id). Supermicro (10876) X9 and later use
-    C(raw 0x30 0x70 0x0c 0) to read and C(raw 0x30 0x70 0x0c 1 <mode>) to set; X8 boards use the
-    longer form C(0x0c 0 0 0) / C(0x0c 1 <auto> <port>) (from public operator notes, not verified on X8
-    hardware). Dell (674) uses C(ipmitool delloem lan get) and C(lan set).
-  - Any other vendor, or a BMC that answers "invalid command" (0xc1), gives mode C(unknown), a warning,
-    no write and no failure.
+  - The vendor comes from C(ipmitool mc info) (manufacturer id). Supermicro (10876 and 47488) X9 and
+    later use C(raw 0x30 0x70 0x0c 0) to read and C(raw 0x30 0x70 0x0c 1 <mode>) to set; the X8 form
+    C(0x0c 0 0 0) is read but never written (its public sources disagree).
+  - Dell (674) 11G, 12G and 13G use C(ipmitool delloem lan get) and C(lan set) (both lines of the 12G/13G
+    output are read); 14G and later (iDRAC9) use C(raw 0x30 0x29) and C(raw 0x30 0x28). Lenovo/IBM
+    IMM and XCC (19046, 20301; 2 read only) use the OEM LAN parameter 0xC0. Intel (343) is reported per
+    LAN channel and never written.
+  - Every read says the vendor, the generation, the command form and why (RV(board_generation),
+    RV(form), RV(why)); see the table in docs/bmc.md.
+  - Any other vendor (HPE iLO included), or a BMC that answers "invalid command" (0xc1), gives mode
+    C(unknown), a warning, no write and no failure. A mode netmedic does not write on a board (the
+    Supermicro X8 form, a Dell blade's shared mode, Intel) fails with the reason and writes nothing.
   - In-band (O(interface=open), the default) talks to the local BMC through C(/dev/ipmi0).
     Out-of-band (O(interface=lanplus)) talks IPMI 2.0 over the network; then a change is refused unless
     O(allow_remote_change=true), and after it the module polls until the BMC answers again.
@@ -65,6 +71,14 @@ options:
       - A file on the host running the module holding the password on its first line (ipmitool C(-f)).
         Keep it mode 0600.
     type: path
+  privilege:
+    description:
+      - Session privilege asked for at login over O(interface=lanplus) (ipmitool C(-L)). ipmitool asks
+        for ADMINISTRATOR by default, and reading a Supermicro LAN mode needs it; an account without it
+        is refused at login ("invalid role") unless a lower level is asked for.
+    type: str
+    choices: [ADMINISTRATOR, OPERATOR, USER]
+    default: ADMINISTRATOR
   cipher_suite:
     description:
       - IPMI 2.0 cipher suite (ipmitool C(-C)). Pinned because without it ipmitool probes cipher suites
@@ -81,8 +95,10 @@ options:
     default: false
   generation:
     description:
-      - Supermicro command form. C(auto) tries the X9 form and falls back to the X8 form when the BMC
-        refuses the short request. C(x9) covers X9 and later boards (X10, X11, X12, H11...).
+      - Supermicro command form. C(auto) decides from the board's answer to the X9 form and its product
+        id (an X8-family product id is never written); it falls back to reading the X8 form when the BMC
+        refuses the short request. C(x9) says the board is X9 or later (X10, X11, X12, H11...), C(x8)
+        reads the X8 form (never written).
     type: str
     choices: [auto, x9, x8]
     default: auto
@@ -125,8 +141,9 @@ attributes:
     platforms: posix
 
 notes:
-  - On Dell, O(mode=shared) sets C(shared with lom1) (iDRAC 7 and later) and O(mode=failover) sets
-    C(shared with failover all loms). The Dell path is tested against recorded ipmitool output only.
+  - On Dell, O(mode=shared) is a shared LOM without failover (the iDRAC's LOM, LOM1 from dedicated) and
+    O(mode=failover) a shared LOM with failover to all LOMs; Dell's failover is between host LOMs. A set
+    refused for a licence (FM001) exits 0 in ipmitool; the module reads back and fails with that reason.
   - For out-of-band use run the module where ipmitool can reach the BMC, usually with
     C(delegate_to) a management host.
   - C(/proc/PID/environ), where the password lives while ipmitool runs, is readable only by the same
@@ -175,7 +192,7 @@ reason:
   type: str
   sample: null
 vendor:
-  description: C(supermicro), C(dell) or C(other), from the manufacturer id.
+  description: C(supermicro), C(dell), C(lenovo), C(intel), C(hpe) or C(other), from the manufacturer id.
   returned: always
   type: str
   sample: supermicro
@@ -195,10 +212,37 @@ product_id:
   type: int
   sample: 2359
 method:
-  description: The command family used, C(supermicro-x9), C(supermicro-x8), C(dell), or null.
+  description: The command family used, C(supermicro-x9), C(supermicro-x8), C(dell), C(dell-11g), C(dell-raw),
+    C(lenovo), C(intel), or null.
   returned: always
   type: str
   sample: supermicro-x9
+board_generation:
+  description: The board's generation as netmedic decided it (C(X11, X9+ command form), C(13G (iDRAC8)), ...).
+  returned: always
+  type: str
+  sample: X9 or later
+form:
+  description: The ipmitool command that read the mode.
+  returned: always
+  type: str
+  sample: ipmitool raw 0x30 0x70 0x0c 0x00
+why:
+  description: Why this generation and this command form (the evidence, one sentence).
+  returned: always
+  type: str
+  sample: "manufacturer id 47488 (Supermicro ...); the board answered the X9+ get with one byte, 02 = failover"
+detail:
+  description: The vendor's own words for the setting (C(shared with lom1, failover to all loms)), or null.
+  returned: always
+  type: str
+  sample: null
+settable:
+  description: The modes netmedic writes on this board.
+  returned: always
+  type: list
+  elements: str
+  sample: [dedicated, shared, failover]
 raw:
   description: The BMC's answer to the mode query as ipmitool printed it (after a change, the re-read).
   returned: always
@@ -212,7 +256,8 @@ reconnect_seconds:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils.bmc.lan import RANGES, LanModeError, ensure_lan_mode
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.lan import (
+    RANGES, LanModeError, LanModeRefused, ensure_lan_mode)
 from ansible_collections.netmedic.network.plugins.module_utils.bmc.parse import MODES, IpmiParseError
 from ansible_collections.netmedic.network.plugins.module_utils.bmc.tool import (
     IpmiError, Ipmitool, Target, password_file_problems)
@@ -230,6 +275,7 @@ def main():
             user=dict(type="str"),
             password=dict(type="str", no_log=True),
             password_file=dict(type="path", no_log=False),
+            privilege=dict(type="str", choices=["ADMINISTRATOR", "OPERATOR", "USER"], default="ADMINISTRATOR"),
             cipher_suite=dict(type="int", default=3),
             allow_remote_change=dict(type="bool", default=False),
             generation=dict(type="str", choices=["auto", "x9", "x8"], default="auto"),
@@ -241,7 +287,8 @@ def main():
     )
     p = module.params
     target = Target(interface=p["interface"], host=p["host"], port=p["port"], user=p["user"],
-                    password=p["password"], password_file=p["password_file"], cipher_suite=p["cipher_suite"])
+                    password=p["password"], password_file=p["password_file"], cipher_suite=p["cipher_suite"],
+                    privilege=p["privilege"])
     problems = target.problems()
     if target.remote and p["password_file"] is not None:
         problems += password_file_problems(p["password_file"])
@@ -253,30 +300,36 @@ def main():
         out = ensure_lan_mode(tool, p["mode"], check_mode=module.check_mode,
                               allow_remote_change=p["allow_remote_change"],
                               reconnect_timeout=p["reconnect_timeout"], generation=p["generation"])
-    except (LanModeError, IpmiError, IpmiParseError) as exc:
+    except LanModeError as exc:
+        extra = reading_fields(exc.reading) if exc.reading is not None else {}
+        done = " Nothing was changed." if isinstance(exc, LanModeRefused) else ""
+        module.fail_json(msg=tool.scrub(str(exc)) + done, **extra)
+    except (IpmiError, IpmiParseError) as exc:
         module.fail_json(msg=tool.scrub(str(exc)))
     for warning in out.warnings:
         module.warn(tool.scrub(warning))
     before, after = out.before, out.after
-    result = dict(
-        changed=out.changed,
-        mode=after.mode,
-        previous_mode=before.mode,
-        supported=before.known,
-        reason=before.reason,
-        vendor=before.vendor,
-        manufacturer_id=before.manufacturer_id,
-        manufacturer_name=before.manufacturer_name,
-        product_id=before.product_id,
-        method=before.method,
-        raw=after.raw,
-        reconnect_seconds=out.reconnect_seconds,
-    )
+    result = reading_fields(before)
+    result.update(changed=out.changed, mode=after.mode, previous_mode=before.mode, detail=after.detail,
+                  raw=after.raw, reconnect_seconds=out.reconnect_seconds)
     if module._diff:
-        result["diff"] = dict(before="mode: %s\n" % before.mode, after="mode: %s\n" % after.mode,
+        result["diff"] = dict(before=diff_text(before), after=diff_text(after),
                               before_header="%s LAN interface" % target.describe(),
                               after_header="%s LAN interface" % target.describe())
     module.exit_json(**result)
+
+
+def reading_fields(reading):
+    """The result fields that say what was read and how (vendor, generation, command form, why)."""
+    return dict(mode=reading.mode, supported=reading.known, reason=reading.reason, vendor=reading.vendor,
+                manufacturer_id=reading.manufacturer_id, manufacturer_name=reading.manufacturer_name,
+                product_id=reading.product_id, method=reading.method, board_generation=reading.generation,
+                form=reading.form, why=reading.why, detail=reading.detail, settable=list(reading.settable),
+                raw=reading.raw)
+
+
+def diff_text(reading):
+    return "mode: %s\n" % reading.mode + ("detail: %s\n" % reading.detail if reading.detail else "")
 
 
 if __name__ == "__main__":

@@ -17,8 +17,8 @@ description:
   - Audits that do not apply (no FRR, no tinc, no bond, no BMC) are skipped
     quickly. An audit that crashes or times out becomes a C(NM-CORE-001)
     warning finding instead of failing the play.
-  - Read-only on the host, so C(changed) is always false. It writes nothing
-    there, not even netmedic's own state; what an audit records for a later
+  - Read-only on the host, so C(changed) is false. It writes nothing
+    there (but the metrics file when O(metrics_path) is set), not even netmedic's own state; what an audit records for a later
     comparison (the C(link_flaps) carrier counters) is returned in RV(snapshots)
     and kept in the controller's report, from which the postflight passes it back.
   - Every option is checked before any audit runs; an unknown audit, an unknown
@@ -75,10 +75,11 @@ options:
       - "V(options.bond.value) (string, one of V(none), V(active), V(backup), V(all), V(filter), V(filter_active),
         V(filter_backup), default V(all)) - The arp_validate value the fix of NM-BOND-001 sets (see bond_arp_validate)."
       - "Audit V(bmc) (area V(bmc)) - BMC LAN interface mode (dedicated, not failover)."
-      - "V(NM-BMC-001) - BMC LAN interface in failover mode (moves onto the host NIC when its port loses link)."
+      - "V(NM-BMC-001) - BMC LAN interface in failover mode (moves onto or between the host's NICs when a port loses link)."
       - "V(NM-BMC-002) - BMC LAN interface in another mode than the wanted one."
       - "V(NM-BMC-003) - BMC LAN interface mode cannot be read on this vendor or board."
       - "V(NM-BMC-004) - BMC does not answer ipmitool."
+      - "V(NM-BMC-005) - BMC refuses netmedic's login or the privilege it needs."
       - "V(options.bmc.cipher_suite) (integer, 0 to 17, default V(3)) - IPMI 2.0 cipher suite (lanplus)."
       - "V(options.bmc.generation) (any, default V(auto)) - Supermicro command form: auto, x9, x8."
       - "V(options.bmc.host) (any, no default) - BMC address (lanplus)."
@@ -86,6 +87,8 @@ options:
       - "V(options.bmc.password_file) (any, no default) - file on the audited host holding the BMC password (lanplus); never the
         password itself."
       - "V(options.bmc.port) (integer, 1 to 65535, default V(623)) - BMC IPMI UDP port (lanplus)."
+      - "V(options.bmc.privilege) (string, one of V(ADMINISTRATOR), V(OPERATOR), V(USER), default V(ADMINISTRATOR)) - session
+        privilege asked for (ipmitool -L, lanplus); reading a Supermicro LAN mode needs ADMINISTRATOR."
       - "V(options.bmc.timeout) (number, 0.001 to 86400, default V(10)) - seconds each ipmitool call may take."
       - "V(options.bmc.user) (any, no default) - BMC account (lanplus)."
       - "V(options.bmc.wanted_mode) (any, default V(dedicated)) - the LAN interface mode the BMC should be in: dedicated,
@@ -204,6 +207,15 @@ options:
     description: Timeout in seconds for each external command an audit runs (0.001 to 86400).
     type: float
     default: 20
+  metrics_path:
+    description:
+      - Also write the findings as Prometheus metrics to this file on the host, for node_exporter's textfile
+        collector, atomically (the series of M(netmedic.network.preflight_metrics) with O(result)). Its name must
+        end in C(.prom) and its directory must exist, for example C(/var/lib/prometheus/node-exporter/netmedic.prom).
+      - The preflight role sets it from C(preflight_metrics_dir), so the audit and the metrics stay one task per host.
+      - The file holds the time of the run, so a run with it rewrites the file and reports C(changed).
+      - Checked before any audit runs.
+    type: path
 requirements:
   - Python 3.8 or newer on the host (the standard library only).
   - What each audit reads, where it applies (an audit whose tool is missing is skipped and says so) - C(vtysh) (FRR),
@@ -221,7 +233,7 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: The preflight changes and writes nothing, so check mode is the same as a normal run.
+    details: The audits change nothing, so check mode runs them as a normal run; the O(metrics_path) file is not written.
   diff_mode:
     support: none
     details: Nothing on the host changes, so there is no diff.
@@ -303,6 +315,24 @@ schema_version:
   returned: always
   type: int
   sample: 1
+metrics:
+  description: The metrics file, when O(metrics_path) is set.
+  returned: when O(metrics_path) is set
+  type: dict
+  sample: {path: /var/lib/prometheus/node-exporter/netmedic.prom, changed: true, series: 38}
+  contains:
+    path:
+      description: The file written (or that would be written in check mode).
+      type: str
+      sample: /var/lib/prometheus/node-exporter/netmedic.prom
+    changed:
+      description: Whether the file changed (always, but in check mode, as it holds the time of the run).
+      type: bool
+      sample: true
+    series:
+      description: Number of samples in the file.
+      type: int
+      sample: 38
 """
 
 import os
@@ -311,6 +341,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext, check_options, run_audits
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import (
     SCHEMA_VERSION, count_by_severity, sort_findings)
+from ansible_collections.netmedic.network.plugins.module_utils.core.fileops import FileOpError
+from ansible_collections.netmedic.network.plugins.module_utils.core.metrics import host_metrics, path_error, write_textfile
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS, new_module
 from ansible_collections.netmedic.network.plugins.module_utils.core.registry import AUDITS, registry
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner
@@ -331,8 +363,10 @@ def input_errors(params):
     if not root or not os.path.isabs(root) or not os.path.isdir(root):
         errors.append("root must be the absolute path of an existing directory (the filesystem the audits read), "
                       "got %r" % (root,))
+    if params["metrics_path"] is not None:
+        errors.append(path_error(params["metrics_path"], "metrics_path") or "")
     options, option_errors = check_options(registry(), params["options"])
-    return selection, options, errors + option_errors
+    return selection, options, [e for e in errors if e] + option_errors
 
 
 def main():
@@ -345,6 +379,7 @@ def main():
             options=dict(type="dict", default={}),
             root=dict(type="path", default="/"),
             command_timeout=dict(type="float", default=20.0),
+            metrics_path=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -356,7 +391,7 @@ def main():
     ctx = AuditContext(root=p["root"], runner=Runner(timeout=p["command_timeout"]), options=options)
     findings, runs = run_audits(ctx, AUDITS, only=selection.audits, wanted=selection.ids)
     findings = sort_findings(findings)
-    module.exit_json(
+    result = dict(
         changed=False,
         findings=[f.to_dict() for f in findings],
         summary=count_by_severity(findings),
@@ -364,6 +399,23 @@ def main():
         snapshots=ctx.snapshots,
         schema_version=SCHEMA_VERSION,
     )
+    if p["metrics_path"] is not None:
+        result["metrics"] = write_metrics(module, p["metrics_path"], result)
+        result["changed"] = result["metrics"]["changed"]
+    module.exit_json(**result)
+
+
+def write_metrics(module, path, result):
+    """The host's metrics written to ``path`` (not in check mode); fails naming metrics_path, with the findings."""
+    text = host_metrics(result)
+    try:
+        changed, _before = write_textfile(path, text, module.check_mode)
+    except (FileOpError, ValueError) as exc:
+        # the audit ran: its findings go with the failure, so the report is not blind to them
+        module.fail_json(msg="metrics_path: cannot write %s: %s. The audit ran; only the metrics were not written."
+                         % (path, exc), **result)
+    return dict(path=path, changed=changed,
+                series=sum(1 for line in text.splitlines() if line and not line.startswith("#")))
 
 
 if __name__ == "__main__":

@@ -110,31 +110,13 @@ findings:
 """
 
 import json
-import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils.core.diff import ansible_diff
-from ansible_collections.netmedic.network.plugins.module_utils.core.fileops import FileOpError, read_text, write_atomic
+from ansible_collections.netmedic.network.plugins.module_utils.core.fileops import FileOpError, read_text
 from ansible_collections.netmedic.network.plugins.module_utils.core.metrics import (
-    MetricsInputError, fleet_metrics, host_metrics)
+    MetricsInputError, fleet_metrics, host_metrics, path_error, write_textfile)
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
-
-
-def path_error(path):
-    """A sentence naming ``path`` when it cannot be the textfile, else None."""
-    if "\x00" in path:
-        return "path contains a NUL byte: %r" % (path,)
-    if not path.endswith(".prom") or os.path.basename(path) == ".prom":
-        return "path must name a file ending in .prom (node_exporter's textfile collector reads only those), got %r" % (
-            path,)
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        return "path: the directory %s does not exist (create node_exporter's textfile directory first)" % directory
-    if os.path.isdir(path):
-        return "path %s is a directory; give the file to write in it, e.g. %s" % (path, os.path.join(path, "netmedic.prom"))
-    if os.path.lexists(path) and not os.path.isfile(path):
-        return "path %s exists and is not a regular file" % path
-    return None
 
 
 def load_report(path):
@@ -174,18 +156,13 @@ def main():
             report = load_report(p["report"])
             text = fleet_metrics(report)
             findings = sum(len(h.get("findings") or []) for h in report["hosts"].values())
-        before = read_text(path, missing_ok=True)
     except MetricsInputError as exc:
         module.fail_json(msg="%s%s. Nothing was written." % ("" if str(exc).startswith("report") else "result: ", exc),
                          path=path)
+    try:
+        changed, before = write_textfile(path, text, module.check_mode)
     except (FileOpError, ValueError) as exc:
-        module.fail_json(msg="path: cannot read %s: %s. Nothing was written." % (path, exc), path=path)
-    changed = before != text
-    if changed and not module.check_mode:
-        try:
-            write_atomic(path, text, backup=False)
-        except FileOpError as exc:
-            module.fail_json(msg="path: %s. Nothing was written." % exc, path=path)
+        module.fail_json(msg="path: cannot write %s: %s. Nothing was written." % (path, exc), path=path)
     result = dict(changed=changed, path=path, findings=findings,
                   series=sum(1 for line in text.splitlines() if line and not line.startswith("#")))
     if module._diff:

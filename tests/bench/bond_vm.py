@@ -6,7 +6,7 @@
 Prints (no assertions): asset build/check time, the time from qemu start to
 power-off for a guest that builds one bond, writes arp_validate and reads it
 back, and, when tests/integration/bond has run, its total VM time, per-step
-times and the incident-004 flap counts before/after (build/nmbond-vm/last-run.json).
+times and the incident-004 flap counts before/after (build/nm-vm/last-run.json).
 """
 
 import json
@@ -16,10 +16,10 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration", "bond", "vm"))
+sys.path.insert(0, os.path.join(REPO, "tests", "lab", "vm"))
 
 import build_assets  # noqa: E402
-import bondvm as vm  # noqa: E402
+import guestvm as vm  # noqa: E402
 
 GUEST = r'''
 import json, os, subprocess, time

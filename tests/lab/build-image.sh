@@ -11,7 +11,7 @@
 # The image carries the label netmedic.lab.hash = hash of image-packages.txt and
 # of this script: it is rebuilt only when one of them changes.
 #
-# The image starts from a known state: frr and tinc are installed but DISABLED
+# The image starts from a known state: frr, tinc and sshd are installed but DISABLED
 # (tests start the daemons they need with their own configuration), the
 # machine-id is empty (each container gets its own), units that cannot work in a
 # container are masked so `systemctl is-system-running` says "running".
@@ -82,7 +82,9 @@ debootstrap --variant=minbase --components=main --cache-dir="$cache" \
 echo "build-image: debootstrap done in $((SECONDS - start)) s"
 
 # Known state: daemons installed but not started at boot; tests start what they need.
-chroot "$root" systemctl disable frr.service tinc.service >/dev/null 2>&1 || true
+chroot "$root" systemctl disable frr.service tinc.service ssh.service ssh.socket >/dev/null 2>&1 || true
+# No sshd host keys in the image: every lab host that starts sshd makes its own (lab.py Host.start_sshd).
+rm -f "$root"/etc/ssh/ssh_host_*
 # Units that cannot work (or only add noise) in a container.
 chroot "$root" systemctl mask \
     systemd-remount-fs.service systemd-udevd.service systemd-udev-trigger.service \

@@ -74,7 +74,9 @@ runner = _import_runner()
 Result = runner.Result
 CommandError = runner.CommandError
 
-IMAGE = "localhost/netmedic-lab:latest"
+# NETMEDIC_LAB_IMAGE (also read by build-image.sh): another tag, to try an image change without
+# rebuilding the one every other checkout on this machine uses.
+IMAGE = os.environ.get("NETMEDIC_LAB_IMAGE") or "localhost/netmedic-lab:latest"
 LABEL = "netmedic-lab"                 # value: the run id
 PREFIX_LABEL = "netmedic-lab.prefix"   # value: the Lab's prefix
 PID_LABEL = "netmedic-lab.pid"         # value: pid of the process that owns the run

@@ -5,7 +5,13 @@
 
 A Supermicro BMC in "failover" mode moves onto the host's shared NIC when its
 dedicated port loses link and sends DHCP there; an active-backup bond sees
-that traffic as link and flaps.  Failover is therefore the worst finding.
+that traffic as link and flaps.  Failover is therefore the worst finding; a
+Dell iDRAC in "shared with failover" is on the host's LOMs and moves between
+them, so it is one too.  Each vendor's summary and fix are its own (advice.py).
+
+Why a BMC cannot be asked is told apart (issue 13): no answer (NM-BMC-004,
+check the path) is not a refused login or privilege (NM-BMC-005, check the
+account).
 
 Options (``preflight`` ``options: {bmc: {...}}``): see ``OPTIONS`` below, each
 with its default.  Passwords are never taken from audit options, which are not
@@ -18,10 +24,13 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
+from ansible_collections.netmedic.network.plugins.module_utils.bmc import advice
 from ansible_collections.netmedic.network.plugins.module_utils.bmc.lan import GENERATIONS, Reading, read_lan_mode
-from ansible_collections.netmedic.network.plugins.module_utils.bmc.parse import FAILOVER, MODES
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.parse import (
+    AUTH_FAILED, FAILOVER, MODES, PRIVILEGE, SESSION)
 from ansible_collections.netmedic.network.plugins.module_utils.bmc.tool import (
-    CIPHER_SUITE_RANGE, DEFAULT_CIPHER_SUITE, IPMITOOL, PORT_RANGE, IpmiError, Ipmitool, Target)
+    CIPHER_SUITE_RANGE, DEFAULT_CIPHER_SUITE, DEFAULT_PRIVILEGE, IPMITOOL, PORT_RANGE, PRIVILEGES, IpmiError, Ipmitool,
+    Target)
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import Audit, AuditContext, Option, integer, number
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import CRITICAL, WARNING, Finding, Fix
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS, range_errors
@@ -35,13 +44,33 @@ FAILOVER_ID = "NM-BMC-001"
 MISMATCH_ID = "NM-BMC-002"
 UNKNOWN_ID = "NM-BMC-003"
 UNREACHABLE_ID = "NM-BMC-004"
+LOGIN_ID = "NM-BMC-005"
 
 CHECKS = {
-    FAILOVER_ID: "BMC LAN interface in failover mode (moves onto the host NIC when its port loses link)",
+    FAILOVER_ID: "BMC LAN interface in failover mode (moves onto or between the host's NICs when a port loses link)",
     MISMATCH_ID: "BMC LAN interface in another mode than the wanted one",
     UNKNOWN_ID: "BMC LAN interface mode cannot be read on this vendor or board",
     UNREACHABLE_ID: "BMC does not answer ipmitool",
+    LOGIN_ID: "BMC refuses netmedic's login or the privilege it needs",
 }
+
+# How each failure kind of tool.py is reported: (check id, what to do).
+FAILURES = {
+    AUTH_FAILED: (LOGIN_ID, "Check the BMC user and the password file (a password changed on the BMC is the usual "
+                            "cause); the BMC itself answered, the network is fine."),
+    PRIVILEGE: (LOGIN_ID, "Give the account ADMINISTRATOR privilege on the BMC (reading a Supermicro LAN mode needs "
+                          "it), or set options.bmc.privilege to what the account has."),
+    SESSION: (LOGIN_ID, "The BMC refused the IPMI v2 session without saying why: check the user, the password and the "
+                        "cipher suite (options.bmc.cipher_suite), then the network."),
+    "timeout": (UNREACHABLE_ID, "The BMC took longer than options.bmc.timeout: it may be hung or rebooting. If it "
+                                "stays so, reset it in-band ('ipmitool mc reset cold') and audit again."),
+    "unreachable": (UNREACHABLE_ID, "Check the BMC's address and port, the network path and that IPMI over LAN is "
+                                    "enabled on the BMC, then audit again."),
+    "no_device": (UNREACHABLE_ID, "Load the ipmi_si and ipmi_devintf kernel modules (/dev/ipmi0), or audit "
+                                  "out-of-band (interface: lanplus)."),
+}
+DEFAULT_FAILURE = (UNREACHABLE_ID, "Make the BMC answer ipmitool (kernel modules ipmi_si and ipmi_devintf in-band; "
+                                   "address, user and password out-of-band), then audit again.")
 
 
 # Every option this audit reads (issue 11: unknown keys and non-finite numbers fail the preflight).
@@ -57,6 +86,9 @@ OPTIONS = {
     "password_file": Option(default=None, description="file on the audited host holding the BMC password "
                                                       "(lanplus); never the password itself"),
     "cipher_suite": integer(CIPHER_SUITE_RANGE, DEFAULT_CIPHER_SUITE, "IPMI 2.0 cipher suite (lanplus)"),
+    "privilege": Option("str", choices=PRIVILEGES, default=DEFAULT_PRIVILEGE,
+                        description="session privilege asked for (ipmitool -L, lanplus); reading a Supermicro LAN "
+                                    "mode needs ADMINISTRATOR"),
     "generation": Option(default="auto", description="Supermicro command form: %s" % ", ".join(GENERATIONS)),
     "timeout": number(SECONDS, 10, "seconds each ipmitool call may take"),
 }
@@ -89,7 +121,7 @@ def _numbers(ctx: AuditContext) -> Dict[str, Any]:
 def _target(ctx: AuditContext, numbers: Dict[str, Any]) -> Target:
     return Target(interface=AUDIT.option(ctx, "interface"), host=AUDIT.option(ctx, "host"), port=numbers["port"],
                   user=AUDIT.option(ctx, "user"), password_file=AUDIT.option(ctx, "password_file"),
-                  cipher_suite=numbers["cipher_suite"])
+                  cipher_suite=numbers["cipher_suite"], privilege=AUDIT.option(ctx, "privilege"))
 
 
 def applies(ctx: AuditContext) -> bool:
@@ -105,37 +137,54 @@ def _fix_params(target: Target, wanted: str) -> Dict[str, Any]:
     params: Dict[str, Any] = {"mode": wanted}
     if target.remote:
         params.update(interface="lanplus", host=target.host, port=target.port, user=target.user,
-                      allow_remote_change=True)
+                      privilege=target.privilege, allow_remote_change=True)
     return params
+
+
+def evidence_of(reading: Reading, wanted: str, target: Target) -> Dict[str, Any]:
+    """What a finding shows of a reading: the mode, and vendor, generation, command form and why."""
+    return {"mode": reading.mode, "wanted_mode": wanted, "vendor": reading.vendor,
+            "manufacturer_id": reading.manufacturer_id, "manufacturer_name": reading.manufacturer_name,
+            "product_id": reading.product_id, "generation": reading.generation, "form": reading.form,
+            "why": reading.why, "detail": reading.detail, "method": reading.method, "raw_answer": reading.raw,
+            "settable": list(reading.settable), "interface": target.interface}
 
 
 def findings_for(reading: Reading, wanted: str, target: Target) -> List[Finding]:
     """Findings for one reading (pure: unit tests call this directly)."""
     subject = target.describe().replace("the ", "", 1)
-    evidence: Dict[str, Any] = {"mode": reading.mode, "wanted_mode": wanted, "vendor": reading.vendor,
-                                "manufacturer_id": reading.manufacturer_id,
-                                "manufacturer_name": reading.manufacturer_name,
-                                "product_id": reading.product_id, "method": reading.method,
-                                "raw_answer": reading.raw, "interface": target.interface}
+    evidence = evidence_of(reading, wanted, target)
     if not reading.known:
         evidence["reason"] = reading.reason
         return [Finding(
             id=UNKNOWN_ID, severity=WARNING, subject=subject, incident=INCIDENT, evidence=evidence,
             summary="%s: LAN interface mode unknown (%s)" % (subject, reading.vendor),
-            fix=Fix(manual="Check the LAN interface setting in the BMC's web interface or BIOS; it must be %s. "
-                           "Reason netmedic cannot read it: %s" % (wanted, reading.reason)))]
+            fix=Fix(manual=advice.unknown(reading, wanted)))]
     if reading.mode == wanted:
         return []
-    fix = Fix(module=FIX_MODULE, params=_fix_params(target, wanted), role=ROLE,
-              manual="Set the BMC LAN interface to %s (in-band on the host is safest)." % wanted)
+    summary, manual = advice.mismatch(reading, subject, wanted)
+    if wanted in reading.settable:
+        fix = Fix(module=FIX_MODULE, params=_fix_params(target, wanted), role=ROLE, manual=manual)
+    else:
+        evidence["not_settable"] = reading.not_settable
+        fix = Fix(manual=manual)
     if reading.mode == FAILOVER:
-        return [Finding(
-            id=FAILOVER_ID, severity=CRITICAL, subject=subject, incident=INCIDENT, evidence=evidence, fix=fix,
-            summary="%s is in failover LAN mode: when its port loses link it sends DHCP on the host NIC "
-                    "and can make the bond flap" % subject)]
-    return [Finding(
-        id=MISMATCH_ID, severity=WARNING, subject=subject, incident=INCIDENT, evidence=evidence, fix=fix,
-        summary="%s is in %s LAN mode, wanted %s" % (subject, reading.mode, wanted))]
+        return [Finding(id=FAILOVER_ID, severity=CRITICAL, subject=subject, incident=INCIDENT, evidence=evidence,
+                        fix=fix, summary=summary)]
+    return [Finding(id=MISMATCH_ID, severity=WARNING, subject=subject, incident=INCIDENT, evidence=evidence, fix=fix,
+                    summary=summary)]
+
+
+def failure_finding(exc: IpmiError, target: Target) -> Finding:
+    """NM-BMC-004 (no answer) or NM-BMC-005 (login or privilege refused), with advice that fits the kind."""
+    subject = target.describe().replace("the ", "", 1)
+    check, todo = FAILURES.get(exc.kind, DEFAULT_FAILURE)
+    what = "refuses the login or privilege" if check == LOGIN_ID else "cannot read the LAN mode"
+    return Finding(id=check, severity=WARNING, subject=subject, incident=INCIDENT,
+                   summary="%s: %s (%s)" % (subject, what, exc.kind),
+                   evidence={"error": str(exc), "kind": exc.kind, "interface": target.interface,
+                             "privilege": target.privilege if target.remote else None},
+                   fix=Fix(manual=todo))
 
 
 def run(ctx: AuditContext) -> List[Finding]:
@@ -151,13 +200,7 @@ def run(ctx: AuditContext) -> List[Finding]:
     try:
         reading = read_lan_mode(tool, AUDIT.option(ctx, "generation"))
     except IpmiError as exc:
-        subject = target.describe().replace("the ", "", 1)
-        return [Finding(
-            id=UNREACHABLE_ID, severity=WARNING, subject=subject, incident=INCIDENT,
-            summary="%s: cannot read the LAN mode (%s)" % (subject, exc.kind),
-            evidence={"error": str(exc), "interface": target.interface},
-            fix=Fix(manual="Make the BMC answer ipmitool (kernel modules ipmi_si and ipmi_devintf in-band; "
-                           "address, user and password out-of-band), then audit again."))]
+        return [failure_finding(exc, target)]
     return findings_for(reading, wanted, target)
 
 

@@ -1,18 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright: netmedic.network contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read and set a BMC's LAN interface mode (dedicated, shared, failover).
+"""Read and set a BMC's LAN interface mode (dedicated, shared, failover), per vendor.
 
 Incident 004: Supermicro BMCs ship in "failover" mode.  When the dedicated
 port loses link the BMC moves onto the host's shared NIC and sends DHCP there,
 which an active-backup bond takes for link and flaps on.  This module finds
-the mode with the vendor's OEM command and sets the one the operator wants.
+the vendor (``mc info``), reads the mode with that vendor's command and sets
+the one the operator wants, then reads it back:
 
-* Supermicro (manufacturer id 10876): ``raw 0x30 0x70 0x0c ...`` in the X9+
-  form, or the longer X8 form (see parse.py for the byte layouts and sources).
-* Dell (674): ``ipmitool delloem lan get`` / ``lan set ...``.
-* Anything else, or a BMC that answers "invalid command" (0xc1): the mode is
-  ``unknown``, a warning, and nothing is written.
+* Supermicro (10876, 47488): supermicro.py (X9+ form; X8 read-only)
+* Dell (674): dell.py (11G/12G/13G through ``delloem``, 14G+ raw)
+* Lenovo/IBM (19046, 20301, 2): lenovo.py (IMM/XCC port parameter)
+* Intel (343): intel.py (per-channel LAN, read-only)
+* HPE (11) and anything else: unknown, with what the operator can do.
 
 Standard library only: this file runs on managed hosts.
 """
@@ -23,15 +24,25 @@ import dataclasses
 import time
 from typing import Callable, List, Optional
 
-from ansible_collections.netmedic.network.plugins.module_utils.bmc.parse import (
-    CC_BAD_LENGTH, CC_INVALID_DATA, CC_NOT_SUPPORTED, DELL_SET_ARGS, MODES, SUPERMICRO_CMD, SUPERMICRO_NETFN,
-    UNKNOWN, X8_GET, X9_GET, IpmiParseError, McInfo, decode_supermicro_x8, decode_supermicro_x9,
-    parse_dell_lan, supermicro_set_data)
+from ansible_collections.netmedic.network.plugins.module_utils.bmc import dell, intel, lenovo, supermicro
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.parse import MODES, McInfo
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.reading import Reading, base
 from ansible_collections.netmedic.network.plugins.module_utils.bmc.tool import (
-    CIPHER_SUITE_RANGE, PORT_RANGE, IpmiCommandError, IpmiError, IpmiTimeout, IpmiUnreachable, Ipmitool)
+    CIPHER_SUITE_RANGE, NO_ANSWER, PORT_RANGE, IpmiError, Ipmitool)
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.vendors import (
+    DELL, HPE, INTEL, LENOVO, SUPERMICRO, known_as)
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS, SECONDS_OR_ZERO, range_errors
 
-GENERATIONS = ("auto", "x9", "x8")
+GENERATIONS = supermicro.GENERATIONS
+VENDORS = {SUPERMICRO: supermicro, DELL: dell, LENOVO: lenovo, INTEL: intel}
+
+# What can and cannot be done where netmedic has no command (issue 13: say so, per vendor).
+NO_COMMAND = {
+    HPE: ("HPE iLO chooses its dedicated or shared network port in iLO itself (iLO web interface, RBSU, or Redfish: "
+          "the manager's EthernetInterfaces, the shared network port), not over IPMI; netmedic cannot read it. "
+          "Check it there"),
+}
+
 
 # Every numeric option of the bmc_lan_mode module, checked first thing with
 # params.check_module_ranges (issue 11: command_timeout=nan crashed the module and
@@ -45,116 +56,42 @@ RANGES = {
 
 
 class LanModeError(Exception):
-    """The mode could not be set or verified; ``str()`` is for operators."""
+    """The mode could not be set or verified; ``str()`` is for operators, ``reading`` the last read (or None)."""
+
+    def __init__(self, message: str, reading: Optional[Reading] = None):
+        super().__init__(message)
+        self.reading = reading
 
 
 class LanModeRefused(LanModeError):
-    """A change we will not make (remote change without allow_remote_change)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Reading:
-    """What the BMC says about its LAN mode, and how we asked."""
-
-    mode: str
-    vendor: str
-    manufacturer_id: int
-    manufacturer_name: str = ""
-    product_id: Optional[int] = None
-    method: Optional[str] = None  # supermicro-x9 | supermicro-x8 | dell | None
-    raw: Optional[str] = None  # the answer as ipmitool printed it
-    reason: Optional[str] = None  # why the mode is unknown
-
-    @property
-    def known(self) -> bool:
-        return self.mode in MODES
-
-    def to_dict(self):
-        return dataclasses.asdict(self)
-
-
-def _unknown(info: McInfo, reason: str, method: Optional[str] = None, raw: Optional[str] = None) -> Reading:
-    return Reading(mode=UNKNOWN, vendor=info.vendor, manufacturer_id=info.manufacturer_id,
-                   manufacturer_name=info.manufacturer_name, product_id=info.product_id,
-                   method=method, raw=raw, reason=reason)
-
-
-def _hex(data: List[int]) -> str:
-    return " ".join("%02x" % b for b in data)
+    """A change we will not make (remote change without allow_remote_change, a form we do not write)."""
 
 
 def read_lan_mode(tool: Ipmitool, generation: str = "auto", info: Optional[McInfo] = None) -> Reading:
-    """Identify the vendor (``mc info``) and read the LAN mode with its OEM command."""
+    """Identify the vendor (``mc info``) and read the LAN mode with its command."""
     if generation not in GENERATIONS:
         raise ValueError("generation must be one of %s" % ", ".join(GENERATIONS))
     info = info or tool.mc_info()
-    if info.vendor == "supermicro":
-        return _read_supermicro(tool, info, generation)
-    if info.vendor == "dell":
-        return _read_dell(tool, info)
-    return _unknown(info, "manufacturer id %d (%s) is neither Supermicro (10876) nor Dell (674): netmedic knows "
-                    "no LAN-mode command for this BMC" % (info.manufacturer_id, info.manufacturer_name or "unnamed"))
+    handler = VENDORS.get(info.vendor)
+    if handler is not None:
+        return handler.read(tool, info, generation)
+    reason = NO_COMMAND.get(info.vendor) or (
+        "manufacturer id %s (%s) is none of the vendors netmedic has a LAN-mode command for (Supermicro 10876/47488, "
+        "Dell 674, Lenovo/IBM 19046/20301/2, Intel 343)" % (known_as(info.manufacturer_id),
+                                                            info.manufacturer_name or "unnamed"))
+    return base(info, why="manufacturer id %s" % known_as(info.manufacturer_id), reason=reason)
 
 
-def _read_supermicro(tool: Ipmitool, info: McInfo, generation: str) -> Reading:
-    gens = ["x9", "x8"] if generation == "auto" else [generation]
-    last_reason = ""
-    for i, gen in enumerate(gens):
-        more = i + 1 < len(gens)
-        request = X9_GET if gen == "x9" else X8_GET
-        method = "supermicro-" + gen
-        try:
-            data = tool.raw(SUPERMICRO_NETFN, SUPERMICRO_CMD, request)
-        except IpmiCommandError as exc:
-            if exc.cc in CC_NOT_SUPPORTED:
-                return _unknown(info, "the BMC answers 'invalid command' (0x%02x) to the Supermicro LAN-mode "
-                                "command: this board or firmware has no such setting" % exc.cc, method)
-            if exc.cc in (CC_BAD_LENGTH, CC_INVALID_DATA) and more:
-                last_reason = str(exc)
-                continue  # an X8 board refuses the short X9 form: try the long one
-            if exc.cc is None:
-                raise
-            return _unknown(info, "the BMC refused the Supermicro LAN-mode query: %s" % exc, method)
-        except IpmiParseError as exc:
-            return _unknown(info, str(exc), method)
-        try:
-            mode = decode_supermicro_x9(data) if gen == "x9" else decode_supermicro_x8(data)
-        except IpmiParseError as exc:
-            if more:
-                last_reason = str(exc)
-                continue
-            return _unknown(info, str(exc), method, _hex(data))
-        return Reading(mode=mode, vendor=info.vendor, manufacturer_id=info.manufacturer_id,
-                       manufacturer_name=info.manufacturer_name, product_id=info.product_id,
-                       method=method, raw=_hex(data))
-    return _unknown(info, "neither the X9 nor the X8 form of the Supermicro LAN-mode command gave an answer "
-                    "netmedic understands (%s)" % last_reason, "supermicro")
-
-
-def _read_dell(tool: Ipmitool, info: McInfo) -> Reading:
-    try:
-        out = tool.run(["delloem", "lan", "get"])
-    except IpmiCommandError as exc:
-        return _unknown(info, "'ipmitool delloem lan get' failed: %s" % exc, "dell")
-    try:
-        mode = parse_dell_lan(out)
-    except IpmiParseError as exc:
-        return _unknown(info, str(exc), "dell", out.strip())
-    return Reading(mode=mode, vendor=info.vendor, manufacturer_id=info.manufacturer_id,
-                   manufacturer_name=info.manufacturer_name, product_id=info.product_id,
-                   method="dell", raw=out.strip())
-
-
-def write_lan_mode(tool: Ipmitool, reading: Reading, mode: str) -> None:
-    """Send the vendor's set command for ``mode`` (as found by :func:`read_lan_mode`)."""
+def write_lan_mode(tool: Ipmitool, reading: Reading, mode: str) -> List[str]:
+    """Send the vendor's set command for ``mode``; lines in which the tool said it did not happen."""
     if mode not in MODES:
         raise ValueError("unknown LAN mode %r" % mode)
-    if reading.method in ("supermicro-x9", "supermicro-x8"):
-        tool.raw(SUPERMICRO_NETFN, SUPERMICRO_CMD, supermicro_set_data(mode, reading.method[-2:]))
-    elif reading.method == "dell":
-        tool.run(["delloem", "lan", "set"] + DELL_SET_ARGS[mode])
-    else:
-        raise LanModeError("netmedic cannot set the LAN mode of this BMC (%s)" % (reading.reason or "unknown"))
+    problem = reading.refusal(mode)
+    handler = VENDORS.get(reading.vendor)
+    if problem or handler is None:
+        raise LanModeRefused("netmedic will not set %s mode on this BMC: %s"
+                             % (mode, problem or reading.reason or "no command"))
+    return handler.write(tool, reading, mode)
 
 
 def wait_until_answers(tool: Ipmitool, timeout: float, interval: float = 2.0,
@@ -176,7 +113,7 @@ def wait_until_answers(tool: Ipmitool, timeout: float, interval: float = 2.0,
             try:
                 tool.mc_info()
                 return clock() - start
-            except (IpmiTimeout, IpmiUnreachable) as exc:
+            except NO_ANSWER as exc:
                 last = str(exc)
             sleep(min(interval, max(0.0, timeout - (clock() - start))))
     finally:
@@ -198,18 +135,27 @@ class Outcome:
     changed: bool = False
     warnings: List[str] = dataclasses.field(default_factory=list)
     reconnect_seconds: Optional[float] = None
+    notes: List[str] = dataclasses.field(default_factory=list)   # what ipmitool said about the set
+
+
+# In-band the BMC answers at once; the read-back still gets a few seconds for the IMM/XCC, which
+# moves its network configuration before it reports the new port (xCAT's bmcsetup polls it).
+INBAND_VERIFY_SECONDS = 10.0
 
 
 def ensure_lan_mode(tool: Ipmitool, wanted: Optional[str], check_mode: bool = False,
                     allow_remote_change: bool = False, reconnect_timeout: float = 60.0,
                     poll_interval: float = 2.0, generation: str = "auto",
-                    sleep: Callable[[float], None] = time.sleep) -> Outcome:
+                    sleep: Callable[[float], None] = time.sleep,
+                    clock: Callable[[], float] = time.monotonic) -> Outcome:
     """Read the mode and, when ``wanted`` differs, set it and verify by reading it back.
 
     ``wanted=None`` only reads.  An unknown mode is a warning and nothing is
-    written.  Over lanplus the change is refused unless ``allow_remote_change``
-    (it can cut the very path in use); after it we poll until the BMC answers
-    again, at most ``reconnect_timeout`` seconds.
+    written; a mode netmedic does not write on this board (an X8 form, a Dell
+    blade's shared mode, Intel) is refused with the reason.  Over lanplus the
+    change is refused unless ``allow_remote_change`` (it can cut the very path
+    in use); after it we poll until the BMC answers again, at most
+    ``reconnect_timeout`` seconds, and read the mode back until it shows.
     """
     if wanted is not None and wanted not in MODES:
         raise LanModeError("mode must be one of %s, not %r" % (", ".join(MODES), wanted))
@@ -221,32 +167,52 @@ def ensure_lan_mode(tool: Ipmitool, wanted: Optional[str], check_mode: bool = Fa
         return out
     if wanted is None or before.mode == wanted:
         return out
+    refusal = before.refusal(wanted)
+    if refusal:
+        raise LanModeRefused("%s is in %s mode (%s), not %s, and netmedic will not change it: %s"
+                             % (tool.target.describe(), before.mode, before.detail or before.generation, wanted,
+                                refusal), before)
     if tool.target.remote and not allow_remote_change:
         raise LanModeRefused(
             "%s is in %s mode, not %s, but changing it over the network can cut the path this play uses. "
             "Run it in-band on the host (interface=open), or set allow_remote_change=true when another "
-            "path to the BMC stays up." % (tool.target.describe(), before.mode, wanted))
+            "path to the BMC stays up." % (tool.target.describe(), before.mode, wanted), before)
     out.changed = True
     if check_mode:
-        out.after = dataclasses.replace(before, mode=wanted, raw=None)
+        out.after = dataclasses.replace(before, mode=wanted, raw=None, detail=None)
         return out
     try:
-        write_lan_mode(tool, before, wanted)
-    except (IpmiTimeout, IpmiUnreachable) as exc:
+        out.notes = write_lan_mode(tool, before, wanted)
+    except NO_ANSWER as exc:
         if not tool.target.remote:
             raise
         # The BMC may switch ports before its answer leaves: the re-read decides.
         out.warnings.append("no answer to the set command (%s); verifying by reading the mode again" % exc)
     if tool.target.remote:
         out.reconnect_seconds = round(wait_until_answers(tool, reconnect_timeout, poll_interval, sleep), 3)
-    try:
-        after = read_lan_mode(tool, before.method[-2:] if before.method in ("supermicro-x9", "supermicro-x8")
-                              else generation)
-    except IpmiError as exc:
-        raise LanModeError("set %s to %s mode but could not read it back: %s"
-                           % (tool.target.describe(), wanted, exc)) from None
-    out.after = after
-    if after.mode != wanted:
-        raise LanModeError("set %s to %s mode, but it now reports %s (%s): the BMC did not take the change"
-                           % (tool.target.describe(), wanted, after.mode, after.raw or after.reason))
+    window = reconnect_timeout if tool.target.remote else min(reconnect_timeout, INBAND_VERIFY_SECONDS)
+    out.after = _read_back(tool, before, wanted, out.notes, window, poll_interval, sleep, clock)
     return out
+
+
+def _read_back(tool: Ipmitool, before: Reading, wanted: str, notes: List[str], window: float, interval: float,
+               sleep: Callable[[float], None], clock: Callable[[], float]) -> Reading:
+    """Read the mode until it is ``wanted``; at once a failure when the set said it did not happen."""
+    generation = {"supermicro-x9": "x9", "supermicro-x8": "x8"}.get(before.method or "", "auto")
+    start = clock()
+    while True:
+        try:
+            after = read_lan_mode(tool, generation)
+        except IpmiError as exc:
+            raise LanModeError("set %s to %s mode but could not read it back: %s"
+                               % (tool.target.describe(), wanted, exc)) from None
+        if after.mode == wanted:
+            return after
+        if notes or clock() - start + interval > window:
+            break
+        sleep(interval)
+    said = (" ipmitool said: %s." % " / ".join(notes)) if notes else ""
+    advice = dell.advice(notes) if before.vendor == DELL else ""
+    raise LanModeError("set %s to %s mode, but it still reports %s (%s): the BMC did not take the change.%s%s"
+                       % (tool.target.describe(), wanted, after.mode, after.detail or after.raw or after.reason,
+                          said, (" " + advice) if advice else ""), after)

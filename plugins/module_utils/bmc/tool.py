@@ -12,8 +12,15 @@
   scrubbed of it as well.
 * The cipher suite is pinned (``-C 3`` by default): without it ipmitool spends
   about 10 s per call probing cipher suites.
-* Failures are classified (wrong password, unreachable, no /dev/ipmi0,
-  completion code) into exceptions whose ``str()`` an operator understands.
+* The session privilege is explicit (``-L``, ADMINISTRATOR by default as in
+  ipmitool): reading a Supermicro LAN mode needs it, and an account that may
+  not have it is refused at login ("invalid role").
+* Failures are classified (issue 13) into exceptions whose ``str()`` an
+  operator understands and whose ``kind`` the audit maps to a finding:
+  authentication (wrong password, unknown user), authorisation (privilege),
+  a session refused for a reason ipmitool does not give, unsupported command
+  (0xc1), timeout, unreachable, no /dev/ipmi0.  ipmitool prints the same
+  line for a wrong password and a silent BMC; we ask once more with ``-v``.
 
 Standard library only: this file runs on managed hosts.
 """
@@ -25,11 +32,11 @@ import ipaddress
 import os
 import re
 import stat
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.netmedic.network.plugins.module_utils.bmc.parse import (
-    AUTH_FAILED, NO_DEVICE, NO_PASSWORD, UNREACHABLE, McInfo, classify_error, parse_completion_code,
-    parse_mc_info, parse_raw_response)
+    AUTH_FAILED, CC_INSUFFICIENT_PRIVILEGE, CC_NOT_SUPPORTED, NO_DEVICE, NO_PASSWORD, PRIVILEGE, SESSION,
+    UNREACHABLE, McInfo, classify_error, parse_completion_code, parse_mc_info, parse_raw_response)
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS, range_error
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import (
     CommandError, CommandNotFound, CommandTimeout, Runner)
@@ -39,6 +46,9 @@ PASSWORD_ENV = "IPMI_PASSWORD"
 DEFAULT_TIMEOUT = 15.0
 DEFAULT_CIPHER_SUITE = 3
 INTERFACES = ("open", "lanplus")
+# ipmitool -L: the session privilege asked for at login (ipmitool's default is ADMINISTRATOR).
+PRIVILEGES = ("ADMINISTRATOR", "OPERATOR", "USER")
+DEFAULT_PRIVILEGE = "ADMINISTRATOR"
 PORT_RANGE = (1, 65535)
 CIPHER_SUITE_RANGE = (0, 17)        # IPMI 2.0 table 22-20: cipher suite ids 0-17
 # ipmitool refuses longer ones itself ("Username is too long (> 16 bytes)", "lanplus: password is
@@ -62,7 +72,21 @@ class IpmiNotInstalled(IpmiError):
 
 
 class IpmiAuthError(IpmiError):
+    """Authentication: the BMC does not accept this user and password (or cannot read the password)."""
+
     kind = AUTH_FAILED
+
+
+class IpmiPrivilegeError(IpmiError):
+    """Authorisation: the login is fine but the account may not have the privilege asked for."""
+
+    kind = PRIVILEGE
+
+
+class IpmiSessionError(IpmiError):
+    """The BMC answered but refused the RMCP+ session and ipmitool does not say why."""
+
+    kind = SESSION
 
 
 class IpmiUnreachable(IpmiError):
@@ -87,6 +111,16 @@ class IpmiCommandError(IpmiError):
         self.cc = cc
 
 
+class IpmiUnsupported(IpmiCommandError):
+    """The BMC has no such command (completion code 0xc1 invalid command, 0xc2, 0xd5, 0xd6)."""
+
+    kind = "unsupported"
+
+
+# The kinds that mean "we got no answer at all" (poll again after a LAN mode change).
+NO_ANSWER = (IpmiTimeout, IpmiUnreachable, IpmiSessionError)
+
+
 @dataclasses.dataclass(frozen=True)
 class Target:
     """Which BMC, and how to reach it."""
@@ -98,6 +132,7 @@ class Target:
     password: Optional[str] = dataclasses.field(default=None, repr=False)
     password_file: Optional[str] = None
     cipher_suite: Optional[int] = DEFAULT_CIPHER_SUITE
+    privilege: str = DEFAULT_PRIVILEGE
 
     @property
     def remote(self) -> bool:
@@ -116,6 +151,8 @@ class Target:
         out = []
         if self.interface not in INTERFACES:
             out.append("interface must be one of %s, not %r" % (", ".join(INTERFACES), self.interface))
+        if self.privilege not in PRIVILEGES:
+            out.append("privilege must be one of %s, not %r" % (", ".join(PRIVILEGES), self.privilege))
         if self.remote:
             if not self.host:
                 out.append("interface=lanplus needs host (the BMC's address)")
@@ -208,7 +245,7 @@ class Ipmitool:
             cmd.append("-v")
         cmd += ["-I", t.interface]
         if t.remote:
-            cmd += ["-H", str(t.host), "-p", str(int(t.port)), "-U", str(t.user)]
+            cmd += ["-H", str(t.host), "-p", str(int(t.port)), "-U", str(t.user), "-L", t.privilege]
             if t.cipher_suite is not None:
                 cmd += ["-C", str(int(t.cipher_suite))]
             if t.password_file:
@@ -231,42 +268,85 @@ class Ipmitool:
     # ------------------------------------------------------------ calls
     def run(self, args: Sequence[str], verbose: bool = False) -> str:
         """Run one ipmitool command; its stdout, or a classified :class:`IpmiError`."""
-        argv = self.argv(args, verbose=verbose)
+        return self.run_full(args, verbose)[0]
+
+    def run_full(self, args: Sequence[str], verbose: bool = False) -> Tuple[str, str]:
+        """Run one ipmitool command; (stdout, stderr) when it exits 0, else a classified :class:`IpmiError`.
+
+        stderr matters on success too: ``delloem lan set`` prints a refused set
+        ("FM001 : A required license is missing or expired") and exits 0.
+        """
         what = " ".join(str(a) for a in args)
+        res = self._call(args, verbose, what)
+        if res.rc == 0:
+            return res.stdout, self.scrub(res.stderr or "")
+        err = self.scrub((res.stderr or res.stdout or "").strip())
+        kind = classify_error(err)
+        if kind == SESSION and self.target.remote and not verbose:
+            err = self._diagnose(err)
+            kind = classify_error(err)
+        raise self._error(kind, err, what, res.rc)
+
+    def _call(self, args: Sequence[str], verbose: bool, what: str):
         self.calls += 1
         try:
-            res = self.runner(argv, timeout=self.timeout, env=self.env())
+            return self.runner(self.argv(args, verbose=verbose), timeout=self.timeout, env=self.env())
         except CommandNotFound:
             raise IpmiNotInstalled("ipmitool is not installed on this host (install the ipmitool package)") from None
         except CommandTimeout:
-            raise IpmiTimeout("%s did not answer 'ipmitool %s' within %g s; ipmitool was stopped. "
-                              "The BMC may be hung, rebooting or unreachable."
+            raise IpmiTimeout("%s did not answer 'ipmitool %s' within %g s; ipmitool was stopped. The BMC may be "
+                              "hung, rebooting or unreachable: if it answers ping, reset it from the host "
+                              "('ipmitool mc reset cold' in-band), or raise the timeout."
                               % (self.target.describe(), what, self.timeout)) from None
         except CommandError as exc:
             raise IpmiError(self.scrub(str(exc))) from None
+
+    def _diagnose(self, err: str) -> str:
+        """stderr of ``-v mc info``: ipmitool says why the session failed only when verbose."""
+        try:
+            res = self._call(["mc", "info"], True, "mc info")
+        except IpmiTimeout:
+            return err + "\nNo response from remote controller (netmedic: -v mc info timed out)"
         if res.rc == 0:
-            return res.stdout
-        err = self.scrub((res.stderr or res.stdout or "").strip())
-        last = err.splitlines()[-1] if err else "no message"
-        kind = classify_error(err)
+            return err
+        return self.scrub((res.stderr or "").strip()) or err
+
+    def _error(self, kind: Optional[str], err: str, what: str, rc: int) -> IpmiError:
         t = self.target
+        last = err.splitlines()[-1] if err else "no message"
         if kind == AUTH_FAILED:
-            raise IpmiAuthError("%s refused the login of user %r: wrong password or user name "
-                                "(ipmitool: %s)" % (t.describe(), t.user, _first_match_line(err)))
+            return IpmiAuthError("%s refused the login of user %r: wrong password or user name, or a password "
+                                 "changed on the BMC (ipmitool: %s). Check the user and the password (file); "
+                                 "the network is fine, the BMC answered." % (t.describe(), t.user, _matching(err, kind)))
         if kind == NO_PASSWORD:
-            raise IpmiAuthError("ipmitool could not read the BMC password (%s)" % last)
+            return IpmiAuthError("ipmitool could not read the BMC password (%s)" % last)
         if kind == NO_DEVICE:
-            raise IpmiNoDevice("this host has no usable local BMC device /dev/ipmi0 (load the ipmi_si and "
-                               "ipmi_devintf kernel modules, or use interface=lanplus): %s" % last)
+            return IpmiNoDevice("this host has no usable local BMC device /dev/ipmi0 (load the ipmi_si and "
+                                "ipmi_devintf kernel modules, or use interface=lanplus): %s" % last)
         cc = parse_completion_code(err)
+        if kind == PRIVILEGE:
+            if cc == CC_INSUFFICIENT_PRIVILEGE:
+                return IpmiPrivilegeError(
+                    "%s refused 'ipmitool %s' at session privilege %s (completion code 0xd4, insufficient "
+                    "privilege level): this command needs a higher privilege on this BMC. Use an account with "
+                    "ADMINISTRATOR privilege and privilege=ADMINISTRATOR." % (t.describe(), what, t.privilege))
+            return IpmiPrivilegeError(
+                "%s refused a session at privilege %s for user %r (ipmitool: %s): the account's maximum "
+                "privilege on this channel is lower. Give the account ADMINISTRATOR on the BMC, or ask for "
+                "less with privilege=OPERATOR (reading a Supermicro LAN mode still needs ADMINISTRATOR)."
+                % (t.describe(), t.privilege, t.user, _matching(err, kind)))
         if cc is not None:
-            raise IpmiCommandError("%s answered 'ipmitool %s' with completion code 0x%02x (%s)"
-                                   % (t.describe(), what, cc, last.split(": ", 1)[-1]), cc=cc)
+            cls = IpmiUnsupported if cc in CC_NOT_SUPPORTED else IpmiCommandError
+            return cls("%s answered 'ipmitool %s' with completion code 0x%02x (%s)"
+                       % (t.describe(), what, cc, last.split(": ", 1)[-1]), cc=cc)
         if kind == UNREACHABLE:
-            raise IpmiUnreachable("%s does not answer (%s). Check the address, port, network path and "
-                                  "that IPMI over LAN is enabled on the BMC." % (t.describe(), last))
-        raise IpmiCommandError("'ipmitool %s' failed on %s (exit %d): %s"
-                               % (what, t.describe(), res.rc, last))
+            return IpmiUnreachable("%s does not answer (%s). Check the address, port, network path and that IPMI "
+                                   "over LAN is enabled on the BMC." % (t.describe(), last))
+        if kind == SESSION:
+            return IpmiSessionError("%s refused the IPMI v2 session of user %r and ipmitool gives no reason, not "
+                                    "even with -v (%s). Check the user, the password and the cipher suite "
+                                    "(cipher_suite), then the network." % (t.describe(), t.user, last))
+        return IpmiCommandError("'ipmitool %s' failed on %s (exit %d): %s" % (what, t.describe(), rc, last))
 
     def mc_info(self) -> McInfo:
         # -v over lanplus makes ipmitool say *why* a session failed (RAKP 2 HMAC
@@ -278,8 +358,9 @@ class Ipmitool:
         return parse_raw_response(self.run(args))
 
 
-def _first_match_line(err: str) -> str:
+def _matching(err: str, kind: str) -> str:
+    """The stderr line that made ``kind`` (what ipmitool said), else the last line."""
     for line in err.splitlines():
-        if classify_error(line) == AUTH_FAILED:
+        if classify_error(line) == kind:
             return line.strip("> ").strip()
     return err.splitlines()[-1] if err else ""

@@ -30,9 +30,11 @@ Standard library only: the host's metrics are rendered on the managed host.
 from __future__ import annotations
 
 import math
+import os
 import time
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
+from ansible_collections.netmedic.network.plugins.module_utils.core.fileops import read_text, write_atomic
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import SEVERITIES
 
 PREFIX = "netmedic_"
@@ -169,3 +171,35 @@ def fleet_metrics(report: Mapping[str, Any], now: Optional[float] = None) -> str
                 raise MetricsInputError("hosts[%r]: %s" % (host, exc)) from None
     series.add("last_run_timestamp_seconds", {}, round(time.time() if now is None else now, 3))
     return series.render()
+
+
+def path_error(path: str, option: str = "path") -> Optional[str]:
+    """A sentence naming ``option`` when ``path`` cannot be the textfile, else None."""
+    if "\x00" in path:
+        return "%s contains a NUL byte: %r" % (option, path)
+    if not path.endswith(".prom") or os.path.basename(path) == ".prom":
+        return "%s must name a file ending in .prom (node_exporter's textfile collector reads only those), got %r" % (
+            option, path)
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        return "%s: the directory %s does not exist (create node_exporter's textfile directory first)" % (
+            option, directory)
+    if os.path.isdir(path):
+        return "%s %s is a directory; give the file to write in it, e.g. %s" % (
+            option, path, os.path.join(path, "netmedic.prom"))
+    if os.path.lexists(path) and not os.path.isfile(path):
+        return "%s %s exists and is not a regular file" % (option, path)
+    return None
+
+
+def write_textfile(path: str, text: str, check_mode: bool) -> Tuple[bool, Optional[str]]:
+    """(changed, the text before) for the metrics file at ``path``, written atomically unless ``check_mode``.
+
+    Atomic (a temporary file renamed over the old one): node_exporter never reads half a file.
+    Raises fileops.FileOpError or ValueError (an unreadable or undecodable old file).
+    """
+    before = read_text(path, missing_ok=True)
+    changed = before != text
+    if changed and not check_mode:
+        write_atomic(path, text, backup=False)
+    return changed, before

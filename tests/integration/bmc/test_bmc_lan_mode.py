@@ -25,7 +25,7 @@ from nmbmc_ansible import PASSWORD_ENV, REPO, adhoc_argv, parse_adhoc
 def tool_for(bmc, timeout=10, **overrides):
     params = bmc.module_params(**overrides)
     target = Target(interface="lanplus", host=params["host"], port=params["port"], user=params["user"],
-                    password=params["password"], cipher_suite=params["cipher_suite"])
+                    password=params["password"], cipher_suite=params["cipher_suite"], privilege=params["privilege"])
     return Ipmitool(target, timeout=timeout)
 
 
@@ -48,11 +48,13 @@ def test_set_verify_and_idempotence_function_level(bmc_factory):
     assert not again.changed and bmc.set_calls() == ["dedicated"]
 
 
-def test_x8_board_is_detected_and_set_with_the_long_form(bmc_factory):
+def test_x8_board_is_read_with_the_long_form_and_never_written(bmc_factory):
+    """Issue 13: the X8 set form has two public sources that disagree: read-only."""
     bmc = bmc_factory(mode="failover", generation="x8")
-    out = ensure_lan_mode(tool_for(bmc), "dedicated", allow_remote_change=True)
-    assert out.before.method == "supermicro-x8" and out.after.raw == "01 00"
-    assert bmc.read_mode() == "dedicated" and bmc.set_calls() == ["dedicated"]
+    with pytest.raises(LanModeRefused, match="never writes the X8 form"):
+        ensure_lan_mode(tool_for(bmc), "dedicated", allow_remote_change=True)
+    assert bmc.read_mode() == "failover" and bmc.set_calls() == []
+    assert read_lan_mode(tool_for(bmc)).raw == "00 00"
 
 
 def test_remote_change_refused_without_permission_writes_nothing(bmc_factory):
@@ -62,14 +64,12 @@ def test_remote_change_refused_without_permission_writes_nothing(bmc_factory):
     assert bmc.set_calls() == [] and bmc.read_mode() == "failover"
 
 
-@pytest.mark.parametrize("vendor,oem", [("supermicro", False), ("other", True), ("dell", False)])
-def test_unsupported_bmc_is_unknown_and_untouched(bmc_factory, vendor, oem):
-    bmc = bmc_factory(vendor=vendor, oem=oem, mode="failover")
+@pytest.mark.parametrize("profile", ["supermicro-nooem", "other", "hpe"])
+def test_unsupported_bmc_is_unknown_and_untouched(bmc_factory, profile):
+    bmc = bmc_factory(profile=profile, mode="failover")
     out = ensure_lan_mode(tool_for(bmc), "dedicated", allow_remote_change=True)
     assert out.after.mode == "unknown" and not out.changed and out.warnings
-    assert bmc.set_calls() == []
-    if oem:
-        assert bmc.read_mode() == "failover"
+    assert bmc.set_calls() == [] and bmc.raw_log() == []
 
 
 def test_wrong_password_function_level(bmc_factory):

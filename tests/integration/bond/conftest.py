@@ -2,7 +2,8 @@
 
 The guest program is vm/guest_bond.py; its observations come back as a dict
 keyed by step.  Figures (boot time, flap counts) are also written to
-build/nmbond-vm/last-run.json for tests/bench/bond_vm.py.  When qemu, the
+build/nm-vm/last-run.json for tests/bench/bond_vm.py.  The VM harness is
+tests/lab/vm (shared with the BMC tests).  When qemu, the
 kernel package or debootstrap are missing this fails: `make test` installs them.
 """
 
@@ -13,9 +14,9 @@ import sys
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "vm"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "lab", "vm"))
 
-import bondvm as vm  # noqa: E402
+import guestvm as vm  # noqa: E402  (tests/lab/vm)
 
 
 @pytest.fixture(scope="session")
@@ -36,9 +37,4 @@ def bond_vm():
 @pytest.fixture
 def step(bond_vm):
     """``step('fix')`` -> that step's observations; fails with the guest's traceback if it crashed."""
-    def get(name):
-        assert bond_vm.get("done"), "the guest did not finish:\n" + bond_vm.get("_log", "")[-3000:]
-        data = bond_vm[name]
-        assert "error" not in data, "guest step %s crashed:\n%s" % (name, data["error"])
-        return data
-    return get
+    return vm.step_reader(bond_vm)

@@ -2,26 +2,31 @@
 
 ``ipmi_sim`` speaks IPMI 1.5/2.0 over LAN (UDP) on 127.0.0.1; ``nmbmc_oem.c``
 (beside this file, compiled with gcc against libopenipmi-dev on first use) makes
-it answer Supermicro's LAN-interface-mode command (netfn 0x30, cmd 0x70, 0x0c)::
+it answer one vendor's LAN-interface commands, per profile (PROFILES.md says
+what each answers and from which public source)::
 
     from bmc import Bmc
-    with Bmc(vendor="supermicro", mode="failover") as b:     # started, answering
+    with Bmc(profile="supermicro", mode="failover") as b:    # started, answering
         b.ipmitool("raw", "0x30", "0x70", "0x0c", "0")        # -> " 02"
+        b.read_mode()                                         # -> "failover" (the OEM module's state)
         b.set_calls()                                         # -> [] (sets the OEM module accepted)
         b.pause(); ...; b.resume()                            # SIGSTOP: a BMC that stops answering
     # stopped (also when the block raised), state directory removed
 
-Options: ``vendor`` supermicro (0x2a7c) | dell (674) | other (Intel, 343);
-``oem=False`` leaves the module out so the command answers 0xc1 "invalid
-command"; ``mode`` the start mode (failover, Supermicro's factory default);
-``generation`` x9 | x8 (the command form the module speaks).
+Options: ``profile`` (PROFILES below), ``mode`` the start mode (failover,
+Supermicro's factory default), ``admin_refused=True`` a BMC that refuses
+sessions at ADMINISTRATOR (the account is an operator), ``kcs_port`` also
+serve a KCS system interface to qemu on that TCP port (``serial kcs ... codec
+VM``, man 5 ipmi_lan), ``licence=False`` a Dell without the licence a
+dedicated port needs.  The older ``vendor``/``oem``/``generation`` arguments
+still pick a profile.
 
 Each instance gets a free UDP port and a private state directory (prefix
 ``nmbmc-``).  The password reaches ipmitool only through ``IPMI_PASSWORD``.
 
 As a command::
 
-    python3 tests/lab/ipmi/bmc.py [serve] [--vendor dell] [--mode failover] [--no-oem] [--x8]
+    python3 tests/lab/ipmi/bmc.py [serve] [--profile dell-13g] [--mode failover] [--admin-refused]
                                         # foreground; Ctrl-C or SIGTERM stops it
     python3 tests/lab/ipmi/bmc.py up --state FILE [options]   # leave it running (Molecule prepare)
     python3 tests/lab/ipmi/bmc.py down --state FILE           # stop it (Molecule cleanup)
@@ -44,12 +49,42 @@ import tempfile
 import time
 from typing import Dict, List, Optional
 
+from role_gate import RoleGate
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.join(HERE, "nmbmc_oem.c")
 PREFIX = "nmbmc-"
-VENDORS = {"supermicro": (0x2A7C, 0x0937), "dell": (0x02A2, 0x0100), "other": (0x0157, 0x0048)}
 MODES = {"dedicated": 0, "shared": 1, "failover": 2}
 CIPHER_SUITE = 3
+
+# profile -> (manufacturer id, product id, OEM module options or None).  The ids are the ones real
+# boards print (sources in PROFILES.md): X11DPT 0x0937 (ipmitool's product table), X11SPM-T(P)F
+# 0x0964 and X9SCV-LN4F+ 0x061e on 47488 (mithro/gdoc2netcfg tests/test_supplements/
+# test_bmc_firmware.py), X8SIA 0x060b (ipmitool), Lenovo 0x0414 (a published XCC mc info), Intel
+# S2600WFT 0x007b (ipmitool issue 155).
+PROFILES = {
+    "supermicro": (10876, 0x0937, "profile=supermicro"),
+    "supermicro-47488": (47488, 0x0964, "profile=supermicro"),
+    "supermicro-47488-x9scv": (47488, 0x061E, "profile=supermicro"),
+    "supermicro-x8": (10876, 0x060B, "profile=supermicro gen=x8"),
+    "supermicro-nooem": (10876, 0x0937, None),
+    "dell-11g": (674, 0x0100, "profile=dell imc=0x0a"),
+    "dell-12g": (674, 0x0100, "profile=dell imc=0x10"),
+    "dell-13g": (674, 0x0100, "profile=dell imc=0x20"),
+    "dell-13g-blade": (674, 0x0100, "profile=dell imc=0x21"),
+    "idrac9": (674, 0x0100, "profile=dell imc=0x30"),
+    "lenovo": (19046, 0x0414, "profile=lenovo"),
+    "intel": (343, 0x007B, "profile=intel"),
+    "hpe": (11, 0x2000, None),
+    "other": (7244, 0x0048, None),
+}
+# Dell (selection, failover) and Lenovo port bytes of each start mode; Intel channel addresses.
+DELL_START = {"dedicated": (1, 0), "shared": (2, 0), "failover": (2, 6)}
+LENOVO_START = {"dedicated": "1", "shared": "0"}
+INTEL_START = {"dedicated": "ip3=198.51.100.21", "shared": "ip1=192.0.2.21 ip3=198.51.100.21",
+               "failover": "ip1=192.0.2.21"}
+# The operator account of the admin_refused BMC (role_gate.py refuses its ADMINISTRATOR sessions).
+OPERATOR = "oper"
 
 
 class BmcError(RuntimeError):
@@ -110,15 +145,22 @@ class Bmc:
 
     def __init__(self, vendor: str = "supermicro", oem: bool = True, mode: str = "failover",
                  generation: str = "x9", user: str = "admin", password: str = "nmbmc-S3cret-pw",
-                 start_timeout: float = 10.0):
-        if vendor not in VENDORS:
-            raise ValueError("vendor must be one of %s" % ", ".join(VENDORS))
+                 start_timeout: float = 10.0, profile: Optional[str] = None, admin_refused: bool = False,
+                 kcs_port: Optional[int] = None, licence: bool = True):
+        profile = profile or _legacy_profile(vendor, oem, generation)
+        if profile not in PROFILES:
+            raise ValueError("profile must be one of %s" % ", ".join(PROFILES))
         if mode not in MODES:
             raise ValueError("mode must be one of %s" % ", ".join(MODES))
-        if generation not in ("x9", "x8"):
-            raise ValueError("generation must be x9 or x8")
-        self.vendor, self.oem, self.mode, self.generation = vendor, oem, mode, generation
+        self.profile, self.mode = profile, mode
+        self.generation = "x8" if profile == "supermicro-x8" else "x9"
+        self.vendor = {10876: "supermicro", 47488: "supermicro", 674: "dell", 19046: "lenovo", 343: "intel",
+                       11: "hpe"}.get(PROFILES[profile][0], "other")
+        self.oem = PROFILES[profile][2] is not None
         self.user, self.password = user, password
+        self.admin_refused, self.kcs_port, self.licence = admin_refused, kcs_port, licence
+        self.privilege = "ADMINISTRATOR"
+        self.gate: Optional[RoleGate] = None
         self.start_timeout = start_timeout
         self.host = "127.0.0.1"
         self.port: Optional[int] = None
@@ -149,18 +191,16 @@ class Bmc:
         self.dir = tempfile.mkdtemp(prefix=PREFIX)
         os.chmod(self.dir, 0o700)
         os.makedirs(os.path.join(self.dir, "state"))
-        manufacturer, product = VENDORS[self.vendor]
+        manufacturer, product, _options = PROFILES[self.profile]
         last_error = ""
         try:
             for _attempt in range(3):  # a free port can be taken between probe and bind
                 self.port = free_udp_port()
-                loadlib = ""
-                if so:
-                    loadlib = 'loadlib "%s" "mode=%d gen=%s log=%s"' % (
-                        so, MODES[self.mode], self.generation, self.oem_log)
+                loadlib = 'loadlib "%s" "%s"' % (so, self.module_options()) if so else ""
+                serial = "serial kcs 127.0.0.1 %d codec VM" % self.kcs_port if self.kcs_port else ""
                 with open(os.path.join(self.dir, "lan.conf"), "w", encoding="utf-8") as fh:
                     fh.write(_fill("lan.conf.in", port=self.port, loadlib=loadlib, user=self.user,
-                                   password=self.password))
+                                   password=self.password, serial=serial, operator=OPERATOR))
                 with open(os.path.join(self.dir, "bmc.emu"), "w", encoding="utf-8") as fh:
                     fh.write(_fill("bmc.emu.in", manufacturer="0x%04x" % manufacturer, product="0x%04x" % product))
                 log = open(os.path.join(self.dir, "ipmi_sim.log"), "w")
@@ -173,6 +213,8 @@ class Bmc:
                     log.close()
                 _RUNNING.add(self)
                 if self._wait_answering():
+                    if self.admin_refused:
+                        self._refuse_admin()
                     return self
                 last_error = self.log()
                 self._kill()
@@ -181,6 +223,28 @@ class Bmc:
         except BaseException:
             self.stop()
             raise
+
+    def module_options(self) -> str:
+        """The OEM module's options for this profile and start mode."""
+        options = [PROFILES[self.profile][2], "log=%s" % self.oem_log]
+        if self.vendor == "supermicro":
+            options.append("mode=%d" % MODES[self.mode])
+        elif self.vendor == "dell":
+            options.append("sel=%d fo=%d" % DELL_START[self.mode])
+            if not self.licence:
+                options.append("licence=0")
+        elif self.vendor == "lenovo":
+            options.append("port=%s" % LENOVO_START.get(self.mode, "1"))
+        elif self.vendor == "intel":
+            options.append(INTEL_START[self.mode])
+        return " ".join(options)
+
+    def _refuse_admin(self) -> None:
+        """From now on the BMC's port is role_gate.py's: sessions at ADMINISTRATOR get "invalid role"."""
+        inner = self.port
+        self.port = free_udp_port()
+        self.gate = RoleGate(self.port, inner)
+        self.user, self.privilege = OPERATOR, "OPERATOR"
 
     def _wait_answering(self) -> bool:
         deadline = time.monotonic() + self.start_timeout
@@ -196,6 +260,9 @@ class Bmc:
         return False
 
     def _kill(self) -> None:
+        if self.gate:
+            self.gate.stop()
+            self.gate = None
         if not self.proc:
             return
         try:
@@ -241,30 +308,60 @@ class Bmc:
 
     def ipmitool_argv(self, *args: str) -> List[str]:
         return ["ipmitool", "-I", "lanplus", "-C", str(CIPHER_SUITE), "-H", self.host, "-p", str(self.port),
-                "-U", self.user, "-E"] + list(args)
+                "-U", self.user, "-L", self.privilege, "-E"] + list(args)
 
     def ipmitool(self, *args: str, timeout: float = 10) -> subprocess.CompletedProcess:
         return subprocess.run(self.ipmitool_argv(*args), env=self.env(), stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
                               timeout=timeout, check=False)
 
-    def read_mode(self) -> str:
-        """The mode as the OEM module holds it, read with plain ipmitool (X9 or X8 form)."""
-        req = ["0x0c", "0"] if self.generation == "x9" else ["0x0c", "0", "0", "0"]
-        res = self.ipmitool("raw", "0x30", "0x70", *req)
+    def read_mode(self) -> Optional[str]:
+        """The mode as the OEM module holds it, read with plain ipmitool over LAN (None: no such setting)."""
+        if self.vendor == "supermicro" and self.oem:
+            req = ["0x0c", "0"] if self.generation == "x9" else ["0x0c", "0", "0", "0"]
+            data = self._raw("0x30", "0x70", *req)
+            if self.generation == "x9":
+                return {v: k for k, v in MODES.items()}[data[0]]
+            return {(0, 0): "failover", (1, 0): "dedicated", (1, 1): "shared"}[tuple(data)]
+        if self.profile == "dell-11g":
+            return {0: "shared", 1: "failover", 2: "dedicated", 3: "failover"}[self._raw("0x30", "0x25")[0]]
+        if self.vendor == "dell":
+            return _dell_mode(*self._raw("0x30", "0x29")[:2])
+        if self.vendor == "lenovo":
+            return "dedicated" if self._raw("0x0c", "0x02", "0x01", "0xc0", "0", "0")[1] == 1 else "shared"
+        return None
+
+    def _raw(self, *request: str) -> List[int]:
+        res = self.ipmitool("raw", *request)
         if res.returncode != 0:
-            raise BmcError("reading the LAN mode failed: %s" % res.stderr.strip())
-        data = [int(b, 16) for b in res.stdout.split()]
-        if self.generation == "x9":
-            return {v: k for k, v in MODES.items()}[data[0]]
-        return {(0, 0): "failover", (1, 0): "dedicated", (1, 1): "shared"}[tuple(data)]
+            raise BmcError("ipmitool raw %s failed: %s" % (" ".join(request), res.stderr.strip()))
+        return [int(b, 16) for b in res.stdout.split()]
 
     def set_calls(self) -> List[str]:
-        """Modes set through the OEM command so far (``["dedicated"]``), from the module's log."""
-        names = {str(v): k for k, v in MODES.items()}
+        """Modes set through the OEM commands so far (``["dedicated"]``), from the module's log."""
+        out = []
         try:
             with open(self.oem_log, encoding="utf-8") as fh:
-                return [names.get(line.split()[1], line.strip()) for line in fh if line.startswith("set ")]
+                lines = [line.split() for line in fh if line.strip()]
+        except FileNotFoundError:
+            return []
+        for words in lines:
+            nums = [int(w) for w in words[1:]]
+            if words[0] == "set":
+                out.append({str(v): k for k, v in MODES.items()}.get(words[1], words[1]))
+            elif words[0] == "dell":
+                out.append(_dell_mode(nums[0], nums[1]))
+            elif words[0] == "dell11":
+                out.append({0: "shared", 1: "failover", 2: "dedicated", 3: "failover"}[nums[0]])
+            elif words[0] == "lenovo":
+                out.append("dedicated" if nums[0] == 1 else "shared")
+        return out
+
+    def raw_log(self) -> List[str]:
+        """The OEM module's log lines as written ("dell 2 0")."""
+        try:
+            with open(self.oem_log, encoding="utf-8") as fh:
+                return [line.strip() for line in fh if line.strip()]
         except FileNotFoundError:
             return []
 
@@ -278,15 +375,29 @@ class Bmc:
     def module_params(self, **extra) -> Dict[str, object]:
         """Parameters of netmedic.network.bmc_lan_mode that reach this BMC over lanplus."""
         params = dict(interface="lanplus", host=self.host, port=self.port, user=self.user,
-                      password=self.password, cipher_suite=CIPHER_SUITE)
+                      password=self.password, cipher_suite=CIPHER_SUITE, privilege=self.privilege)
         params.update(extra)
         return params
+
+
+def _legacy_profile(vendor: str, oem: bool, generation: str) -> str:
+    """The profile the pre-issue-13 arguments meant (vendor supermicro|dell|other, oem, generation)."""
+    if vendor == "supermicro":
+        return "supermicro-x8" if generation == "x8" else "supermicro" if oem else "supermicro-nooem"
+    if vendor == "dell":
+        return "dell-13g" if oem else "other"
+    return vendor
+
+
+def _dell_mode(sel: int, fo: int) -> str:
+    return "dedicated" if sel == 1 else "shared" if fo == 0 else "failover"
 
 
 def _detach(b: Bmc) -> Dict[str, object]:
     """Leave ``b`` running after this process exits; the state ``down`` needs."""
     state = {"pid": b.pid, "port": b.port, "host": b.host, "dir": b.dir, "user": b.user,
-             "password": b.password, "vendor": b.vendor, "mode": b.mode, "generation": b.generation}
+             "password": b.password, "vendor": b.vendor, "mode": b.mode, "generation": b.generation,
+             "profile": b.profile, "privilege": b.privilege}
     b.proc = None  # stop() must not kill it now
     b.dir = None
     _RUNNING.discard(b)
@@ -326,7 +437,10 @@ def main(argv=None) -> int:
                     help="serve: run in the foreground until Ctrl-C/SIGTERM; up: start, write --state, "
                          "leave running; down: stop what --state describes")
     ap.add_argument("--state", help="JSON state file (up/down)")
-    ap.add_argument("--vendor", choices=sorted(VENDORS), default="supermicro")
+    ap.add_argument("--profile", choices=sorted(PROFILES), default=None)
+    ap.add_argument("--vendor", choices=["supermicro", "dell", "other"], default="supermicro")
+    ap.add_argument("--admin-refused", action="store_true")
+    ap.add_argument("--kcs-port", type=int, default=None)
     ap.add_argument("--mode", choices=sorted(MODES), default="failover")
     ap.add_argument("--no-oem", action="store_true")
     ap.add_argument("--x8", action="store_true")
@@ -341,7 +455,8 @@ def main(argv=None) -> int:
             return 0
         os.unlink(args.state)
         return 0
-    b = Bmc(vendor=args.vendor, mode=args.mode, oem=not args.no_oem, generation="x8" if args.x8 else "x9")
+    b = Bmc(vendor=args.vendor, mode=args.mode, oem=not args.no_oem, generation="x8" if args.x8 else "x9",
+            profile=args.profile, admin_refused=args.admin_refused, kcs_port=args.kcs_port)
     if args.action == "up":
         b.start()
         state = _detach(b)

@@ -18,9 +18,9 @@ import shutil
 import subprocess
 import sys
 import time
-import traceback
 
-sys.path[:0] = ["/mnt/work/collections", "/mnt/pylib"]
+import guest_util  # noqa: E402  (tests/lab/vm, copied beside this file by guestvm.boot)
+from guest_util import RESULTS, save, sh, step  # noqa: E402
 
 from ansible_collections.netmedic.network.plugins.module_utils.bond import audit as audit_bond
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext  # noqa: E402
@@ -29,36 +29,7 @@ from ansible_collections.netmedic.network.plugins.module_utils.bond.sysfs import
 from ansible_collections.netmedic.network.plugins.module_utils.core.sysfs import Sysfs, SysfsError  # noqa: E402
 
 ROOT = "/tmp/nmbond-root"          # config files live here; ROOT/sys -> the real /sys
-RESULTS = {}
 MODULE = "ansible_collections.netmedic.network.plugins.modules.bond_arp_validate"
-
-
-def sh(cmd, check=True, timeout=30):
-    p = subprocess.run(cmd, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout,
-                       universal_newlines=True, check=False)
-    if check and p.returncode != 0:
-        raise RuntimeError("%s -> %d: %s" % (cmd, p.returncode, p.stdout))
-    return p.stdout
-
-
-def step(name):
-    def deco(fn):
-        def run():
-            t = time.monotonic()
-            try:
-                RESULTS[name] = fn() or {}
-            except Exception:
-                RESULTS[name] = {"error": traceback.format_exc()}
-            RESULTS[name]["seconds"] = round(time.monotonic() - t, 2)
-            save()
-        return run
-    return deco
-
-
-def save():
-    with open("/mnt/work/results.json.tmp", "w") as fh:
-        json.dump(RESULTS, fh, indent=1, sort_keys=True)
-    os.replace("/mnt/work/results.json.tmp", "/mnt/work/results.json")
 
 
 def module_subprocess(args, check=False, diff=False):
@@ -78,22 +49,7 @@ def module_subprocess(args, check=False, diff=False):
 
 def module(args, check=False, diff=False):
     """The module's main() in this process (Python and Ansible start once: each call is fast under TCG)."""
-    import importlib
-    import io
-    from contextlib import redirect_stdout
-    from ansible.module_utils.testing import patch_module_args
-    mod = importlib.import_module(MODULE)
-    args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
-    buf = io.StringIO()
-    with patch_module_args(args), redirect_stdout(buf):
-        try:
-            mod.main()
-        except SystemExit:
-            pass
-    try:
-        return json.loads(buf.getvalue())
-    except ValueError:
-        return {"failed": True, "msg": "no JSON from the module", "stdout": buf.getvalue()}
+    return guest_util.module("bond_arp_validate", args, check=check, diff=diff)
 
 
 def sysval(bond, attr):

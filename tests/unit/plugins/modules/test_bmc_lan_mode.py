@@ -81,6 +81,7 @@ BAD = [
     ({"password": "p" * 21}, "password"), ({"password": "p\x00w"}, "password"),
     ({"mode": "auto"}, "mode"), ({"interface": "ssh"}, "interface"), ({"generation": "x7"}, "generation"),
     ({"allow_remote_change": "maybe"}, "allow_remote_change"),
+    ({"privilege": "ROOT"}, "privilege"), ({"privilege": ""}, "privilege"), ({"privilege": ["USER"]}, "privilege"),
 ]
 
 
@@ -156,6 +157,11 @@ def test_check_mode_reads_only_then_apply_then_idempotent(run_module, bmc, exec_
     assert not res.failed, res["msg"]
     assert (res["changed"], res["previous_mode"], res["mode"]) == (True, "failover", "dedicated")
     assert res["diff"]["before"] == "mode: failover\n" and res["diff"]["after"] == "mode: dedicated\n"
+    # issue 13: every read says the vendor, the generation, the command form and why
+    assert (res["vendor"], res["board_generation"], res["form"]) == (
+        "supermicro", "X11, X9+ command form", "ipmitool raw 0x30 0x70 0x0c 0x00")
+    assert "answered the X9+ get with one byte, 02 = failover" in res["why"]
+    assert res["settable"] == ["dedicated", "shared", "failover"]
     assert ipmitool_args(exec_log.commands) == ["mc info", "raw 0x30 0x70 0x0c 0x00"]  # GETs only
     assert exec_log.signals == [] and snapshot.tree(str(bmc.root)) == before and bmc.mode() == "failover"
 
@@ -174,3 +180,11 @@ def test_every_numeric_option_has_a_range(argument_spec):
     numeric = {n for n, spec in captured.items() if spec.get("type") in ("int", "float")}
     assert numeric == set(RANGES)
     assert set(yaml.safe_load(M.DOCUMENTATION)["options"]) == set(captured)
+
+
+def test_a_refused_remote_change_fails_with_what_was_read(run_module, bmc, exec_log):
+    res = run_module("bmc_lan_mode", dict(LANPLUS, mode="dedicated"))
+    assert res.failed and "allow_remote_change=true" in res["msg"] and res["msg"].endswith("Nothing was changed.")
+    assert (res["vendor"], res["mode"], res["form"]) == ("supermicro", "failover", "ipmitool raw 0x30 0x70 0x0c 0x00")
+    assert bmc.mode() == "failover"
+    assert [a for a in ipmitool_args(exec_log.commands) if "0x0c 0x01" in a] == []

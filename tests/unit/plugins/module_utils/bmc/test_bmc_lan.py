@@ -1,5 +1,5 @@
-"""bmc.lan and bmc.audit against a scripted BMC (unit level; the real proof is
-tests/integration/bmc against ipmi_sim)."""
+"""bmc.lan (read, set, verify, poll) and bmc.audit against a scripted BMC (unit level; the real
+proof is tests/integration/bmc against ipmi_sim).  Per-vendor cases: test_bmc_vendors.py."""
 
 import math
 
@@ -11,131 +11,12 @@ from ansible_collections.netmedic.network.plugins.module_utils.core.audit import
 from ansible_collections.netmedic.network.plugins.module_utils.bmc.tool import Ipmitool, Target
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandTimeout, Result
 
-IDS = {"supermicro": 10876, "dell": 674, "other": 343}
-X9 = {0: "dedicated", 1: "shared", 2: "failover"}
-X8 = {(0, 0): "failover", (1, 0): "dedicated", (1, 1): "shared"}
-
-
-class FakeBmc:
-    """Answers ipmitool argv like a BMC would (a runner for Ipmitool)."""
-
-    def __init__(self, vendor="supermicro", mode="failover", gen="x9", oem=True, ignore_sets=False,
-                 down_after_set=0, answer=None):
-        self.vendor, self.mode, self.gen, self.oem = vendor, mode, gen, oem
-        self.ignore_sets = ignore_sets
-        self.down_after_set = down_after_set  # calls that time out after a set (BMC switching ports)
-        self.answer = answer  # override the get answer (malformed output)
-        self.sets = []
-        self.calls = []
-        self.down = 0
-
-    def available(self, name):
-        return True
-
-    def _res(self, argv, rc=0, out="", err=""):
-        return Result(list(argv), rc, out, err, 0.01)
-
-    def __call__(self, argv, timeout=None, env=None, input=None, check=False, cwd=None):
-        self.calls.append(list(argv))
-        if self.down:
-            self.down -= 1
-            raise CommandTimeout("timeout", Result(list(argv), -9, "", "", timeout or 1, True))
-        i = argv.index("-I") + 2
-        while i < len(argv) and argv[i].startswith("-"):
-            i += 1 if argv[i] == "-E" else 2
-        args = argv[i:]
-        if args == ["mc", "info"]:
-            return self._res(argv, out="Manufacturer ID : %d\nManufacturer Name : X\n" % IDS[self.vendor])
-        if args[:1] == ["raw"]:
-            return self._raw(argv, [int(a, 16) for a in args[1:]])
-        if args[:2] == ["delloem", "lan"] and self.vendor == "dell" and self.oem:
-            if args[2] == "get":
-                return self._res(argv, out=self.answer or {"dedicated": "dedicated\n", "shared": "shared with lom1\n",
-                                                           "failover": "shared with failover all loms\n"}[self.mode])
-            self._set(" ".join(args[3:]).replace("shared with failover all loms", "failover")
-                      .replace("shared with lom1", "shared"))
-            return self._res(argv)
-        return self._res(argv, 1, err="Error in getting nic selection (Invalid command)")
-
-    def _set(self, mode):
-        self.sets.append(mode)
-        if not self.ignore_sets:
-            self.mode = mode
-        self.down = self.down_after_set
-
-    def _cc(self, argv, cc):
-        return self._res(argv, 1, err="Unable to send RAW command (channel=0x0 netfn=0x30 lun=0x0 cmd=0x70 "
-                                      "rsp=0x%02x): x" % cc)
-
-    def _raw(self, argv, b):
-        if not self.oem or self.vendor != "supermicro" or b[:3] != [0x30, 0x70, 0x0C]:
-            return self._cc(argv, 0xC1)
-        data = b[3:]
-        if self.gen == "x9":
-            if data == [0]:
-                return self._res(argv, out=self.answer or " %02x\n" % {v: k for k, v in X9.items()}[self.mode])
-            if len(data) == 2 and data[0] == 1:
-                self._set(X9[data[1]])
-                return self._res(argv, out="\n")
-        else:
-            if data == [0, 0, 0]:
-                a, p = {v: k for k, v in X8.items()}[self.mode]
-                return self._res(argv, out=self.answer or " %02x %02x\n" % (a, p))
-            if len(data) == 3 and data[0] == 1:
-                self._set(X8[(data[1], data[2])])
-                return self._res(argv, out="\n")
-        return self._cc(argv, 0xC7)
+from support.fake_bmc import FakeBmc
 
 
 def tool(bmc, remote=False):
     target = Target(interface="lanplus", host="192.0.2.1", user="u", password="p") if remote else Target()
     return Ipmitool(target, runner=bmc, timeout=5)
-
-
-@pytest.mark.parametrize("mode", ["dedicated", "shared", "failover"])
-@pytest.mark.parametrize("gen", ["x9", "x8"])
-def test_reads_supermicro_both_generations(mode, gen):
-    r = L.read_lan_mode(tool(FakeBmc(mode=mode, gen=gen)))
-    assert (r.mode, r.vendor, r.method) == (mode, "supermicro", "supermicro-" + gen)
-
-
-def test_x8_is_not_tried_when_generation_is_forced():
-    bmc = FakeBmc(gen="x8")
-    r = L.read_lan_mode(tool(bmc), generation="x9")
-    assert r.mode == "unknown" and "0xc7" in r.reason
-    assert len(bmc.calls) == 2  # mc info + one raw
-
-
-def test_invalid_command_is_unknown_not_an_error():
-    r = L.read_lan_mode(tool(FakeBmc(oem=False)))
-    assert r.mode == "unknown" and r.method == "supermicro-x9"
-    assert "invalid command" in r.reason and "0xc1" in r.reason
-
-
-def test_other_vendor_is_unknown_without_any_oem_command():
-    bmc = FakeBmc(vendor="other")
-    r = L.read_lan_mode(tool(bmc))
-    assert r.mode == "unknown" and r.vendor == "other" and "343" in r.reason
-    assert len(bmc.calls) == 1
-
-
-@pytest.mark.parametrize("answer", [" 07\n", " zz\n", " 01 00 00\n"])
-def test_malformed_answers_are_unknown(answer):
-    r = L.read_lan_mode(tool(FakeBmc(answer=answer)), generation="x9")
-    assert r.mode == "unknown"
-
-
-def test_dell_read_and_set():
-    bmc = FakeBmc(vendor="dell", mode="failover")
-    out = L.ensure_lan_mode(tool(bmc), "dedicated")
-    assert (out.before.mode, out.after.mode, out.changed) == ("failover", "dedicated", True)
-    assert bmc.sets == ["dedicated"]
-    assert ["delloem", "lan", "set", "dedicated"] == bmc.calls[2][-4:]
-
-
-def test_dell_without_delloem_support_is_unknown():
-    r = L.read_lan_mode(tool(FakeBmc(vendor="dell", oem=False)))
-    assert r.mode == "unknown" and "delloem" in r.reason
 
 
 def test_ensure_changes_in_band_and_verifies():
@@ -144,14 +25,6 @@ def test_ensure_changes_in_band_and_verifies():
     assert out.changed and out.after.mode == "dedicated" and out.after.raw == "00"
     assert bmc.sets == ["dedicated"]
     assert out.reconnect_seconds is None
-
-
-def test_ensure_x8_sets_with_the_long_form():
-    bmc = FakeBmc(mode="failover", gen="x8")
-    out = L.ensure_lan_mode(tool(bmc), "shared")
-    assert out.after.mode == "shared" and out.after.method == "supermicro-x8"
-    set_call = [c for c in bmc.calls if c[-4:-3] == ["0x0c"] and c[-3] == "0x01"][0]
-    assert set_call[-4:] == ["0x0c", "0x01", "0x01", "0x01"]
 
 
 def test_ensure_is_idempotent():
@@ -173,7 +46,7 @@ def test_read_only_when_no_mode_wanted():
 
 
 def test_unknown_mode_warns_and_writes_nothing():
-    bmc = FakeBmc(oem=False)
+    bmc = FakeBmc("supermicro-nooem")
     out = L.ensure_lan_mode(tool(bmc), "dedicated")
     assert not out.changed and out.after.mode == "unknown"
     assert out.warnings and "left alone" in out.warnings[0]
@@ -199,12 +72,13 @@ def test_remote_change_polls_until_the_bmc_answers_again():
 def test_lost_answer_to_the_set_is_tolerated_remotely():
     bmc = FakeBmc(mode="failover")
     t = tool(bmc, remote=True)
-    real = bmc._set
+    real = bmc._accepted
 
     def set_then_drop(mode):
         real(mode)
+        bmc.mode = mode
         raise CommandTimeout("lost", Result([], -9, "", "", 5, True))
-    bmc._set = set_then_drop
+    bmc._accepted = set_then_drop
     out = L.ensure_lan_mode(t, "dedicated", allow_remote_change=True, sleep=lambda s: None)
     assert out.after.mode == "dedicated" and "verifying" in out.warnings[0]
 
@@ -277,10 +151,32 @@ def test_audit_numeric_options_are_checked(tmp_path):
     assert [r.status for r in run_audits(ok, [AB.AUDIT])[1]] == ["ran"]
 
 
-def test_a_bmc_that_ignores_the_set_fails_verification():
+def test_a_bmc_that_ignores_the_set_fails_verification_after_reading_back_a_while():
     bmc = FakeBmc(mode="failover", ignore_sets=True)
-    with pytest.raises(L.LanModeError, match="now reports failover .*did not take"):
-        L.ensure_lan_mode(tool(bmc), "dedicated")
+    now, naps = [0.0], []
+
+    def sleep(s):
+        naps.append(s)
+        now[0] += s
+    with pytest.raises(L.LanModeError, match="still reports failover .*did not take"):
+        L.ensure_lan_mode(tool(bmc), "dedicated", poll_interval=2, sleep=sleep, clock=lambda: now[0])
+    assert bmc.sets == ["dedicated"] and naps == [2] * 5   # in-band: 10 s of read-back
+
+
+def test_the_read_back_waits_for_a_bmc_that_takes_a_moment():
+    """The IMM/XCC moves its network configuration before it reports the new port (xCAT polls it)."""
+    bmc = FakeBmc("lenovo", mode="shared")
+    real = bmc.raw
+    late = [2]
+
+    def slow(data):
+        if data[:4] == [0x0C, 0x02, 0x01, 0xC0] and bmc.sets and late[0]:
+            late[0] -= 1
+            return 0, " 11 00\n", ""
+        return real(data)
+    bmc.raw = slow
+    out = L.ensure_lan_mode(tool(bmc), "dedicated", sleep=lambda s: None)
+    assert out.after.mode == "dedicated" and late == [0]
 
 
 def test_bad_wanted_mode():
@@ -310,7 +206,7 @@ def test_findings_other_mismatch_is_warning_and_remote_fix_has_no_password():
 
 def test_findings_none_when_mode_matches_and_unknown_is_warning():
     assert AB.findings_for(L.read_lan_mode(tool(FakeBmc(mode="dedicated"))), "dedicated", Target()) == []
-    (f,) = AB.findings_for(L.read_lan_mode(tool(FakeBmc(oem=False))), "dedicated", Target())
+    (f,) = AB.findings_for(L.read_lan_mode(tool(FakeBmc("supermicro-nooem"))), "dedicated", Target())
     assert (f.id, f.severity) == ("NM-BMC-003", "warning") and f.fix.manual
 
 
@@ -355,5 +251,5 @@ def test_audit_shape_area_options_and_defaults():
     ctx = AuditContext()
     assert {key: AB.AUDIT.option(ctx, key) for key in AB.AUDIT.options} == {
         "wanted_mode": "dedicated", "interface": "open", "host": None, "port": 623, "user": None,
-        "password_file": None, "cipher_suite": 3, "generation": "auto", "timeout": 10}
+        "password_file": None, "cipher_suite": 3, "privilege": "ADMINISTRATOR", "generation": "auto", "timeout": 10}
     assert AB.RANGES == {"port": (1, 65535), "cipher_suite": (0, 17), "timeout": (0.001, 86400)}

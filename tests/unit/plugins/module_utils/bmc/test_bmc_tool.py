@@ -6,27 +6,10 @@ from ansible_collections.netmedic.network.plugins.module_utils.bmc import tool a
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import (
     CommandNotFound, CommandTimeout, Result)
 
+from support.fake_bmc import Scripted
+
 PW = "pa55-w0rd"
 REMOTE = T.Target(interface="lanplus", host="192.0.2.10", port=6230, user="ADMIN", password=PW)
-
-
-class Scripted:
-    """A runner answering each call with the next scripted Result or exception."""
-
-    def __init__(self, *answers):
-        self.answers = list(answers)
-        self.calls = []
-
-    def available(self, name):
-        return True
-
-    def __call__(self, argv, timeout=None, env=None, input=None, check=False, cwd=None):
-        self.calls.append({"argv": list(argv), "timeout": timeout, "env": dict(env or {})})
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        rc, out, err = answer
-        return Result(list(argv), rc, out, err, 0.01)
 
 
 def test_inband_argv_is_plain():
@@ -39,7 +22,7 @@ def test_lanplus_argv_pins_cipher_suite_and_never_carries_the_password():
     tool = T.Ipmitool(REMOTE)
     argv = tool.argv(["raw", "0x30"], verbose=True)
     assert argv == ["ipmitool", "-v", "-I", "lanplus", "-H", "192.0.2.10", "-p", "6230", "-U", "ADMIN",
-                    "-C", "3", "-E", "raw", "0x30"]
+                    "-L", "ADMINISTRATOR", "-C", "3", "-E", "raw", "0x30"]
     assert PW not in " ".join(argv)
     assert tool.env() == {"IPMI_PASSWORD": PW}
 
@@ -94,7 +77,8 @@ def test_raw_formats_bytes_and_parses_answer():
 
 @pytest.mark.parametrize("answer,exc,text", [
     ((1, "", "> RAKP 2 HMAC is invalid\nError: Unable to establish IPMI v2 / RMCP+ session\n"),
-     T.IpmiAuthError, "refused the login of user 'ADMIN': wrong password or user name \\(ipmitool: RAKP 2 HMAC"),
+     T.IpmiAuthError, "refused the login of user 'ADMIN': wrong password or user name, or a password changed on "
+                      "the BMC \\(ipmitool: RAKP 2 HMAC"),
     ((1, "", "Get Auth Capabilities error\nError: Unable to establish IPMI v2 / RMCP+ session\n"),
      T.IpmiUnreachable, "BMC at 192.0.2.10:6230 does not answer"),
     ((1, "", "Unable to send RAW command (channel=0x0 netfn=0x30 lun=0x0 cmd=0x70 rsp=0xc1): Invalid command\n"),
@@ -135,3 +119,59 @@ def test_password_is_scrubbed_from_errors():
 
 def test_target_repr_hides_password():
     assert PW not in repr(REMOTE)
+
+
+def test_privilege_is_asked_with_L_over_lanplus_only():
+    """Issue 13: ipmitool asks for ADMINISTRATOR by default; an operator account needs -L OPERATOR."""
+    t = T.Target(interface="lanplus", host="h", user="u", password="p", privilege="OPERATOR")
+    argv = T.Ipmitool(t).argv(["mc", "info"])
+    assert argv[argv.index("-L") + 1] == "OPERATOR"
+    assert "-L" not in T.Ipmitool(T.Target(privilege="OPERATOR")).argv(["mc", "info"])
+    assert any("privilege must be one of ADMINISTRATOR, OPERATOR, USER" in p
+               for p in T.Target(interface="lanplus", host="h", user="u", password="p", privilege="ROOT").problems())
+
+
+@pytest.mark.parametrize("first,verbose,exc,text", [
+    ("Error: Unable to establish IPMI v2 / RMCP+ session\n", "> RAKP 2 HMAC is invalid\nError: Unable to establish "
+     "IPMI v2 / RMCP+ session\n", T.IpmiAuthError, "wrong password"),
+    ("Error: Unable to establish IPMI v2 / RMCP+ session\n", "RAKP 2 message indicates an error : unauthorized "
+     "name\n", T.IpmiAuthError, "unauthorized name"),
+    ("Error: Unable to establish IPMI v2 / RMCP+ session\n", "Get Auth Capabilities error\n", T.IpmiUnreachable,
+     "does not answer"),
+    ("Error: Unable to establish IPMI v2 / RMCP+ session\n", "Error: Unable to establish IPMI v2 / RMCP+ session\n",
+     T.IpmiSessionError, "gives no reason"),
+])
+def test_a_bare_session_failure_is_asked_again_with_v(first, verbose, exc, text):
+    """Issue 13: a changed password was 'unreachable, check the network'; ipmitool says more with -v."""
+    runner = Scripted((1, "", first), (1, "", verbose))
+    with pytest.raises(exc, match=text):
+        T.Ipmitool(REMOTE, runner=runner).raw(0x30, 0x70, [0x0C, 0])
+    assert "-v" not in runner.calls[0]["argv"] and runner.calls[1]["argv"][:2] == ["ipmitool", "-v"]
+
+
+def test_a_session_failure_inband_is_not_asked_again():
+    runner = Scripted((1, "", "Error: Unable to establish IPMI v2 / RMCP+ session\n"))
+    with pytest.raises(T.IpmiSessionError):
+        T.Ipmitool(T.Target(), runner=runner).run(["mc", "info"])
+    assert len(runner.calls) == 1
+
+
+@pytest.mark.parametrize("err,exc,text", [
+    ("Error in open session response message : invalid role\n\nError: Unable to establish IPMI v2 / RMCP+ "
+     "session\n", T.IpmiPrivilegeError, "refused a session at privilege ADMINISTRATOR for user 'ADMIN'"),
+    ("Get HPM.x Capabilities request failed, compcode = d4\nUnable to send RAW command (channel=0x0 netfn=0x30 "
+     "lun=0x0 cmd=0x70 rsp=0xd4): Insufficient privilege level\n", T.IpmiPrivilegeError, "completion code 0xd4"),
+    ("Unable to send RAW command (channel=0x0 netfn=0x30 lun=0x0 cmd=0x70 rsp=0xc1): Invalid command\n",
+     T.IpmiUnsupported, "0xc1"),
+])
+def test_authorisation_and_unsupported_are_their_own_kinds(err, exc, text):
+    with pytest.raises(exc, match=text) as caught:
+        T.Ipmitool(REMOTE, runner=Scripted((1, "", err))).raw(0x30, 0x70, [0x0C, 0])
+    assert caught.value.kind in ("privilege", "unsupported")
+
+
+def test_stderr_of_a_command_that_exits_0_is_kept():
+    """delloem lan set prints FM001 on stderr and exits 0."""
+    runner = Scripted((0, "", "FM001 : A required license is missing or expired\n"))
+    out, err = T.Ipmitool(T.Target(), runner=runner).run_full(["delloem", "lan", "set", "dedicated"])
+    assert out == "" and "FM001" in err

@@ -2,6 +2,11 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Boot the Debian kernel under qemu (TCG) and run a Python script against its real sysfs.
 
+Shared by the bonding and the BMC VM tests (moved here from
+tests/integration/bond/vm/bondvm.py in issue 13).  ``qemu_args`` adds devices
+(the BMC test's KCS interface to ipmi_sim); ``modules`` names initramfs
+modules to load (``nm.modules=`` on the kernel command line).
+
 The guest gets three virtio-9p shares: the debootstrap rootfs (read-only), a
 work directory (the collection's plugins, the guest script, results) and the
 controller's site-packages (read-only, for ``ansible.module_utils`` so the
@@ -18,7 +23,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
+REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, HERE)
 import build_assets  # noqa: E402
 
@@ -43,14 +48,14 @@ def site_packages():
     return os.path.dirname(os.path.dirname(os.path.abspath(ansible.__file__)))
 
 
-def boot(script_path, files=None, timeout=240, memory=768):
+def boot(script_path, files=None, timeout=240, memory=768, qemu_args=(), modules=()):
     """Run ``script_path`` as the guest's program; returns (results dict, info dict)."""
     assets = build_assets.CACHE
     build_assets.main()
     vmlinux = os.path.join(assets, "vmlinux")
     initrd = build_assets.initramfs_path()
     rootfs = os.path.join(assets, "rootfs")
-    work = tempfile.mkdtemp(prefix="nmbond-vm-", dir=assets)
+    work = tempfile.mkdtemp(prefix="nm-vm-", dir=assets)
     try:
         coll = os.path.join(work, "collections", "ansible_collections", "netmedic", "network")
         os.makedirs(coll)
@@ -58,6 +63,7 @@ def boot(script_path, files=None, timeout=240, memory=768):
                         ignore=shutil.ignore_patterns("__pycache__"))
         name = os.path.basename(script_path)
         shutil.copy2(script_path, os.path.join(work, name))
+        shutil.copy2(os.path.join(HERE, "guest_util.py"), os.path.join(work, "guest_util.py"))
         for src in files or ():
             shutil.copy2(src, os.path.join(work, os.path.basename(src)))
         with open(os.path.join(work, "guest.sh"), "w") as fh:
@@ -66,11 +72,12 @@ def boot(script_path, files=None, timeout=240, memory=768):
             "qemu-system-x86_64", "-accel", "tcg", "-m", str(memory), "-smp", "1",
             "-nographic", "-no-reboot", "-net", "none",
             "-kernel", vmlinux, "-initrd", initrd,
-            "-append", "console=ttyS0 quiet loglevel=4 panic=-1",
+            "-append", "console=ttyS0 quiet loglevel=4 panic=-1" + (
+                " nm.modules=" + ",".join(modules) if modules else ""),
             "-virtfs", "local,path=%s,mount_tag=rootfs,security_model=passthrough,readonly=on" % rootfs,
             "-virtfs", "local,path=%s,mount_tag=work,security_model=passthrough" % work,
             "-virtfs", "local,path=%s,mount_tag=pylib,security_model=passthrough,readonly=on" % site_packages(),
-        ]
+        ] + list(qemu_args)
         start = time.monotonic()
         try:
             proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -90,6 +97,17 @@ def boot(script_path, files=None, timeout=240, memory=768):
         return results, {"seconds": elapsed, "console": console, "log": log}
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def step_reader(results):
+    """``get(name)`` -> that guest step's observations; an assertion with the guest's log or traceback
+    when the guest did not finish or the step crashed (the ``step`` fixtures of the VM tests)."""
+    def get(name):
+        assert results.get("done"), "the guest did not finish:\n" + results.get("_log", "")[-3000:]
+        data = results[name]
+        assert "error" not in data, "guest step %s crashed:\n%s" % (name, data["error"])
+        return data
+    return get
 
 
 def _read(path):

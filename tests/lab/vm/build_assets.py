@@ -1,21 +1,26 @@
 #!/usr/bin/env python
 # Copyright: netmedic.network contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Build (once) what the bonding VM needs, under build/nmbond-vm/.
+"""Build (once) what the test VMs need (bonding, BMC in-band), under build/nm-vm/.
 
 - the Debian kernel package that ``linux-image-amd64`` depends on, fetched with
   ``apt-get download`` and unpacked with ``dpkg-deb -x`` (nothing is installed);
 - ``vmlinux``: the xz stream inside ``vmlinuz`` decompressed with Python's
   ``lzma``; it has a PVH note, so qemu boots it directly (faster under TCG);
 - ``initramfs.cpio.gz``: busybox-static plus the few modules needed (9p root,
-  bonding, dummy, veth, bridge) with a ``modules.dep`` made by ``depmod``;
+  bonding, dummy, veth, bridge; the IPMI driver ipmi_si + ipmi_devintf, loaded
+  only when the kernel command line says ``nm.modules=``) with a
+  ``modules.dep`` made by ``depmod``;
 - ``rootfs/``: a debootstrap minbase tree with python3, iproute2, ifupdown,
-  ifenslave and systemd (for ``ifup`` and ``systemd-networkd``), shared
-  read-only with the guest over virtio-9p.
+  ifenslave and systemd (for ``ifup`` and ``systemd-networkd``) and ipmitool
+  (the BMC tests), shared read-only with the guest over virtio-9p.
 
 Every step is skipped when its output exists, so a second run takes
 milliseconds; the unpacked kernel package is removed once vmlinux and the
-initramfs are built (about 310 MB stay: vmlinux, initramfs, rootfs).  Run: ``python3 tests/integration/bond/vm/build_assets.py``.
+initramfs are built (about 310 MB stay: vmlinux, initramfs, rootfs); the rootfs is
+rebuilt when its package list changes.  Run: ``python3 tests/lab/vm/build_assets.py``.
+Used by tests/integration/bond (guest_bond.py) and tests/integration/bmc
+(guest_bmc.py) through guestvm.py; moved here from tests/integration/bond/vm in issue 13.
 """
 
 import fcntl
@@ -30,12 +35,14 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
-CACHE = os.environ.get("NMBOND_VM_CACHE", os.path.join(REPO, "build", "nmbond-vm"))
-MIRROR = os.environ.get("NMBOND_MIRROR", "http://deb.debian.org/debian")
-ROOTFS_PACKAGES = "python3,iproute2,ifupdown,ifenslave,systemd"
+REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+CACHE = os.environ.get("NM_VM_CACHE") or os.environ.get("NMBOND_VM_CACHE") or os.path.join(REPO, "build", "nm-vm")
+MIRROR = os.environ.get("NM_VM_MIRROR") or os.environ.get("NMBOND_MIRROR", "http://deb.debian.org/debian")
+ROOTFS_PACKAGES = "python3,iproute2,ifupdown,ifenslave,systemd,ipmitool"
 
-MODULES = ["bonding", "dummy", "veth", "bridge", "9p", "9pnet_virtio", "virtio_pci"]
+# In the initramfs; /init loads the first group always and the others when nm.modules= names them.
+MODULES = ["bonding", "dummy", "veth", "bridge", "9p", "9pnet_virtio", "virtio_pci",
+           "ipmi_msghandler", "ipmi_devintf", "ipmi_si"]
 
 
 class BuildError(RuntimeError):
@@ -69,7 +76,7 @@ def fetch_kernel():
         shutil.rmtree(tree, ignore_errors=True)
         os.makedirs(tree)
         pkg = kernel_package()
-        dl = tempfile.mkdtemp(prefix="nmbond-deb-", dir=CACHE)
+        dl = tempfile.mkdtemp(prefix="nm-vm-deb-", dir=CACHE)
         try:
             sh(["apt-get", "download", pkg], cwd=dl)
             deb = glob.glob(os.path.join(dl, "*.deb"))[0]
@@ -128,6 +135,7 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in virtio_pci 9pnet_virtio 9p bonding dummy veth bridge; do modprobe $m || echo "modprobe $m failed"; done
+for m in $(sed -n 's/.*nm\.modules=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' '); do modprobe $m || echo "modprobe $m failed"; done
 mkdir -p /newroot
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose rootfs /newroot || { echo "no rootfs"; poweroff -f; }
 mount -t tmpfs tmpfs /newroot/tmp
@@ -192,7 +200,7 @@ def build_initramfs(tree, version):
     for old in glob.glob(os.path.join(CACHE, "initramfs*.cpio.gz")):
         os.unlink(old)
     moddir, mods = module_closure(tree, version)
-    work = tempfile.mkdtemp(prefix="nmbond-initrd-", dir=CACHE)
+    work = tempfile.mkdtemp(prefix="nm-vm-initrd-", dir=CACHE)
     try:
         for d in ("bin", "proc", "sys", "dev", "newroot", "lib/modules/" + version):
             os.makedirs(os.path.join(work, d), exist_ok=True)
@@ -221,7 +229,7 @@ def build_initramfs(tree, version):
 def build_rootfs():
     root = os.path.join(CACHE, "rootfs")
     stamp = os.path.join(CACHE, "rootfs.done")
-    if os.path.exists(stamp):
+    if os.path.exists(stamp) and open(stamp).read() == ROOTFS_PACKAGES:
         return root
     shutil.rmtree(root, ignore_errors=True)
     sh(["debootstrap", "--variant=minbase", "--include=" + ROOTFS_PACKAGES, "bookworm", root, MIRROR],
@@ -230,7 +238,8 @@ def build_rootfs():
     os.makedirs(os.path.join(root, "var", "cache", "apt", "archives", "partial"), exist_ok=True)
     for d in ("mnt/work", "mnt/pylib"):
         os.makedirs(os.path.join(root, d), exist_ok=True)
-    open(stamp, "w").close()
+    with open(stamp, "w") as fh:
+        fh.write(ROOTFS_PACKAGES)   # a changed package list rebuilds the tree
     return root
 
 
