@@ -210,11 +210,12 @@ options:
   metrics_path:
     description:
       - Also write the findings as Prometheus metrics to this file on the host, for node_exporter's textfile
-        collector, atomically (the series of M(netmedic.network.preflight_metrics) with O(result)). Its name must
+        collector, atomically (the series M(netmedic.network.preflight_metrics) writes for one host). Its name must
         end in C(.prom) and its directory must exist, for example C(/var/lib/prometheus/node-exporter/netmedic.prom).
       - The preflight role sets it from C(preflight_metrics_dir), so the audit and the metrics stay one task per host.
       - The file holds the time of the run, so a run with it rewrites the file and reports C(changed).
-      - Checked before any audit runs.
+      - Checked before any audit runs. When the file cannot be written the task fails (the report then lists the host
+        as giving no result, with the reason), so stale metrics do not go unnoticed.
     type: path
 requirements:
   - Python 3.8 or newer on the host (the standard library only).
@@ -411,9 +412,12 @@ def write_metrics(module, path, result):
     try:
         changed, _before = write_textfile(path, text, module.check_mode)
     except (FileOpError, ValueError) as exc:
-        # the audit ran: its findings go with the failure, so the report is not blind to them
-        module.fail_json(msg="metrics_path: cannot write %s: %s. The audit ran; only the metrics were not written."
-                         % (path, exc), **result)
+        # A failed task, not a warning: the report lists the host as giving no result with this message
+        # and the gate stops the run (a periodic run's timer fails), instead of a metrics file silently
+        # going stale while its alerts stay quiet.
+        module.fail_json(msg="metrics_path: cannot write %s: %s. The audit ran, but the host's metrics are stale: "
+                         "fix the directory's permissions (the role writes with become) or unset preflight_metrics_dir."
+                         % (path, exc), metrics=dict(path=path, changed=False))
     return dict(path=path, changed=changed,
                 series=sum(1 for line in text.splitlines() if line and not line.startswith("#")))
 
