@@ -176,10 +176,12 @@ bench: venv-test dev-link
 
 # ---------------------------------------------------------------- the lab (tests/lab/)
 .PHONY: lab-image lab-up lab-down
-# The lab image (rebuilt only when tests/lab/image-packages.txt or the script change)
+# The lab images (rebuilt only when tests/lab/image-packages*.txt or their script change): bookworm, and
+# trixie (FRR 10.3) and forky (FRR 10.7.1) for the FRR suites on every version (tests/lab/release_image.py),
 # and containers.podman/ansible.posix from the ansible wheel (no Galaxy here).
 lab-image: venv-test dev-link
 	@tests/lab/build-image.sh
+	@$(BIN)/python tests/lab/release_image.py build trixie forky
 	@tests/lab/install-podman-collection.sh
 
 # A lab that stays up: nmlab-dev-h1, nmlab-dev-h2 on nmlab-dev-net (LAB_HOSTS=N for more).

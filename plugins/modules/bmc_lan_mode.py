@@ -115,6 +115,19 @@ options:
       - A finite number between 0.001 and 86400; anything else fails before ipmitool runs.
     type: float
     default: 60
+  rollback:
+    description:
+      - Read the BMC's health (does it answer over the channel used, its LAN mode, its GUID) before the change,
+        watch it after, and set the previous mode back when the BMC stopped answering (docs/rollback.md).
+      - The previous mode goes back through the path that still answers, in-band first (C(ipmitool -I open) on
+        the host running the module, only when that BMC's C(mc guid) is the GUID of the BMC changed), then the
+        channel used; it is read back through the same path. Then the task fails with what got worse, what was
+        undone and the state now (RV(rollback)); with no path answering it says what the BMC was set to.
+      - The BMC may take O(reconnect_timeout) to answer again; the watch after that lasts at most
+        O(rollback_window) and ends once the BMC answered for O(rollback_settle) seconds.
+      - In check mode, the C(watched) list of RV(rollback) says what would be watched.
+    type: bool
+    default: false
 requirements:
   - Python 3.8 or newer on the host running the module (the standard library only).
   - ipmitool on that host.
@@ -130,6 +143,7 @@ seealso:
     link: https://github.com/ipmitool/ipmitool
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - netmedic.network.rollback
 attributes:
   check_mode:
     support: full
@@ -168,6 +182,17 @@ EXAMPLES = r"""
     password: "{{ vault_bmc_password }}"
     allow_remote_change: true
   delegate_to: mgmt01
+
+- name: The same run on the host itself, setting the mode back in-band when the BMC stops answering
+  netmedic.network.bmc_lan_mode:
+    mode: dedicated
+    interface: lanplus
+    host: "{{ bmc_address }}"
+    user: "{{ vault_bmc_user }}"
+    password: "{{ vault_bmc_password }}"
+    allow_remote_change: true
+    rollback: true
+    rollback_window: 30
 """
 
 RETURN = r"""
@@ -253,20 +278,28 @@ reconnect_seconds:
   returned: always
   type: float
   sample: 0.05
+rollback:
+  description:
+    - The change's record (docs/rollback.md). C(desired) the mode and channel; C(before) and C(after) the
+      health (answers, mode, guid, error), null without O(rollback); C(last_result) one of C(unchanged),
+      C(would_change), C(applied), C(rolled_back), C(rollback_failed), C(failed); C(watched), C(worse),
+      C(undone), C(state_now), C(detected_after), C(healthy_after), C(watch_seconds), C(undo_error).
+  returned: always
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils.bmc.lan import (
-    RANGES, LanModeError, LanModeRefused, ensure_lan_mode)
-from ansible_collections.netmedic.network.plugins.module_utils.bmc.parse import MODES, IpmiParseError
-from ansible_collections.netmedic.network.plugins.module_utils.bmc.tool import (
-    IpmiError, Ipmitool, Target, password_file_problems)
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.lan import RANGES
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.parse import MODES
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.rollback import ensure
+from ansible_collections.netmedic.network.plugins.module_utils.bmc.tool import Ipmitool, Target, password_file_problems
+from ansible_collections.netmedic.network.plugins.module_utils.core import rollback
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
 
 
 def main():
     module = new_module(
-        AnsibleModule, RANGES,
+        AnsibleModule, dict(RANGES, **rollback.RANGES),
         argument_spec=dict(
             mode=dict(type="str", choices=list(MODES)),
             interface=dict(type="str", choices=["open", "lanplus"], default="open"),
@@ -281,6 +314,9 @@ def main():
             generation=dict(type="str", choices=["auto", "x9", "x8"], default="auto"),
             command_timeout=dict(type="float", default=15.0),
             reconnect_timeout=dict(type="float", default=60.0),
+            rollback=dict(type="bool", default=False),
+            rollback_window=dict(type="float", default=rollback.DEFAULT_WINDOW),
+            rollback_settle=dict(type="float", default=rollback.DEFAULT_SETTLE),
         ),
         mutually_exclusive=[("password", "password_file")],
         supports_check_mode=True,
@@ -296,26 +332,25 @@ def main():
         module.fail_json(msg="; ".join(problems) + ". Nothing was done.")
 
     tool = Ipmitool(target, timeout=p["command_timeout"])
-    try:
-        out = ensure_lan_mode(tool, p["mode"], check_mode=module.check_mode,
-                              allow_remote_change=p["allow_remote_change"],
-                              reconnect_timeout=p["reconnect_timeout"], generation=p["generation"])
-    except LanModeError as exc:
-        extra = reading_fields(exc.reading) if exc.reading is not None else {}
-        done = " Nothing was changed." if isinstance(exc, LanModeRefused) else ""
-        module.fail_json(msg=tool.scrub(str(exc)) + done, **extra)
-    except (IpmiError, IpmiParseError) as exc:
-        module.fail_json(msg=tool.scrub(str(exc)))
+    run = ensure(tool, p["mode"], rollback.Settings.from_params(p), check_mode=module.check_mode,
+                 allow_remote_change=p["allow_remote_change"], reconnect_timeout=p["reconnect_timeout"],
+                 generation=p["generation"])
+    if run.outcome is None:
+        extra = reading_fields(run.reading) if run.reading is not None else {}
+        module.fail_json(msg=tool.scrub(run.error), rollback=run.record.to_result(), **extra)
+    out = run.outcome
     for warning in out.warnings:
         module.warn(tool.scrub(warning))
     before, after = out.before, out.after
     result = reading_fields(before)
     result.update(changed=out.changed, mode=after.mode, previous_mode=before.mode, detail=after.detail,
-                  raw=after.raw, reconnect_seconds=out.reconnect_seconds)
+                  raw=after.raw, reconnect_seconds=out.reconnect_seconds, rollback=run.record.to_result())
     if module._diff:
         result["diff"] = dict(before=diff_text(before), after=diff_text(after),
                               before_header="%s LAN interface" % target.describe(),
                               after_header="%s LAN interface" % target.describe())
+    if run.error:
+        module.fail_json(msg=tool.scrub(run.error), **result)
     module.exit_json(**result)
 
 

@@ -137,12 +137,26 @@ options:
         outside a chroot).
     type: path
     default: /
+  rollback:
+    description:
+      - Watch the changed bonds after the change and undo it when they got worse (docs/rollback.md).
+      - Worse is a bond that had an active slave (active-backup) and has none, had a slave up and has none
+        (other modes), or was up and is down, when the health has not held for O(rollback_settle) seconds
+        within O(rollback_window). A slave going down alone is not worse (validation is meant to do that).
+      - The undo writes each bond's previous runtime value back and the previous text of each changed file
+        (its backup), reads both back and runs the reload step again; then the task fails with what got
+        worse, what was undone and the state now (RV(rollback)).
+      - Only the running kernel is watched; with O(runtime=false) there is nothing to watch.
+      - In check mode, the C(watched) list of RV(rollback) says what would be watched.
+    type: bool
+    default: false
 requirements:
   - Python 3.8 or newer on the host (the standard library only).
   - The Linux bonding driver (C(/sys/class/net/BOND/bonding)).
   - C(nmcli) for O(backend=networkmanager) and C(netplan) for O(backend=netplan) when O(reload=true).
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - netmedic.network.rollback
 attributes:
   check_mode:
     support: full
@@ -177,6 +191,14 @@ EXAMPLES = r"""
     backend: netplan
   check_mode: true
   diff: true
+
+- name: Validate ARP on bond0, and undo it when bond0 loses its active slave within 30 s
+  netmedic.network.bond_arp_validate:
+    bonds: [bond0]
+    rollback: true
+    rollback_window: 30
+  register: bond_change
+  # bond_change.rollback.last_result: applied, rolled_back or rollback_failed (the task fails on both)
 
 - name: Only the running kernel, for a bond built by a script
   netmedic.network.bond_arp_validate:
@@ -240,19 +262,37 @@ reloaded:
   type: list
   elements: str
   sample: ["nmcli connection load /etc/NetworkManager/system-connections/bond0.nmconnection"]
+rollback:
+  description:
+    - The change's record (docs/rollback.md). C(desired) what was asked; C(before) and C(after) the bonds'
+      health (active slave, each slave's mii_status, state and link_failure_count), null without O(rollback);
+      C(last_result) one of C(unchanged), C(would_change), C(applied), C(rolled_back), C(rollback_failed),
+      C(failed); C(watched), C(worse), C(undone), C(state_now), C(detected_after), C(healthy_after),
+      C(watch_seconds), C(undo_error).
+  returned: always
+  type: dict
+  sample:
+    enabled: true
+    desired: {bonds: [bond0], arp_validate: all, runtime: true, persist: true}
+    last_result: rolled_back
+    worse: ["bond bond0 has no active slave (before: eth0; slaves now: eth0 down, eth1 down)"]
+    undone: ["bond0 arp_validate back to none (read back)", "/etc/network/interfaces restored as it was"]
+    state_now: "bond0 arp_validate=none, active slave eth0, slaves eth0 up, eth1 up; back as before the change"
+    detected_after: 5.1
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.netmedic.network.plugins.module_utils.bond.arp_validate import Request, ensure_arp_validate
-from ansible_collections.netmedic.network.plugins.module_utils.bond.fix import FixError
+from ansible_collections.netmedic.network.plugins.module_utils.bond.arp_validate import Request
+from ansible_collections.netmedic.network.plugins.module_utils.bond.rollback import ensure
 from ansible_collections.netmedic.network.plugins.module_utils.bond.persist import BACKEND_NAMES
 from ansible_collections.netmedic.network.plugins.module_utils.bond.sysfs import ARP_VALIDATE_VALUES
+from ansible_collections.netmedic.network.plugins.module_utils.core import rollback
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
 
 
 def main():
     module = new_module(
-        AnsibleModule, None,
+        AnsibleModule, rollback.RANGES,
         argument_spec=dict(
             bonds=dict(type="list", elements="str", default=[]),
             value=dict(type="str", default="all", choices=list(ARP_VALIDATE_VALUES)),
@@ -263,6 +303,9 @@ def main():
             backup=dict(type="bool", default=True),
             reload=dict(type="bool", default=True),
             root=dict(type="path", default="/"),
+            rollback=dict(type="bool", default=False),
+            rollback_window=dict(type="float", default=rollback.DEFAULT_WINDOW),
+            rollback_settle=dict(type="float", default=rollback.DEFAULT_SETTLE),
         ),
         supports_check_mode=True,
     )
@@ -270,15 +313,18 @@ def main():
     request = Request(bonds=p["bonds"], value=p["value"], force=p["force"], runtime=p["runtime"],
                       persist=p["persist"], backend=p["backend"], backup=p["backup"], reload=p["reload"],
                       root=p["root"])
-    try:
-        out = ensure_arp_validate(request, check_mode=module.check_mode)
-    except FixError as exc:
-        module.fail_json(msg=str(exc), **exc.result())
+    run = ensure(request, rollback.Settings.from_params(p), check_mode=module.check_mode)
+    if run.error:
+        module.fail_json(msg=str(run.error), rollback=run.record.to_result(), **run.error.result())
+    out = run.outcome
     for warning in out.warnings:
         module.warn(warning)
-    result = dict(changed=out.changed, bonds=out.bonds(), left_alone=out.left_alone, reloaded=out.reloaded)
+    result = dict(changed=out.changed, bonds=out.bonds(), left_alone=out.left_alone, reloaded=out.reloaded,
+                  rollback=run.record.to_result())
     if module._diff:
         result["diff"] = out.diffs()
+    if run.record.stop_batch:
+        module.fail_json(msg=run.record.message(), **result)
     module.exit_json(**result)
 
 

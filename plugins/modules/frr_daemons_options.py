@@ -87,11 +87,24 @@ options:
         2 minutes to stop and 2 to start; frrinit.sh restart does the same two steps).
     type: int
     default: 300
+  rollback:
+    description:
+      - With O(restart=true), read the router's health before (BGP sessions and accepted prefixes, OSPF,
+        OSPFv3 and IS-IS adjacencies, route counts, the daemons running; see netmedic.network.frr_reconcile),
+        watch it after the restart, and when it got worse write the previous file back, restart FRR again and
+        check the running daemons use the previous values; then fail with what got worse, what was undone
+        and the state now (docs/rollback.md).
+      - O(rollback_window) must cover the sessions coming back after a restart (hold and connect timers).
+      - Refused without O(restart=true), because the file then acts only at the next FRR start and nothing can be
+        watched.
+    type: bool
+    default: false
 requirements:
   - Python 3.8 or newer on the host (the standard library only).
   - FRR (its daemons file; C(bash), which FRR's scripts need anyway, reads it).
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - netmedic.network.rollback
 attributes:
   check_mode:
     support: full
@@ -128,6 +141,13 @@ EXAMPLES = r"""
     pathspace: edge1
     watchfrr_restart_timeout: 300
     zebra_netlink_buffer: 180000000
+
+- name: Restart with the new values, and go back to the old file when a session does not come back in 120 s
+  netmedic.network.frr_daemons_options:
+    watchfrr_restart_timeout: 300
+    restart: true
+    rollback: true
+    rollback_window: 120
 
 - name: Apply the preflight's fix for NM-FRR-010 and restart FRR now (maintenance window)
   netmedic.network.frr_daemons_options:
@@ -166,18 +186,26 @@ restarted:
   returned: always
   type: bool
   sample: false
+rollback:
+  description:
+    - The change's record (docs/rollback.md), C(desired), C(before) and C(after) (the health, null without
+      O(rollback)), C(last_result) (C(unchanged), C(would_change), C(applied), C(rolled_back),
+      C(rollback_failed), C(failed)), C(watched), C(worse), C(undone), C(state_now).
+  returned: always
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils.core.diff import ansible_diff
+from ansible_collections.netmedic.network.plugins.module_utils.core import rollback
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
-from ansible_collections.netmedic.network.plugins.module_utils.frr.settings import (
-    RANGES, Request, SettingsError, ensure)
+from ansible_collections.netmedic.network.plugins.module_utils.frr.daemons_rollback import ensure
+from ansible_collections.netmedic.network.plugins.module_utils.frr.settings import RANGES, Request
 
 
 def main():
     module = new_module(
-        AnsibleModule, RANGES,
+        AnsibleModule, dict(RANGES, **rollback.RANGES),
         argument_spec=dict(
             watchfrr_restart_timeout=dict(type="int"),
             zebra_netlink_buffer=dict(type="int"),
@@ -187,6 +215,9 @@ def main():
             backup=dict(type="bool", default=True),
             restart=dict(type="bool", default=False),
             restart_timeout=dict(type="int", default=300),
+            rollback=dict(type="bool", default=False),
+            rollback_window=dict(type="float", default=rollback.DEFAULT_WINDOW),
+            rollback_settle=dict(type="float", default=rollback.DEFAULT_SETTLE),
         ),
         required_one_of=[("watchfrr_restart_timeout", "zebra_netlink_buffer")],
         supports_check_mode=True,
@@ -196,13 +227,16 @@ def main():
                       zebra_netlink_buffer=p["zebra_netlink_buffer"], pathspace=p["pathspace"], path=p["path"],
                       root=p["root"], backup=p["backup"], restart=p["restart"],
                       restart_timeout=p["restart_timeout"])
-    try:
-        out = ensure(request, check_mode=module.check_mode)
-    except SettingsError as exc:
-        module.fail_json(msg=str(exc), **exc.data)
+    run = ensure(request, rollback.Settings.from_params(p), check_mode=module.check_mode)
+    if run.error:
+        module.fail_json(msg=str(run.error), rollback=run.record.to_result(), **run.error.data)
+    out = run.outcome
     result = out.result()
+    result["rollback"] = run.record.to_result()
     if out.changed and module._diff:
         result["diff"] = ansible_diff(out.before, out.after, out.path)
+    if run.record.stop_batch:
+        module.fail_json(msg=run.record.message(), **result)
     module.exit_json(**result)
 
 

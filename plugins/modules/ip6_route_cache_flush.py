@@ -97,6 +97,16 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+rollback:
+  description:
+    - The change's record, as every fix module returns it (docs/rollback.md). A flushed cache entry cannot be
+      put back (the kernel re-creates entries on demand, and a sticky one is the fault), so this module has no
+      C(rollback) option; C(before) and C(after) are the numbers of cache entries and sticky entries,
+      C(last_result) C(unchanged), C(would_change), C(applied) or C(failed).
+  returned: always
+  type: dict
+  sample: {enabled: false, desired: {scope: sticky}, last_result: applied,
+           before: {cache_entries: 3, sticky: 2}, after: {cache_entries: 1}}
 flushed:
   description: The cache entries flushed (or that would be flushed in check mode); the first 1,000.
   returned: always
@@ -151,6 +161,7 @@ cache_entries_after:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netmedic.network.plugins.module_utils.core import rollback
 from ansible_collections.netmedic.network.plugins.module_utils.core.diff import ansible_diff
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS, new_module
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner
@@ -208,6 +219,10 @@ def main():
         cache_entries_before=len(plan.cache),
         cache_entries_after=out.entries_after,
     )
+    result["rollback"] = rollback.outcome_record(
+        {"scope": p["scope"], "destinations": p["destinations"]}, out.changed, module.check_mode, bool(out.error),
+        {"cache_entries": len(plan.cache), "sticky": len(plan.sticky)},
+        {"cache_entries": out.entries_after, "remaining": len(out.remaining)}).to_result()
     if module._diff and out.diff is not None:
         before, after = out.diff
         result["diff"] = ansible_diff(cache_text(before), cache_text(after), "ipv6 route cache")

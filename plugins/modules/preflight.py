@@ -94,7 +94,7 @@ options:
       - "V(options.bmc.wanted_mode) (any, default V(dedicated)) - the LAN interface mode the BMC should be in: dedicated,
         shared, failover."
       - "Audit V(bgp) (area V(bgp)) - BGP sessions: down, recently flapped, flapping now, backlogged, short hold timers, failed
-        peers (incident 002)."
+        peers; the speaker overloaded (many sessions reset together, bgpd short of CPU) (incident 002)."
       - "V(NM-BGP-001) - BGP session not Established."
       - "V(NM-BGP-002) - BGP session Established only recently (recent flap)."
       - "V(NM-BGP-003) - BGP session dropped many times."
@@ -104,14 +104,22 @@ options:
       - "V(NM-BGP-007) - failed peers in a VRF and address family."
       - "V(NM-BGP-008) - BGP peer administratively shut down."
       - "V(NM-BGP-009) - BGP state could not be read."
+      - "V(NM-BGP-010) - many BGP sessions reset within a short window: the speaker is overloaded."
+      - "V(NM-BGP-011) - bgpd is CPU-bound or starved of CPU."
       - "V(options.bgp.max_connections_dropped) (integer, 0 to 1000000000, default V(5)) - connectionsDropped at or over this is
         reported (NM-BGP-003; 0 turns the check off)."
+      - "V(options.bgp.max_cpu_percent) (number, 0 to 10000, default V(80)) - bgpd's CPU (percent of one CPU) between the two
+        samples at or over this is CPU-bound (NM-BGP-011; 0: only starvation is reported)."
       - "V(options.bgp.max_queue) (integer, 0 to 1000000000, default V(50)) - in or out queue depth (messages) at or over this
         is a backlog (NM-BGP-005; 0 turns the check off)."
       - "V(options.bgp.min_established_seconds) (number, 0 to 86400, default V(300)) - a session Established for less flapped
         recently (NM-BGP-002)."
       - "V(options.bgp.min_hold_time) (number, 0 to 65535, default V(9)) - negotiated hold time (seconds) under this is reported
         (NM-BGP-006)."
+      - "V(options.bgp.overload_min_sessions) (integer, 0 to 1000000, default V(10)) - this many sessions reset together make
+        the speaker overloaded (NM-BGP-010; 0 turns the check off)."
+      - "V(options.bgp.overload_window) (number, 1 to 3600, default V(90)) - sessions that reset within this many seconds of
+        each other count together (NM-BGP-010)."
       - "V(options.bgp.pathspace) (any, no default) - one FRR pathspace to audit (pathspaces wins when both are given)."
       - "V(options.bgp.pathspaces) (any, no default) - FRR pathspaces (frrinit.sh start NAME, vtysh -N NAME) to audit; default
         the host's own FRR."
@@ -143,6 +151,9 @@ options:
         (started after watchfrr) was restarted (NM-FRR-015, NM-FRR-016)."
       - "V(options.frr_settings.recommended_min_timeout) (integer, 1 to 86400, default V(120)) - the smallest -T (seconds) a
         NM-FRR-010 fix recommends."
+      - "V(options.frr_settings.render) (string, one of V(frr), V(parser), default V(frr)) - with check_drift, how the configs
+        are compared when they differ: frr (a throwaway instance of the router's FRR, in a private network namespace, renders
+        frr.conf in FRR's own words) or parser (as written)."
       - "V(options.frr_settings.timeout_margin) (number, 1 to 100, default V(2.0)) - NM-FRR-010 warns when the restart timeout
         is under this many times the estimated load time."
       - "Audit V(ip6_route_cache) (area V(ip6); earlier name V(ipv6_route_cache)) - IPv6 route cache: sticky
@@ -192,6 +203,9 @@ options:
       - "V(options.frr_drift.pathspace) (any, no default) - one FRR pathspace to audit (pathspaces wins when both are given)."
       - "V(options.frr_drift.pathspaces) (any, no default) - FRR pathspaces (frrinit.sh start NAME, vtysh -N NAME) to audit;
         default the host's own FRR."
+      - "V(options.frr_drift.render) (string, one of V(frr), V(parser), default V(frr)) - how the configs are compared when they
+        differ: frr (a throwaway instance of the router's FRR, in a private network namespace, renders frr.conf in FRR's own
+        words) or parser (as written)."
       - "V(NM-CORE-001) (any audit) - an audit could not run (it crashed or timed out)."
       # END audit table
     type: dict
@@ -299,7 +313,9 @@ snapshots:
   description:
     - What audits recorded for a later comparison, keyed by audit name. C(link_flaps) records the
       carrier counters of every interface; the report keeps them (C(hosts.<host>.snapshots)) and the
-      postflight compares with them (see docs/link.md for the format).
+      postflight compares with them (see docs/link.md for the format). C(bgp) records every BGP session
+      (up, state, when established, how many times) so that the postflight says which sessions came back
+      (docs/report-schema.md).
   returned: always
   type: dict
   sample:

@@ -197,6 +197,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+rollback:
+  description:
+    - The change's record, as every fix module returns it (docs/rollback.md). A restart cannot be undone, and
+      the module already backs off on its own (the port goes back only once tincd and its peers are up, and out
+      again on a storm), so it has no C(rollback) option. C(before) and C(after) are the tinc health (running,
+      interface, bridge, peers_connected); C(last_result) is C(rolled_back) when it backed off from a storm,
+      C(failed) for another failure, else C(applied), C(would_change) or C(unchanged).
+  returned: always
+  type: dict
 plan:
   description: What the module does (check mode) or did, one sentence a step.
   returned: always
@@ -303,6 +312,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
 from ansible_collections.netmedic.network.plugins.module_utils.tinc.errors import TincStateError
 from ansible_collections.netmedic.network.plugins.module_utils.tinc.options import RANGES, RestartOptions
+from ansible_collections.netmedic.network.plugins.module_utils.tinc import rollback as tinc_rollback
 from ansible_collections.netmedic.network.plugins.module_utils.tinc.restart import safe_restart
 from ansible_collections.netmedic.network.plugins.module_utils.tinc.storm import StormThresholds
 
@@ -367,6 +377,7 @@ def main():
         warnings_list=report.warnings,
         # the whole run (wait for peers, storm watch, capture): a long one is visible in the result
         duration=round(time.monotonic() - started, 3),
+        rollback=tinc_rollback.record(report, module.check_mode).to_result(),
     )
     if module._diff:
         result["diff"] = report.diff()

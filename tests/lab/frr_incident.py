@@ -24,7 +24,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
+
+import frrhost
 
 FRR_RELOAD = "/usr/lib/frr/frr-reload.py"
 
@@ -80,9 +82,12 @@ def truncate(text: str, keep: float) -> str:
 
 # ---------------------------------------------------------------- frr-reload.py oracle
 
-def frr_reload(pathspace: str, conf_path: str, mode: str = "--test", timeout: float = 900) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, FRR_RELOAD, mode, "--stdout", "--pathspace", pathspace, conf_path],
-                          capture_output=True, text=True, timeout=timeout, check=False)
+def frr_reload(pathspace: str, conf_path: str, mode: str = "--test", timeout: float = 900,
+               machine: Optional[frrhost.Machine] = None) -> subprocess.CompletedProcess:
+    """FRR's own frr-reload.py of ``machine`` (default this host), with that machine's python3."""
+    m = machine or frrhost.local()
+    return m.run([m.python, FRR_RELOAD, mode, "--stdout", "--pathspace", pathspace, conf_path], timeout=timeout,
+                 check=False)
 
 
 def parse_reload_test(stdout: str) -> Dict[str, str]:
@@ -104,7 +109,7 @@ def parse_reload_test(stdout: str) -> Dict[str, str]:
 
 
 # What frr-reload.py reports forever (documented in frr_config.NORMALISATIONS).
-def _is_noise(op: str, path: Tuple[str, ...], line: str, other: set) -> bool:
+def _is_noise(op: str, path: Tuple[str, ...], line: str, other: set, defaults: frozenset) -> bool:
     from ansible_collections.netmedic.network.plugins.module_utils.frr.config import list_entry
     if not path and line.startswith(("hostname ", "no hostname ")):
         return True
@@ -121,18 +126,20 @@ def _is_noise(op: str, path: Tuple[str, ...], line: str, other: set) -> bool:
         return True
     if len(path) == 2 and path[1] == "address-family ipv4 unicast" and line.endswith(" activate"):
         return True
-    from ansible_collections.netmedic.network.plugins.module_utils.frr.config import _DEFAULT_LINE_TEXTS
-    if op == "add" and len(path) == 1 and line in _DEFAULT_LINE_TEXTS:
+    if op == "add" and len(path) <= 1 and line in defaults:
         return True  # FRR does not print a line that sets the default value
     return False
 
 
-def frr_reload_residue(pathspace: str, conf_path: str) -> List[str]:
-    """What ``frr-reload.py --test`` still wants to change, without its known noise."""
+def frr_reload_residue(pathspace: str, conf_path: str, machine: Optional[frrhost.Machine] = None) -> List[str]:
+    """What ``frr-reload.py --test`` (of ``machine``'s FRR) still wants to change, without its known noise."""
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                                     "build", "dev"))
-    from ansible_collections.netmedic.network.plugins.module_utils.frr.config import list_entry, parse
-    proc = frr_reload(pathspace, conf_path)
+    from ansible_collections.netmedic.network.plugins.module_utils.frr.config import default_lines, list_entry, parse
+    from ansible_collections.netmedic.network.plugins.module_utils.frr import version as frr_version
+    m = machine or frrhost.local()
+    defaults = {line for _kind, line in default_lines(frr_version.parse("frr version " + m.frr_version()))}
+    proc = frr_reload(pathspace, conf_path, machine=m)
     if proc.returncode != 0 or "Traceback" in proc.stderr:
         raise RuntimeError("frr-reload.py --test failed (%d): %s" % (proc.returncode, (proc.stderr or proc.stdout)[-800:]))
     sections = parse_reload_test(proc.stdout)
@@ -169,7 +176,7 @@ def frr_reload_residue(pathspace: str, conf_path: str) -> List[str]:
                     continue
                 if cfg.kinds[sub] in ("address-family", "line", "interface", "vrf"):
                     continue
-            if _is_noise(op, e.path, e.line, other) or (canon(e.path, e.line) in both and sub not in cfg.kinds):
+            if _is_noise(op, e.path, e.line, other, defaults) or (canon(e.path, e.line) in both and sub not in cfg.kinds):
                 continue
             residue.append("%s %s" % ("-" if op == "delete" else "+", " > ".join(sub)))
     return residue

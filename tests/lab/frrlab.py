@@ -30,6 +30,10 @@ routers are ``PREFIX + name`` (netns and pathspace), veths are renamed inside
 their namespaces.  :func:`cleanup_stale` removes what a killed test run left
 behind, for one prefix only.
 
+Routers of another FRR version run the same way inside a container of that
+Debian release (:mod:`frrhost`): ``Lab(prefix, machine=frrhost.machine("10.3"))``.
+Every command, file and process of a router goes through its machine.
+
 Needs root, iproute2 and the Debian ``frr`` package.  Test code only (not
 shipped to managed hosts), so it uses subprocess directly.
 """
@@ -38,8 +42,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import pwd
-import grp
 import re
 import shutil
 import signal
@@ -47,7 +49,8 @@ import subprocess
 import time
 from typing import Dict, Iterable, List, Optional, Sequence
 
-import procs
+import frrhost
+from frrhost import LabError, Machine
 
 FRR_LIB = "/usr/lib/frr"
 FRRINIT = os.path.join(FRR_LIB, "frrinit.sh")
@@ -55,16 +58,13 @@ ETC_FRR = "/etc/frr"
 RUN_FRR = "/var/run/frr"
 VTYSH = shutil.which("vtysh") or "/usr/bin/vtysh"
 
-# Daemons FRR 8.4 knows in /etc/frr/daemons (zebra and staticd always run).
+# Daemons FRR 8.4 and 10.x know in /etc/frr/daemons (zebra and staticd always run, and mgmtd from FRR 9 on).
 KNOWN_DAEMONS = ("bgpd", "ospfd", "ospf6d", "ripd", "ripngd", "isisd", "pimd", "pim6d", "ldpd", "nhrpd",
                  "eigrpd", "babeld", "sharpd", "pbrd", "bfdd", "fabricd", "vrrpd", "pathd")
 ALWAYS_DAEMONS = ("zebra", "staticd")
+MGMTD = "mgmtd"
 
 _LIVE: Dict[str, "Router"] = {}
-
-
-class LabError(RuntimeError):
-    """A lab step failed; the message says which command and why."""
 
 
 def missing_components() -> List[str]:
@@ -81,27 +81,15 @@ def missing_components() -> List[str]:
 
 
 def sh(argv: Sequence[str], timeout: float = 30, check: bool = True, input: Optional[str] = None) -> str:
-    """Run argv (no shell) and return stdout; raise LabError on failure or timeout."""
-    try:
-        proc = subprocess.run(list(argv), input=input, capture_output=True, text=True, timeout=timeout,
-                              check=False)
-    except subprocess.TimeoutExpired:
-        raise LabError("%s: no answer within %s s" % (" ".join(argv), timeout)) from None
-    if check and proc.returncode != 0:
-        raise LabError("%s exited %d: %s" % (" ".join(argv), proc.returncode,
-                                             (proc.stderr or proc.stdout).strip()[-500:]))
-    return proc.stdout
+    """Run argv (no shell) on this machine and return stdout; raise LabError on failure or timeout."""
+    return frrhost.local().sh(argv, timeout=timeout, check=check, input=input)
 
 
-def _frr_ids():
-    try:
-        return pwd.getpwnam("frr").pw_uid, grp.getgrnam("frr").gr_gid
-    except KeyError:
-        return 0, 0
+_frr_ids = frrhost.frr_ids
 
 
-def daemons_file(daemons: Iterable[str], watchfrr_options: str = "") -> str:
-    """Content of a pathspace's ``daemons`` file enabling exactly ``daemons``."""
+def daemons_file(daemons: Iterable[str], watchfrr_options: str = "", mgmtd: bool = False) -> str:
+    """Content of a pathspace's ``daemons`` file enabling exactly ``daemons`` (``mgmtd``: FRR 9 and later)."""
     daemons = set(daemons)
     unknown = daemons - set(KNOWN_DAEMONS) - set(ALWAYS_DAEMONS)
     if unknown:
@@ -111,57 +99,69 @@ def daemons_file(daemons: Iterable[str], watchfrr_options: str = "") -> str:
         lines.append("%s=%s" % (d, "yes" if d in daemons else "no"))
     lines.append("vtysh_enable=yes")
     lines.append('zebra_options="-A 127.0.0.1 -s 90000000"')
-    for d in KNOWN_DAEMONS + ("staticd",):
+    for d in ((MGMTD,) if mgmtd else ()) + KNOWN_DAEMONS + ("staticd",):
         lines.append('%s_options="-A 127.0.0.1"' % d)
     lines.append('watchfrr_options="%s"' % watchfrr_options)
     return "\n".join(lines) + "\n"
 
 
 class Router:
-    """One FRR instance: network namespace ``name`` and pathspace ``name``.
+    """One FRR instance: network namespace ``name`` and pathspace ``name``, on ``machine`` (default this host).
 
     Create through :meth:`Lab.router` (which names and tears it down), or
     directly and call :meth:`teardown` yourself.
     """
 
     def __init__(self, name: str, frr_conf: str = "", daemons: Iterable[str] = ("bgpd",),
-                 watchfrr_options: str = "", create: bool = True):
+                 watchfrr_options: str = "", create: bool = True, machine: Optional[Machine] = None):
         if not re.match(r"^[a-z][a-z0-9-]{1,30}$", name):
             raise LabError("router name %r: use lowercase letters, digits and '-' (it names a netns)" % name)
         self.name = name
+        self.machine = machine or frrhost.local()
         self.daemons = list(daemons)
         self.watchfrr_options = watchfrr_options
         self.confdir = os.path.join(ETC_FRR, name)
         self.rundir = os.path.join(RUN_FRR, name)
         self.conf_path = os.path.join(self.confdir, "frr.conf")
         self.daemons_path = os.path.join(self.confdir, "daemons")
+        self.mgmtd = self.machine.has_daemon(MGMTD)
         if create:
             self._create(frr_conf)
 
+    @property
+    def version(self) -> str:
+        """The FRR version this router runs ("8.4.4", "10.3", ...)."""
+        return self.machine.frr_version()
+
     # -- setup ---------------------------------------------------------
     def _create(self, frr_conf: str) -> None:
-        _LIVE[self.name] = self
-        if os.path.exists("/var/run/netns/%s" % self.name) or os.path.exists(self.confdir):
-            teardown_router(self.name)
-        sh(["ip", "netns", "add", self.name])
-        sh(["ip", "-n", self.name, "link", "set", "lo", "up"])
-        os.makedirs(self.confdir, exist_ok=True)
-        self.write_file("daemons", daemons_file(self.daemons, self.watchfrr_options))
+        _LIVE[self.key] = self
+        m = self.machine
+        if self.name in m.netns_list() or m.exists(self.confdir):
+            teardown_router(self.name, m)
+        m.sh(["ip", "netns", "add", self.name])
+        m.sh(["ip", "-n", self.name, "link", "set", "lo", "up"])
+        m.make_dir(self.confdir, 0o750)
+        self.write_file("daemons", self._daemons_text())
         self.write_file("vtysh.conf", "service integrated-vtysh-config\n")
         self.write_conf(frr_conf)
-        uid, gid = _frr_ids()
-        os.chown(self.confdir, uid, gid)
-        os.chmod(self.confdir, 0o750)
+
+    @property
+    def key(self) -> str:
+        return "%s/%s" % (self.machine.name, self.name)
+
+    def _daemons_text(self) -> str:
+        return daemons_file(self.daemons, self.watchfrr_options, mgmtd=self.mgmtd)
 
     def write_file(self, name: str, content: str) -> str:
         """Write ``/etc/frr/NAME/<name>`` owned frr:frr, mode 0640."""
         path = os.path.join(self.confdir, name)
-        with open(path, "w") as fh:
-            fh.write(content)
-        uid, gid = _frr_ids()
-        os.chown(path, uid, gid)
-        os.chmod(path, 0o640)
+        self.machine.write_file(path, content, 0o640)
         return path
+
+    def read_file(self, name_or_path: str) -> str:
+        """A file of this router's confdir (or any path on its machine)."""
+        return self.machine.read_file(os.path.join(self.confdir, name_or_path))
 
     def write_conf(self, text: str) -> str:
         """Replace this router's frr.conf (read by the next start / ``vtysh -b``)."""
@@ -170,27 +170,47 @@ class Router:
     def set_watchfrr_options(self, options: str) -> None:
         """E.g. ``-T 5`` (restart timeout); takes effect at the next start."""
         self.watchfrr_options = options
-        self.write_file("daemons", daemons_file(self.daemons, options))
+        self.write_file("daemons", self._daemons_text())
 
     # -- processes -----------------------------------------------------
     def start(self, wait: bool = True, timeout: float = 30) -> None:
         """Start watchfrr and the daemons in the namespace (frrinit.sh)."""
-        sh(["ip", "netns", "exec", self.name, FRRINIT, "start", self.name], timeout=timeout)
+        self.machine.start_daemons(["ip", "netns", "exec", self.name, FRRINIT, "start", self.name],
+                                   "/tmp/frrlab-%s.start.log" % self.name, timeout=timeout)
         if wait:
             self.wait_up(timeout=timeout)
 
     def stop(self, timeout: float = 30) -> None:
         """Stop watchfrr and all daemons cleanly (frrinit.sh stop)."""
-        sh(["ip", "netns", "exec", self.name, FRRINIT, "stop", self.name], timeout=timeout, check=False)
+        self.machine.sh(["ip", "netns", "exec", self.name, FRRINIT, "stop", self.name], timeout=timeout, check=False)
 
     def pid(self, daemon: str) -> Optional[int]:
         """PID of a running daemon from its pid file, or None."""
-        try:
-            with open(os.path.join(self.rundir, "%s.pid" % daemon)) as fh:
-                pid = int(fh.read().strip())
-        except (OSError, ValueError):
-            return None
-        return pid if _alive(pid) else None
+        return self.pids([daemon])[daemon]
+
+    def pids(self, daemons: Sequence[str]) -> Dict[str, Optional[int]]:
+        """{daemon: pid or None (not running)} from the pid files, in one look."""
+        m = self.machine
+        out: Dict[str, Optional[int]] = {}
+        if isinstance(m, frrhost.LocalMachine):
+            for d in daemons:
+                try:
+                    pid = int(m.read_file(os.path.join(self.rundir, "%s.pid" % d)).strip())
+                except (OSError, ValueError):
+                    pid = None
+                out[d] = pid if pid and m.pid_alive(pid) else None
+            return out
+        # one command for all: "<daemon> <pid> <stat>" a line
+        script = ('for d in "$@"; do p=$(cat "%s/$d.pid" 2>/dev/null); '
+                  's=$( [ -n "$p" ] && ps -o stat= -p "$p" 2>/dev/null ); echo "$d ${p:--} ${s:--}"; done' % self.rundir)
+        for line in m.sh(["sh", "-c", script, "pids"] + list(daemons), check=False).splitlines():
+            words = line.split()
+            if len(words) == 3:
+                alive = words[1].isdigit() and words[2] != "-" and not words[2].startswith("Z")
+                out[words[0]] = int(words[1]) if alive else None
+        for d in daemons:
+            out.setdefault(d, None)
+        return out
 
     def running(self, daemon: str) -> bool:
         return self.pid(daemon) is not None
@@ -200,11 +220,12 @@ class Router:
         pid = self.pid(daemon)
         if pid is None:
             raise LabError("%s: %s is not running" % (self.name, daemon))
-        os.kill(pid, sig)
+        self.machine.kill(pid, sig)
         return pid
 
     def expected_daemons(self) -> List[str]:
-        return ["zebra"] + [d for d in KNOWN_DAEMONS if d in self.daemons] + ["staticd"]
+        return (["zebra"] + ([MGMTD] if self.mgmtd else []) + [d for d in KNOWN_DAEMONS if d in self.daemons]
+                + ["staticd"])
 
     def wait_up(self, daemons: Optional[Iterable[str]] = None, timeout: float = 30) -> None:
         """Wait until every daemon runs and answers vtysh."""
@@ -212,17 +233,25 @@ class Router:
         deadline = time.monotonic() + timeout
         last = ""
         while time.monotonic() < deadline:
-            down = [d for d in daemons if not self.running(d)]
+            down = [d for d, pid in self.pids(daemons).items() if pid is None]
             if not down:
                 try:
                     self.vtysh("show version", timeout=5)
-                    return
+                    if not self.mgmtd or self.config_unlocked():
+                        return
+                    last = "mgmtd still commits the boot config (candidate datastore locked)"
                 except LabError as exc:
                     last = str(exc)
             else:
                 last = "not running: " + ", ".join(down)
             time.sleep(0.2)
         raise LabError("%s: daemons not up within %s s (%s)" % (self.name, timeout, last))
+
+    def config_unlocked(self) -> bool:
+        """vtysh can enter configuration mode: on FRR 10 mgmtd holds its candidate datastore while it commits
+        a config push (the boot's ``vtysh -b``), and ``configure`` then fails with "could not lock candidate DS"."""
+        out = self.machine.run([VTYSH, "-N", self.name, "-c", "configure terminal"], timeout=10, check=False)
+        return out.returncode == 0 and "lock" not in (out.stdout + out.stderr).lower()
 
     def wait_restarted(self, daemon: str, old_pid: int, timeout: float = 120) -> int:
         """Wait until watchfrr has started ``daemon`` again with a new pid."""
@@ -240,7 +269,7 @@ class Router:
         argv = [VTYSH, "-N", self.name]
         for c in commands:
             argv += ["-c", c]
-        return sh(argv, timeout=timeout, check=check)
+        return self.machine.sh(argv, timeout=timeout, check=check)
 
     def configure(self, *lines: str, timeout: float = 60) -> str:
         """``configure terminal`` then ``lines`` in one vtysh (stops at the first error)."""
@@ -251,13 +280,11 @@ class Router:
 
     def load_file(self, path: str, timeout: float = 600) -> subprocess.CompletedProcess:
         """``vtysh -f path`` (apply a config file; does not stop at errors)."""
-        return subprocess.run([VTYSH, "-N", self.name, "-f", path], capture_output=True, text=True,
-                              timeout=timeout, check=False)
+        return self.machine.run([VTYSH, "-N", self.name, "-f", path], timeout=timeout, check=False)
 
     def boot_config(self, timeout: float = 600) -> subprocess.CompletedProcess:
         """``vtysh -b``: push /etc/frr/NAME/frr.conf as watchfrr does after a restart."""
-        return subprocess.run([VTYSH, "-N", self.name, "-b"], capture_output=True, text=True, timeout=timeout,
-                              check=False)
+        return self.machine.run([VTYSH, "-N", self.name, "-b"], timeout=timeout, check=False)
 
     def bgp_peer_state(self, peer: str) -> str:
         out = self.vtysh("show bgp neighbors %s" % peer, check=False)
@@ -282,84 +309,73 @@ class Router:
     # -- namespace -----------------------------------------------------
     def exec(self, *argv: str, timeout: float = 30, check: bool = True) -> str:
         """Run a command inside the router's namespace."""
-        return sh(["ip", "netns", "exec", self.name] + list(argv), timeout=timeout, check=check)
+        return self.machine.sh(["ip", "netns", "exec", self.name] + list(argv), timeout=timeout, check=check)
 
     def teardown(self) -> None:
-        teardown_router(self.name)
-        _LIVE.pop(self.name, None)
+        teardown_router(self.name, self.machine)
+        _LIVE.pop(self.key, None)
 
     def __repr__(self):
-        return "Router(%r)" % self.name
+        return "Router(%r on %s)" % (self.name, self.machine.name)
 
 
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie is not alive for our purposes.
-    try:
-        with open("/proc/%d/stat" % pid) as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    return frrhost.local().pid_alive(pid)
 
 
-def _pathspace_pids(name: str, only: Sequence[str] = ()) -> List[int]:
+def _pathspace_pids(name: str, only: Sequence[str] = (), machine: Optional[Machine] = None) -> List[int]:
     """PIDs of FRR processes started for pathspace ``name`` (``-N name`` in argv)."""
     pids = []
-    for pid, argv in procs.processes():
+    wanted = only or ALWAYS_DAEMONS + (MGMTD,) + KNOWN_DAEMONS + ("watchfrr", "vtysh", "watchfrr.sh")
+    for pid, argv in (machine or frrhost.local()).processes():
         for i, a in enumerate(argv[:-1]):
-            if a == b"-N" and argv[i + 1] == name.encode():
-                exe = os.path.basename(argv[0].decode(errors="replace"))
-                if exe in (only or ALWAYS_DAEMONS + KNOWN_DAEMONS + ("watchfrr", "vtysh", "watchfrr.sh")):
+            if a == "-N" and argv[i + 1] == name:
+                if os.path.basename(argv[0]) in wanted:
                     pids.append(pid)
                 break
     return pids
 
 
-def teardown_router(name: str) -> None:
+def teardown_router(name: str, machine: Optional[Machine] = None) -> None:
     """Remove everything of one router, whatever state it is in.  Never raises."""
+    try:
+        _teardown_router(name, machine or frrhost.local())
+    except LabError:
+        pass   # the machine itself is gone (a removed container took the router with it)
+
+
+def _teardown_router(name: str, m: Machine) -> None:
     # watchfrr first, so that it does not restart what we kill next.
-    for pid in _pathspace_pids(name, only=("watchfrr", "watchfrr.sh")):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    for pid in _pathspace_pids(name, only=("watchfrr", "watchfrr.sh"), machine=m):
+        m.kill(pid, signal.SIGKILL)
     for _attempt in range(5):
-        pids = _pathspace_pids(name)
-        if os.path.exists("/var/run/netns/%s" % name):
-            out = sh(["ip", "netns", "pids", name], check=False, timeout=10)
+        pids = _pathspace_pids(name, machine=m)
+        has_ns = name in m.netns_list()
+        if has_ns:
+            out = m.sh(["ip", "netns", "pids", name], check=False, timeout=10)
             pids += [int(p) for p in out.split() if p.isdigit()]
         if not pids:
             break
         for pid in set(pids):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            m.kill(pid, signal.SIGKILL)
         time.sleep(0.2)
-    if os.path.exists("/var/run/netns/%s" % name):
-        sh(["ip", "netns", "del", name], check=False, timeout=10)
-    for d in (os.path.join(ETC_FRR, name), os.path.join(RUN_FRR, name)):
-        if name and os.path.isdir(d) and d.rstrip("/") not in (ETC_FRR, RUN_FRR):
-            shutil.rmtree(d, ignore_errors=True)
+    if name in m.netns_list():
+        m.sh(["ip", "netns", "del", name], check=False, timeout=10)
+    if name:
+        for d in (os.path.join(ETC_FRR, name), os.path.join(RUN_FRR, name)):
+            m.remove_tree(d)
 
 
-def cleanup_stale(prefix: str) -> List[str]:
+def cleanup_stale(prefix: str, machine: Optional[Machine] = None) -> List[str]:
     """Tear down routers a crashed run left behind (names starting with ``prefix``)."""
     if not prefix or len(prefix) < 3:
         raise LabError("cleanup_stale needs a real prefix such as 'nmfrr-'")
-    names = set()
-    out = sh(["ip", "netns", "list"], check=False)
-    names.update(line.split()[0] for line in out.splitlines() if line.startswith(prefix))
+    m = machine or frrhost.local()
+    names = {n for n in m.netns_list() if n.startswith(prefix)}
     for base in (ETC_FRR, RUN_FRR):
-        if os.path.isdir(base):
-            names.update(n for n in os.listdir(base) if n.startswith(prefix))
+        names.update(n for n in m.listdir(base) if n.startswith(prefix))
     for n in sorted(names):
-        teardown_router(n)
+        teardown_router(n, m)
     return sorted(names)
 
 
@@ -367,15 +383,21 @@ class Lab:
     """A set of routers and links, all removed on exit (context manager).
 
     ``prefix`` names everything: router ``r1`` becomes netns/pathspace
-    ``PREFIX + 'r1'`` (for example ``nmfrr-r1``).
+    ``PREFIX + 'r1'`` (for example ``nmfrr-r1``).  ``machine``: where the
+    routers run (default this host; ``frrhost.machine("10.3")`` for FRR 10.3).
     """
 
-    def __init__(self, prefix: str = "nmfrr-"):
+    def __init__(self, prefix: str = "nmfrr-", machine: Optional[Machine] = None):
         if not re.match(r"^[a-z][a-z0-9]{1,10}-$", prefix):
             raise LabError("lab prefix %r: like 'nmfrr-' (letters/digits, ending in '-')" % prefix)
         self.prefix = prefix
+        self.machine = machine or frrhost.local()
         self.routers: Dict[str, Router] = {}
         self._links = 0
+
+    @property
+    def version(self) -> str:
+        return self.machine.frr_version()
 
     def __enter__(self) -> "Lab":
         return self
@@ -386,7 +408,7 @@ class Lab:
     def router(self, name: str, frr_conf: str = "", daemons: Iterable[str] = ("bgpd",),
                watchfrr_options: str = "") -> Router:
         full = name if name.startswith(self.prefix) else self.prefix + name
-        r = Router(full, frr_conf, daemons=daemons, watchfrr_options=watchfrr_options)
+        r = Router(full, frr_conf, daemons=daemons, watchfrr_options=watchfrr_options, machine=self.machine)
         self.routers[name] = r
         return r
 
@@ -399,6 +421,7 @@ class Lab:
         self._links += 1
         tmp_a = "%sv%d%da" % (self.prefix[:5], os.getpid() % 1000, self._links)
         tmp_b = tmp_a[:-1] + "b"
+        sh = self.machine.sh
         sh(["ip", "link", "add", tmp_a, "type", "veth", "peer", "name", tmp_b])
         try:
             for tmp, r, ifname, addr in ((tmp_a, a, a_if, a_addr), (tmp_b, b, b_if, b_addr)):
@@ -420,6 +443,7 @@ class Lab:
         """
         if len(ifname) > 14:
             raise LabError("interface name %r is longer than 14 characters" % ifname)
+        sh = self.machine.sh
         sh(["ip", "-n", r.name, "link", "add", ifname, "type", "veth", "peer", "name", ifname + "p"])
         sh(["ip", "-n", r.name, "link", "set", ifname + "p", "up"])
         if addr:
@@ -440,6 +464,7 @@ class Lab:
 
 @atexit.register
 def _teardown_all() -> None:  # pragma: no cover - last line of defence
-    for name in list(_LIVE):
-        teardown_router(name)
-        _LIVE.pop(name, None)
+    for key in list(_LIVE):
+        r = _LIVE.pop(key, None)
+        if r is not None:
+            teardown_router(r.name, r.machine)

@@ -7,12 +7,15 @@ Incident 002: overloaded route reflectors could not read their peers' messages
 fast enough, hold timers expired, sessions flapped, and each flap's full-table
 re-sends overloaded the next speaker.  Maintenance must not start while
 sessions are down, freshly flapped, flapping, backlogged or running on
-hair-trigger hold timers.
+hair-trigger hold timers, nor while the speaker itself is overloaded.
 
 Reads ``vtysh [-N PATHSPACE] -c 'show bgp vrf all summary json'`` (every VRF and
-address family, EVPN included) and ``show bgp vrf all neighbors json``; with
-``sample_interval`` > 0 it reads the neighbors again that many seconds later to
-see whether ``connectionsDropped`` is growing right now.  Read-only.
+address family, EVPN included) and ``show bgp vrf all neighbors json`` once;
+with ``sample_interval`` > 0 it reads the summary again that many seconds
+later (``connectionsDropped`` growing right now) and bgpd's CPU across the
+pause.  Issue 15 measured a reflector with 1,000 peers: the neighbors are 3.4 MB
+and take vtysh 0.42 s, the summary 0.9 MB and 0.15 s, so the second sample is
+the summary (bgp/parse.py, tests/bench/bgp_scale.py).  Read-only.
 
 FRR instances: ``pathspaces`` (a list) or ``pathspace`` (one name); default the
 host's own FRR.  All instances are sampled, then one pause, then the second
@@ -33,24 +36,36 @@ Checks (options under ``options.bgp``, declared with their defaults in :data:`AU
   summary's ``failedPeers`` of a VRF and address family, admin shutdowns excluded.
 * NM-BGP-008 info: a peer is administratively shut down.
 * NM-BGP-009 warning: BGP state could not be read (vtysh failed, output not JSON).
+* NM-BGP-010 critical: ``overload_min_sessions`` (10) sessions or more reset within
+  ``overload_window`` (90 s) of each other in the last ``min_established_seconds``:
+  the speaker (a route reflector, in the incident) is overloaded (bgp/overload.py).
+* NM-BGP-011 warning: bgpd is CPU-bound (``max_cpu_percent``, 80) or starved of
+  CPU between the two samples (bgp/load.py).
+
+Findings about a session that was lost (001, 002, 004) carry
+``evidence.lost_session`` (peer, VRF, when on this host's clock, why): the
+report's fleet checks group them across hosts (core/fleet.py).  The sessions
+are recorded in ``ctx.snapshots["bgp"]`` (bgp/snapshot.py) for the
+postflight's "which sessions came back".
 
 Standard library only: this file runs on managed hosts.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
-from ansible_collections.netmedic.network.plugins.module_utils.core import json_input
+from ansible_collections.netmedic.network.plugins.module_utils.bgp import load, overload, snapshot
+from ansible_collections.netmedic.network.plugins.module_utils.bgp.parse import (  # noqa: F401 (earlier home)
+    BgpOutputError, is_admin_down, load_json, parse_neighbors, parse_summary)
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import (
     Audit, AuditContext, Option, integer, number)
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import CRITICAL, INFO, WARNING, Finding, Fix
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS_OR_ZERO
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError
-from ansible_collections.netmedic.network.plugins.module_utils.frr import instances
+from ansible_collections.netmedic.network.plugins.module_utils.frr import instances, version as frr_version
 from ansible_collections.netmedic.network.plugins.module_utils.frr.daemon_argv import DaemonsFileError
 from ansible_collections.netmedic.network.plugins.module_utils.frr.daemons_file import parse_assignments
 from ansible_collections.netmedic.network.plugins.module_utils.frr.files import UnreadableFile, read_frr_file
@@ -69,17 +84,17 @@ CHECKS = {
     "NM-BGP-007": "failed peers in a VRF and address family",
     "NM-BGP-008": "BGP peer administratively shut down",
     "NM-BGP-009": "BGP state could not be read",
+    "NM-BGP-010": "many BGP sessions reset within a short window: the speaker is overloaded",
+    "NM-BGP-011": "bgpd is CPU-bound or starved of CPU",
 }
 
-# The pause between the two neighbor samples (a module attribute so tests can act during it).
+# The pause between the two samples (a module attribute so tests can act during it), and the
+# host's clock (when a session was lost, for the fleet checks).
 _sleep = time.sleep
+_now = time.time
 
 SUMMARY_CMD = "show bgp vrf all summary json"
 NEIGHBORS_CMD = "show bgp vrf all neighbors json"
-
-
-class BgpOutputError(ValueError):
-    """vtysh answered something we cannot read; ``str()`` is for operators."""
 
 
 def applies(ctx: AuditContext) -> bool:
@@ -95,132 +110,6 @@ def _applies_one(ctx: AuditContext, pathspace: Optional[str]) -> bool:
     except (UnreadableFile, DaemonsFileError):
         return False
     return bgpd is not None and bgpd.value not in ("", "no", "0")
-
-
-# ---------------------------------------------------------------- parsing
-
-def load_json(text: str, what: str) -> Dict[str, Any]:
-    """vtysh's JSON answer, or BgpOutputError with what vtysh said instead."""
-    if not (text or "").strip():
-        raise BgpOutputError("'%s' printed nothing (is bgpd running?)" % what)
-    data = json_input.load_json(text, what, BgpOutputError)
-    if not isinstance(data, dict):
-        raise BgpOutputError("'%s' printed JSON %s, expected an object keyed by VRF" % (what, type(data).__name__))
-    return data
-
-
-def _int(value: Any, default: int = 0) -> int:
-    """A counter from vtysh's JSON; ``default`` for anything that is not a finite number (``inf``, text...)."""
-    if isinstance(value, bool):
-        return default
-    try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError):
-        return default
-
-
-def _msec(value: Any) -> Optional[float]:
-    """A duration from vtysh's JSON, or None when it is not a finite, non-negative number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value) if 0 <= value < float("inf") else None
-
-
-def _name(value: Any, default: str = "") -> str:
-    """A VRF, peer or state name fit for a one-line summary (vtysh prints plain names; anything else is
-    shown escaped rather than breaking the report)."""
-    if value is None or isinstance(value, (dict, list)):
-        return default
-    text = value if isinstance(value, str) else json.dumps(value)
-    return text if text.isprintable() else json.dumps(text)[1:-1]
-
-
-def parse_summary(data: Dict[str, Any]) -> Tuple[Dict[Tuple[str, str], Dict[str, Any]], List[Dict[str, Any]]]:
-    """Peers and per-family totals from ``show bgp vrf all summary json``.
-
-    Returns ``({(vrf, peer): {...}}, [family totals])``.  A peer listed under
-    several address families is one session: its families are collected.
-    """
-    peers: Dict[Tuple[str, str], Dict[str, Any]] = {}
-    families: List[Dict[str, Any]] = []
-    _check_object(data, "summary")
-    for vrf, per_vrf in data.items():
-        if not isinstance(per_vrf, dict):
-            raise BgpOutputError("summary: VRF %r is %s, not an object" % (vrf, type(per_vrf).__name__))
-        for afi, fam in per_vrf.items():
-            if not isinstance(fam, dict) or "peers" not in fam:
-                continue  # scalar keys, empty families
-            if not isinstance(fam["peers"], dict):
-                raise BgpOutputError("summary: %s %s 'peers' is not an object" % (vrf, afi))
-            vrf_name = _name(fam.get("vrfName")) or _name(vrf)
-            afi = _name(afi)
-            admin = []
-            for name, p in fam["peers"].items():
-                if not isinstance(p, dict):
-                    raise BgpOutputError("summary: %s %s peer %s is not an object" % (vrf_name, afi, _name(name)))
-                name = _name(name)
-                key = (vrf_name, name)
-                entry = peers.setdefault(key, {"vrf": vrf_name, "peer": name, "families": {}})
-                state = _name(p.get("state", "unknown"), "unknown")
-                entry["families"][afi] = {
-                    "state": state, "peerState": _name(p.get("peerState")) or None, "inq": _int(p.get("inq")),
-                    "outq": _int(p.get("outq")), "uptime_msec": _msec(p.get("peerUptimeMsec")),
-                    "connectionsDropped": _int(p.get("connectionsDropped")),
-                    "connectionsEstablished": _int(p.get("connectionsEstablished")),
-                    "pfxRcd": p.get("pfxRcd"),
-                }
-                for k in ("remoteAs", "hostname", "desc"):
-                    if p.get(k) is not None:
-                        entry.setdefault(k, p.get(k))
-                if is_admin_down(state, entry["families"][afi]["peerState"]):
-                    admin.append(name)
-            families.append({
-                "vrf": vrf_name, "afi": afi, "failedPeers": _int(fam.get("failedPeers")),
-                "totalPeers": _int(fam.get("totalPeers"), len(fam["peers"])), "admin_down": admin,
-                "failed": sorted(n for n, p in ((_name(n), p) for n, p in fam["peers"].items())
-                                 if _name(p.get("state")) != "Established" and n not in admin),
-            })
-    return peers, families
-
-
-def _check_object(data: Any, what: str) -> None:
-    if not isinstance(data, dict):
-        raise BgpOutputError("%s: JSON %s, expected an object keyed by VRF" % (what, type(data).__name__))
-
-
-def is_admin_down(state: Optional[str], peer_state: Optional[str]) -> bool:
-    return peer_state == "Admin" or "(Admin)" in (state or "")
-
-
-def parse_neighbors(data: Dict[str, Any]) -> Dict[Tuple[str, str], Dict[str, Any]]:
-    """Per-session details from ``show bgp vrf all neighbors json``."""
-    out: Dict[Tuple[str, str], Dict[str, Any]] = {}
-    _check_object(data, "neighbors")
-    for vrf, per_vrf in data.items():
-        if not isinstance(per_vrf, dict):
-            raise BgpOutputError("neighbors: VRF %r is %s, not an object" % (vrf, type(per_vrf).__name__))
-        vrf_name = _name(per_vrf.get("vrfName")) or _name(vrf)
-        for name, n in per_vrf.items():
-            if not isinstance(n, dict) or ("bgpState" not in n and "connectionsDropped" not in n):
-                continue
-            stats = n.get("messageStats") if isinstance(n.get("messageStats"), dict) else {}
-            out[(vrf_name, _name(name))] = {
-                "state": _name(n.get("bgpState")) or None,
-                "admin_down": n.get("adminShutDown") is True,
-                "uptime_msec": _msec(n.get("bgpTimerUpMsec")),
-                "hold_msec": _msec(n.get("bgpTimerHoldTimeMsecs")),
-                "configured_hold_msec": _msec(n.get("bgpTimerConfiguredHoldTimeMsecs")),
-                "keepalive_msec": _msec(n.get("bgpTimerKeepAliveIntervalMsecs")),
-                "connectionsDropped": _int(n.get("connectionsDropped")),
-                "connectionsEstablished": _int(n.get("connectionsEstablished")),
-                "lastResetDueTo": _name(n.get("lastResetDueTo")) or None,
-                "lastResetTimerMsecs": _msec(n.get("lastResetTimerMsecs")),
-                "depthInq": _int(stats.get("depthInq")),
-                "depthOutq": _int(stats.get("depthOutq")),
-                "notificationsRecv": _int(stats.get("notificationsRecv"), None),
-                "notificationsSent": _int(stats.get("notificationsSent"), None),
-            }
-    return out
 
 
 # ---------------------------------------------------------------- reading
@@ -250,46 +139,88 @@ def _peer_subject(pathspace: Optional[str], vrf: str, peer: str) -> str:
 
 
 def run(ctx: AuditContext) -> List[Finding]:
-    """Sample every FRR instance, wait ``sample_interval`` once, sample the neighbors again, evaluate."""
+    """Sample every FRR instance, wait ``sample_interval`` once, sample the summaries again, evaluate."""
     try:
         spaces = instances.instances(AUDIT, ctx)
     except ValueError as exc:
         return [_error(None, str(exc), {"option": "options.bgp.pathspaces"})]
     interval = float(AUDIT.option(ctx, "sample_interval"))
     findings: List[Finding] = []
-    samples = {}
+    samples: Dict[Optional[str], Dict[str, Any]] = {}
     for pathspace in spaces:
         commands = [" ".join(vtysh_argv(pathspace, c)) for c in (SUMMARY_CMD, NEIGHBORS_CMD)]
         try:
             summary = parse_summary(read_vtysh_json(ctx, pathspace, SUMMARY_CMD))
-            first = parse_neighbors(read_vtysh_json(ctx, pathspace, NEIGHBORS_CMD))
+            detail = parse_neighbors(read_vtysh_json(ctx, pathspace, NEIGHBORS_CMD))
         except (BgpOutputError, CommandError) as exc:
             findings.append(_error(pathspace, str(exc), {"commands": commands}))
             continue
-        samples[pathspace] = (summary, first, None, commands)
+        samples[pathspace] = {"summary": summary, "detail": detail, "commands": commands, "second": None,
+                              "latest": summary[0], "cpu": load.sample(ctx.root, pathspace) if interval > 0 else None}
     if interval > 0 and samples:
         _sleep(interval)
-        for pathspace, (summary, first, _none, commands) in list(samples.items()):
+        for pathspace, sample in list(samples.items()):
             try:
-                second = parse_neighbors(read_vtysh_json(ctx, pathspace, NEIGHBORS_CMD))
+                _second_sample(ctx, pathspace, sample)
             except (BgpOutputError, CommandError) as exc:
-                findings.append(_error(pathspace, str(exc), {"commands": commands}))
+                findings.append(_error(pathspace, str(exc), {"commands": sample["commands"]}))
                 del samples[pathspace]
                 continue
-            samples[pathspace] = (summary, first, second, commands)
-    for pathspace, (summary, first, second, _commands) in samples.items():
-        findings += evaluate(ctx, pathspace, summary, first, second, interval)
+            sample["cpu"] = load.share(sample["cpu"], load.sample(ctx.root, pathspace))
+    snap = snapshot.new(_now())
+    for pathspace, sample in samples.items():
+        found = evaluate(ctx, pathspace, sample, interval, snap)
+        if found:   # the FRR version in the evidence (issue 14): one more vtysh command, only with findings
+            frr_version.annotate(found, frr_version.read(ctx.runner, pathspace))
+        findings += found
+    if samples:
+        ctx.snapshots[NAME] = snap
     return findings
+
+
+def _second_sample(ctx: AuditContext, pathspace: Optional[str], sample: Dict[str, Any]) -> None:
+    """The summary again: drop counters and states per session (the neighbors again on an FRR whose
+    summary has no drop counters)."""
+    peers = sample["summary"][0]
+    if peers and not any(f["has_counters"] for p in peers.values() for f in p["families"].values()):
+        again = parse_neighbors(read_vtysh_json(ctx, pathspace, NEIGHBORS_CMD))
+        sample["second"] = {k: {"connectionsDropped": v["connectionsDropped"], "state": v["state"],
+                                "lastResetDueTo": v["lastResetDueTo"]} for k, v in again.items()}
+        return
+    latest = parse_summary(read_vtysh_json(ctx, pathspace, SUMMARY_CMD))[0]
+    sample["latest"] = latest
+    sample["second"] = {k: {"connectionsDropped": max(f["connectionsDropped"] for f in v["families"].values()),
+                            "state": ", ".join(sorted({f["state"] for f in v["families"].values()})),
+                            "lastResetDueTo": None}
+                        for k, v in latest.items() if v["families"]}
 
 
 # ---------------------------------------------------------------- evaluation
 
-def evaluate(ctx: AuditContext, pathspace: Optional[str], summary, first, second, interval: float) -> List[Finding]:
-    peers, families = summary
-    min_up = float(AUDIT.option(ctx, "min_established_seconds"))
-    max_dropped = int(AUDIT.option(ctx, "max_connections_dropped"))
-    max_queue = int(AUDIT.option(ctx, "max_queue"))
-    min_hold = float(AUDIT.option(ctx, "min_hold_time"))
+def _options(ctx: AuditContext) -> Dict[str, Any]:
+    return {key: AUDIT.option(ctx, key) for key in (
+        "min_established_seconds", "max_connections_dropped", "max_queue", "min_hold_time", "overload_window",
+        "overload_min_sessions", "max_cpu_percent")}
+
+
+def _lost(reset: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """``evidence.lost_session`` of a session finding: the fleet checks group hosts by it (core/fleet.py)."""
+    if not reset:
+        return {}
+    return {"lost_session": {k: reset[k] for k in ("peer", "vrf", "at", "seconds_ago", "reason")}}
+
+
+def evaluate(ctx: AuditContext, pathspace: Optional[str], sample: Dict[str, Any], interval: float,
+             snap: Optional[Dict[str, Any]] = None) -> List[Finding]:
+    peers, families = sample["summary"]
+    first, second = sample["detail"], sample["second"]
+    opts = _options(ctx)
+    min_up = float(opts["min_established_seconds"])
+    max_dropped = int(opts["max_connections_dropped"])
+    max_queue = int(opts["max_queue"])
+    min_hold = float(opts["min_hold_time"])
+    now = _now()
+    resets = {(r["vrf"], r["peer"]): r for r in overload.session_resets(peers, first, sample["latest"], now)[0]}
     findings: List[Finding] = []
     manual_flap = ("Find why the session resets (lastResetDueTo, the peer's logs, CPU load on route reflectors) "
                    "before maintenance; do not add load to a flapping speaker.")
@@ -299,6 +230,8 @@ def evaluate(ctx: AuditContext, pathspace: Optional[str], summary, first, second
         s = peers.get(key) or {"families": {}}
         n = first.get(key) or {}
         subject = _peer_subject(pathspace, vrf, peer)
+        if snap is not None:
+            snapshot.add(snap, subject, sample["latest"].get(key) or s, n)
         fams = s["families"]
         states = sorted({f["state"] for f in fams.values()} | ({n["state"]} if n.get("state") else set()))
         base: Dict[str, Any] = {"vrf": vrf, "peer": peer, "families": sorted(fams)}
@@ -328,7 +261,7 @@ def evaluate(ctx: AuditContext, pathspace: Optional[str], summary, first, second
                 summary="BGP session with %s%s is not Established (%s)"
                         % (peer, "" if vrf == "default" else " (vrf %s)" % vrf, ", ".join(states) or "no state"),
                 evidence=dict(base, states=states, per_family={a: f["state"] for a, f in fams.items()},
-                              last_reset_msec_ago=n.get("lastResetTimerMsecs")),
+                              last_reset_msec_ago=n.get("lastResetTimerMsecs"), **_lost(resets.get(key))),
                 fix=Fix(manual="Check the link, the peer's address and AS, and the peer's logs; bring the session "
                                "up before maintenance.")))
         else:
@@ -341,7 +274,8 @@ def evaluate(ctx: AuditContext, pathspace: Optional[str], summary, first, second
                     id="NM-BGP-002", severity=WARNING, incident=INCIDENT, subject=subject,
                     summary="BGP session with %s has been Established for only %.0f s (under %.0f s): it flapped "
                             "recently" % (peer, up_s, min_up),
-                    evidence=dict(base, established_seconds=up_s, min_established_seconds=min_up),
+                    evidence=dict(base, established_seconds=up_s, min_established_seconds=min_up,
+                                  **_lost(resets.get(key))),
                     fix=Fix(manual=manual_flap)))
             hold = n.get("hold_msec")
             if isinstance(hold, (int, float)) and 0 < hold / 1000.0 < min_hold:
@@ -366,16 +300,18 @@ def evaluate(ctx: AuditContext, pathspace: Optional[str], summary, first, second
 
         if second is not None:
             later = second.get(key)
-            if later is not None and later["connectionsDropped"] > n.get("connectionsDropped", 0):
-                grew = later["connectionsDropped"] - n.get("connectionsDropped", 0)
+            if later is not None and later["connectionsDropped"] > dropped:
+                grew = later["connectionsDropped"] - dropped
+                now_lost = {"peer": peer, "vrf": vrf, "at": round(now, 1), "seconds_ago": 0.0,
+                            "reason": later.get("lastResetDueTo") or n.get("lastResetDueTo")}
                 findings.append(Finding(
                     id="NM-BGP-004", severity=CRITICAL, incident=INCIDENT, subject=subject,
                     summary="BGP session with %s is flapping now: dropped %d more time(s) in %.0f s"
                             % (peer, grew, interval),
-                    evidence=dict(base, connectionsDropped_first=n.get("connectionsDropped", 0),
+                    evidence=dict(base, connectionsDropped_first=dropped,
                                   connectionsDropped_second=later["connectionsDropped"],
                                   sample_interval=interval, state_second=later.get("state"),
-                                  lastResetDueTo_second=later.get("lastResetDueTo")),
+                                  lastResetDueTo_second=later.get("lastResetDueTo"), lost_session=now_lost),
                     fix=Fix(manual=manual_flap)))
 
         inq = max([n.get("depthInq", 0)] + [f["inq"] for f in fams.values()])
@@ -404,6 +340,8 @@ def evaluate(ctx: AuditContext, pathspace: Optional[str], summary, first, second
             evidence={"vrf": fam["vrf"], "afi": fam["afi"], "failedPeers": fam["failedPeers"],
                       "failed": failed, "admin_down": fam["admin_down"], "totalPeers": fam["totalPeers"]},
             fix=Fix(manual="See the NM-BGP-001 findings of these peers.")))
+    findings += overload.evaluate(pathspace, sample["summary"], first, sample["latest"], sample["cpu"]
+                                  if interval > 0 else None, now, opts)
     return findings
 
 
@@ -412,7 +350,7 @@ AUDIT = Audit(
     area="bgp",
     skip_reason="no FRR instance with bgpd enabled",
     description="BGP sessions: down, recently flapped, flapping now, backlogged, short hold timers, failed "
-                "peers (incident 002)",
+                "peers; the speaker overloaded (many sessions reset together, bgpd short of CPU) (incident 002)",
     run=run, applies=applies, checks=CHECKS,
     # Every option this audit reads (issue 11: unknown keys and non-finite numbers fail the preflight).
     options={
@@ -433,4 +371,14 @@ AUDIT = Audit(
                                          "(NM-BGP-005; 0 turns the check off)"),
         "min_hold_time": number((0, 65535), default=9,  # BGP hold time is a 16-bit count of seconds
                                 description="negotiated hold time (seconds) under this is reported (NM-BGP-006)"),
+        # issue 15's lab: the waves of one cascade came 20 to 40 s apart, each some seconds long
+        "overload_window": number((1, 3600), default=90,
+                                  description="sessions that reset within this many seconds of each other count "
+                                              "together (NM-BGP-010)"),
+        "overload_min_sessions": integer((0, 10 ** 6), default=10,
+                                         description="this many sessions reset together make the speaker overloaded "
+                                                     "(NM-BGP-010; 0 turns the check off)"),
+        "max_cpu_percent": number((0, 10000), default=80,
+                                  description="bgpd's CPU (percent of one CPU) between the two samples at or over "
+                                              "this is CPU-bound (NM-BGP-011; 0: only starvation is reported)"),
     })

@@ -20,6 +20,11 @@ this parameter; after a set the IMM moves its network configuration and takes
 a moment to answer with the new value (xCAT polls it), which ensure_lan_mode's
 read-back poll covers.
 
+Not every 19046 board is an IMM/XCC: the original ThinkSystem SR635/SR655
+(product id 1287) carry an AMI "TSM" BMC, for which xCAT selects the port with
+other OEM commands (``raw 0x32 0x71``; xcat2/xcat-core commit 6dbc16c2, "Not
+lab-validated").  netmedic neither asks nor writes parameter 0xC0 there.
+
 Standard library only: this file runs on managed hosts.
 """
 
@@ -38,6 +43,11 @@ NETFN = 0x0C
 GET = (0x02, [0x01, 0xC0, 0x00, 0x00])     # Get LAN Configuration Parameters, channel 1, parameter 0xC0
 SET = (0x01, [0x01, 0xC0])                 # Set LAN Configuration Parameters, channel 1, parameter 0xC0
 IBM_ID = 2
+LENOVO_ID = 19046
+TSM_PRODUCTS = {1287: "ThinkSystem SR635/SR655 (AMI TSM)"}
+NOT_AN_XCC = ("this board carries an AMI TSM BMC, not an IMM/XCC: xCAT selects its port with other OEM commands "
+              "(raw 0x32 0x71, not lab-validated), so netmedic neither reads nor writes it; check and set the port "
+              "in the TSM web interface (BMC network settings)")
 PORTS = {0: "shared (onboard interface)", 1: "dedicated", 2: "shared (ML2 or mezzanine adapter)"}
 NOT_WRITTEN_IBM = ("on IBM-id systems 0 and 1 mean the opposite on some models (xCAT: 'For x3755 M3 systems, "
                    "0 means use the dedicated port, 1 means shared'): netmedic reads but does not write; set the "
@@ -70,6 +80,10 @@ def set_data(mode: str, port: Tuple[int, ...]) -> List[int]:
 def read(tool: Ipmitool, info: McInfo, generation: str = "auto") -> Reading:
     cmd, request = GET
     form = raw_form(NETFN, cmd, request)
+    if info.manufacturer_id == LENOVO_ID and info.product_id in TSM_PRODUCTS:
+        return base(info, generation=TSM_PRODUCTS[info.product_id], method="lenovo-tsm", reason=NOT_AN_XCC,
+                    why="manufacturer id %s, product id %d: %s, not an IMM/XCC"
+                        % (known_as(info.manufacturer_id), info.product_id, TSM_PRODUCTS[info.product_id]))
     evidence = ["manufacturer id %s" % known_as(info.manufacturer_id),
                 "IMM/XCC shared or dedicated port: OEM LAN parameter 0xC0 on channel 1, as xCAT's bmcsetup reads it"]
     try:

@@ -123,7 +123,7 @@ def apply(outcome: Outcome, request: Request, runner: Optional[Runner] = None) -
     return outcome
 
 
-def _stray_warnings(plans: List[BondPlan], root: str) -> List[str]:
+def stray_warnings(plans: List[BondPlan], root: str) -> List[str]:
     if not any(pl.backend == NETWORKMANAGER for pl in plans):
         return []
     try:
@@ -139,5 +139,5 @@ def ensure_arp_validate(request: Request, check_mode: bool = False, runner: Opti
     outcome = plan(request)
     if outcome.changed and not check_mode:
         apply(outcome, request, runner)
-    outcome.warnings = _stray_warnings(outcome.plans, request.root)
+    outcome.warnings = stray_warnings(outcome.plans, request.root)
     return outcome

@@ -112,10 +112,10 @@ def _file_diff(change: bond_persist.FileChange) -> Dict[str, str]:
 
 def all_diffs(plans: List[BondPlan]) -> List[Dict[str, str]]:
     """Diff mode for several bonds: each sysfs value, then each file once (with every bond's edit)."""
-    return [d for pl in plans for d in pl.runtime_diff()] + [_file_diff(f) for f in _distinct_files(plans)]
+    return [d for pl in plans for d in pl.runtime_diff()] + [_file_diff(f) for f in distinct_files(plans)]
 
 
-def _distinct_files(plans: List[BondPlan]) -> List[bond_persist.FileChange]:
+def distinct_files(plans: List[BondPlan]) -> List[bond_persist.FileChange]:
     out: List[bond_persist.FileChange] = []
     for pl in plans:
         out.extend(f for f in pl.files if all(f is not o for o in out))
@@ -233,7 +233,7 @@ def apply_plans(sysfs: Sysfs, plans: List[BondPlan], backup: bool = True) -> Non
         if plan.runtime_change:
             kernel.append(plan.bond.name)
     written: List[str] = []
-    for change in _distinct_files(plans):
+    for change in distinct_files(plans):
         if not change.changed:
             continue
         try:

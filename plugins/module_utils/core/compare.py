@@ -9,7 +9,11 @@ the findings that are new and the ones that are gone out, keyed by
 ``Finding.key`` (check id and subject).  Written as ``postflight-diff.json``:
 
     {"baseline": PATH, "hosts": {HOST: {"new": [finding, ...], "gone": ["ID SUBJECT", ...],
-                                        "in_baseline": bool, "links_compared": bool}}}
+                                        "in_baseline": bool, "links_compared": bool,
+                                        "sessions": {"back": [...], "down": [...], ...}}}}
+
+``sessions`` (issue 15, when both reports recorded sessions of the host) says which sessions came
+back (core/sessions.py).
 
 Only what was audited now is compared: each audit of the postflight lists the
 check ids it looked for (``audits[].checks``), so ``--tags bgp`` does not call
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Set
 
+from ansible_collections.netmedic.network.plugins.module_utils.core import sessions
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AUDIT_FAILED_ID
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import (
     Finding, FindingError, at_least, kind_of)
@@ -105,6 +110,9 @@ def compare(baseline: Any, report: Mapping[str, Any], baseline_path: str,
         now_keys = {_key(f) for f in now_conditions}
         entry["new"] = [f for f in now_conditions if _key(f) not in set(before_keys)]
         entry["gone"] = [k for k in before_keys if k not in now_keys]
+        came_back = sessions.compare(sessions.baseline_snapshots(baseline, host), now_host.get("snapshots"))
+        if came_back["compared"]:
+            entry["sessions"] = came_back
         hosts[host] = entry
     return {"baseline": baseline_path, "hosts": hosts}
 
@@ -141,4 +149,5 @@ def host_line(comparison: Mapping[str, Any], host: str, report: Mapping[str, Any
         said = "".join("%s; " % f["summary"] for f in now_host["findings"] if f["id"] in notes)
     new = ", ".join(f["id"] for f in entry["new"]) or "none"
     gone = ", ".join(entry["gone"]) or "none"
-    return "%snew since the preflight: %s; gone: %s" % (said, new, gone)
+    back = sessions.line(entry.get("sessions") or {})
+    return "%snew since the preflight: %s; gone: %s%s" % (said, new, gone, ("; " + back) if back else "")

@@ -9,9 +9,15 @@ with part of their configuration and nothing said so.  This audit compares
 normaliser (so FRR's never-converging lines are not reported), and looks for
 policies the running config uses but does not define.
 
+When the parser sees a difference, frr.conf is rendered by a throwaway
+instance of the router's own FRR and compared again in FRR's words
+(:mod:`frr.compare`; option ``render``: ``frr`` by default, ``parser`` to start
+nothing): a line written differently from FRR's printing is not drift.  Every
+finding says the FRR version in its evidence.
+
 Checks (options under ``options.frr_drift``: ``pathspaces``, a list of FRR
 pathspaces to audit, default the default instance only; ``examples``, how
-many differing lines to show, default 10):
+many differing lines to show, default 10; ``render``):
 
 * NM-FRR-001 (critical): lines of frr.conf are missing from the running config.
 * NM-FRR-002 (warning): the running config has lines frr.conf does not
@@ -36,11 +42,12 @@ from typing import Dict, List, Optional, Set
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import Audit, AuditContext, Option, integer
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import CRITICAL, WARNING, Finding, Fix
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError
-from ansible_collections.netmedic.network.plugins.module_utils.frr import instances
+from ansible_collections.netmedic.network.plugins.module_utils.frr import instances, render, version as frr_version
+from ansible_collections.netmedic.network.plugins.module_utils.frr.compare import RENDER_HELP, compare, instance_daemons
 from ansible_collections.netmedic.network.plugins.module_utils.frr.config import Config, FrrConfigError
 from ansible_collections.netmedic.network.plugins.module_utils.frr.files import UnreadableFile, read_frr_file
 from ansible_collections.netmedic.network.plugins.module_utils.frr.paths import frr_conf_path, vtysh_argv
-from ansible_collections.netmedic.network.plugins.module_utils.frr.plan import counts_by_area, drift_and_running
+from ansible_collections.netmedic.network.plugins.module_utils.frr.plan import counts_by_area
 from ansible_collections.netmedic.network.plugins.module_utils.frr.vtysh import ReconcileError, Target, running_config
 
 NAME = "frr_drift"
@@ -128,7 +135,9 @@ def _audit_one(ctx: AuditContext, pathspace: Optional[str]) -> List[Finding]:
     try:
         intended = read_frr_file(conf_path)
         running_text = running_config(target)
-        d, running = drift_and_running(intended, running_text, source=conf_path)
+        cmp = compare(intended, running_text, conf_path, mode=AUDIT.option(ctx, "render"),
+                      daemons=instance_daemons(ctx.root, pathspace), runner=ctx.runner, root=ctx.root)
+        d, running = cmp.plan.diff, cmp.running
     except (UnreadableFile, FrrConfigError, CommandError, ReconcileError) as exc:
         error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return [Finding(id="NM-FRR-004", severity=WARNING, incident=INCIDENT, subject=subject,
@@ -171,6 +180,9 @@ def _audit_one(ctx: AuditContext, pathspace: Optional[str]) -> List[Finding]:
             evidence={"undefined": dangling},
             fix=fix if d.adds else Fix(manual="Define the missing route-maps/lists in %s and reconcile, or "
                                               "remove the lines that use them." % conf_path)))
+    frr_version.annotate(findings, cmp.version)
+    for f in findings:
+        f.evidence.update(cmp.how)
     return findings
 
 
@@ -187,5 +199,6 @@ AUDIT = Audit(
         "pathspaces": Option(description=instances.PATHSPACES_HELP),
         "pathspace": Option(description=instances.PATHSPACE_HELP),
         "examples": integer((0, 10000), default=10, description="how many differing lines a finding shows"),
+        "render": Option("str", choices=render.MODES, default="frr", description=RENDER_HELP),
     },
 )

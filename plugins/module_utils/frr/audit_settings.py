@@ -59,15 +59,16 @@ from ansible_collections.netmedic.network.plugins.module_utils.core.findings imp
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS_OR_ZERO
 from ansible_collections.netmedic.network.plugins.module_utils.core.procfs import uptime_seconds
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError
-from ansible_collections.netmedic.network.plugins.module_utils.frr import instances
+from ansible_collections.netmedic.network.plugins.module_utils.frr import instances, render, version as frr_version
 from ansible_collections.netmedic.network.plugins.module_utils.frr.config import FrrConfigError
 from ansible_collections.netmedic.network.plugins.module_utils.frr.daemon_argv import DaemonsFileError
 from ansible_collections.netmedic.network.plugins.module_utils.frr.daemons_file import (
     enabled_daemons, parse_assignments)
 from ansible_collections.netmedic.network.plugins.module_utils.frr.files import UnreadableFile, read_frr_file
 from ansible_collections.netmedic.network.plugins.module_utils.frr.paths import (
-    daemons_path as daemons_file_path, frr_conf_path, vtysh_argv)
-from ansible_collections.netmedic.network.plugins.module_utils.frr.plan import counts_by_area, describe, drift
+    daemons_path as daemons_file_path, frr_conf_path, has_mgmtd, vtysh_argv)
+from ansible_collections.netmedic.network.plugins.module_utils.frr.compare import RENDER_HELP, compare, instance_daemons
+from ansible_collections.netmedic.network.plugins.module_utils.frr.plan import counts_by_area, describe
 from ansible_collections.netmedic.network.plugins.module_utils.frr.processes import (
     capabilities, daemon_process, netlink_drops)
 from ansible_collections.netmedic.network.plugins.module_utils.frr.settings import (
@@ -153,7 +154,7 @@ def _run_one(ctx: AuditContext, pathspace: Optional[str]) -> List[Finding]:
 
     findings: List[Finding] = []
     uptime = uptime_seconds(ctx.root)
-    enabled = enabled_daemons(assignments)
+    enabled = enabled_daemons(assignments, mgmtd=has_mgmtd(ctx.root))
     procs = {name: daemon_process(ctx.root, pathspace, name, uptime) for name in ["watchfrr"] + enabled}
 
     findings += _restart_timeout(ctx, pathspace, daemons_path, assignments, procs, fix_target)
@@ -162,6 +163,8 @@ def _run_one(ctx: AuditContext, pathspace: Optional[str]) -> List[Finding]:
     if AUDIT.option(ctx, "check_drift") and procs.get("zebra") is not None and procs["zebra"].running:
         restarted = [f.evidence.get("daemon") for f in findings if f.id == "NM-FRR-015"]
         findings += _drift(ctx, pathspace, restarted, fix_target)
+    if findings:
+        frr_version.annotate(findings, frr_version.read(ctx.runner, pathspace))
     return findings
 
 
@@ -175,7 +178,8 @@ def _drift(ctx, pathspace, restarted, fix_target) -> List[Finding]:
     target = Target(pathspace=pathspace, root=ctx.root, runner=ctx.runner)
     try:
         running = running_config(target)
-        d = drift(intended, running, source=conf_path)
+        d = compare(intended, running, conf_path, mode=AUDIT.option(ctx, "render"),
+                    daemons=instance_daemons(ctx.root, pathspace), runner=ctx.runner, root=ctx.root).plan.diff
     except (ReconcileError, FrrConfigError, CommandError) as exc:
         return [Finding(
             id="NM-FRR-018", severity=WARNING, incident=INCIDENT, subject=subject,
@@ -426,4 +430,5 @@ AUDIT = Audit(
         "check_drift": Option(default=False,
                               description="also compare the running config with frr.conf (NM-FRR-018, critical "
                                           "after a recent restart)"),
+        "render": Option("str", choices=render.MODES, default="frr", description="with check_drift, " + RENDER_HELP),
     })

@@ -36,7 +36,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+
+from ansible_collections.netmedic.network.plugins.module_utils.frr import version as frr_version
 
 # FRR's vty reads lines of at most 4096 bytes (VTY_BUFSIZ); longer ones are a mistake.
 MAX_LINE = 4096
@@ -365,7 +367,8 @@ NORMALISATIONS = (
     ("defaults", "a few lines that set FRR's default value are not printed: 'auto-cost reference-bandwidth "
                  "100000' (router ospf), 'ip ospf hello-interval 10', 'priority 1', "
                  "'retransmit-interval 5', 'transmit-delay 1' (interface), 'bgp default local-preference 100' "
-                 "(router bgp); a non-default running value is then reset with its 'no' form"),
+                 "(router bgp), and from FRR 10 on 'ip nht resolve-via-default' (top level); a non-default "
+                 "running value is then reset with its 'no' form (per version: frr.version.default_lines)"),
     ("well-known-communities", "well-known community values in community-lists and 'set community' are "
                                "printed by name (65535:666 is 'blackhole', 65535:65281 'no-export'...)"),
 )
@@ -386,15 +389,6 @@ _LIST_RE = re.compile(
 _PLUS5_LISTS = ("ip prefix-list", "ipv6 prefix-list", "access-list", "ipv6 access-list", "mac access-list")
 
 _IPV6_TOKEN_RE = re.compile(r"^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(/\d{1,3})?$")
-# (context kind, line) pairs FRR 8.4 does not print because they are the default.
-_DEFAULT_LINES = {
-    ("router ospf", "auto-cost reference-bandwidth 100000"),
-    ("interface", "ip ospf hello-interval 10"),
-    ("interface", "ip ospf priority 1"), ("interface", "ip ospf retransmit-interval 5"),
-    ("interface", "ip ospf transmit-delay 1"),
-    ("router bgp", "bgp default local-preference 100"),
-}
-_DEFAULT_LINE_TEXTS = frozenset(line for _kind, line in _DEFAULT_LINES)
 _EMPTY_DROPPED_KINDS = frozenset(("address-family", "interface", "vrf", "line", "vni", "link-params"))
 _DROP_TOP = ("frr version", "frr defaults", "hostname ", "service integrated-vtysh-config")
 
@@ -436,7 +430,8 @@ def _canon_ipv6(line: str) -> str:
     return " ".join(words) if changed else line
 
 
-def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] = None) -> Config:
+def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] = None,
+              version: Optional[frr_version.Version] = None) -> Config:
     """A copy of ``cfg`` without never-converging differences (:data:`NORMALISATIONS`).
 
     :param intended: True for the intended config (where lists may lack ``seq``
@@ -444,7 +439,10 @@ def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] 
     :param forwarding: for the running side, the intended config's forwarding
         lines ``{"ip": "ip forwarding", "ipv6": "no ipv6 forwarding"}``; families
         the intended config does not mention are not compared.
+    :param version: the running FRR's version (its default lines differ, :func:`frr.version.default_lines`).
     """
+    defaults = frr_version.default_lines(version)
+    default_texts = frozenset(line for _kind, line in defaults)
     out = Config()
     index, entries = out._index, out.entries
     kinds = cfg.kinds
@@ -476,7 +474,7 @@ def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] 
         line = e.line
         path = e.path
         if not path:
-            if line.startswith(_DROP_TOP) or line == "hostname":
+            if line.startswith(_DROP_TOP) or line == "hostname" or (intended and ("", line) in defaults):
                 continue
             fam = _forwarding_family(line)
             if fam:
@@ -507,9 +505,7 @@ def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] 
                 and line != "passive-interface default" and len(line.split()) == 2:
             moved_passive.append((line.split()[1], "ip ospf passive"))
             continue
-        elif intended and line in _DEFAULT_LINE_TEXTS and len(path) == 1 and \
-                (path[0].split(" ", 2)[0] + " " + path[0].split(" ", 2)[1] if path[0].startswith("router ")
-                 else kinds.get(path, ""), line) in _DEFAULT_LINES:
+        elif intended and line in default_texts and len(path) == 1 and (_default_kind(path, kinds), line) in defaults:
             continue
         elif intended and line.startswith("neighbor ") and line.endswith(" activate") and len(path) == 2 \
                 and path[1] == "address-family ipv4 unicast" and path[0].startswith("router bgp") \
@@ -536,6 +532,19 @@ def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] 
     out.kinds = new_kinds
     out = _drop_empty_contexts(out)
     return out
+
+
+def _default_kind(path: Path, kinds: Dict[Path, str]) -> str:
+    """The context kind a default line is listed under: ``router ospf``, ``router bgp`` or the parsed kind."""
+    words = path[0].split(" ", 2)
+    if words[0] == "router" and len(words) > 1:
+        return "router " + words[1]
+    return kinds.get(path, "")
+
+
+def default_lines(version: Optional[frr_version.Version]) -> FrozenSet[Tuple[str, str]]:
+    """What FRR ``version`` does not print because it is the default (see :data:`NORMALISATIONS`)."""
+    return frr_version.default_lines(version)
 
 
 def _forwarding_family(line: str) -> Optional[str]:
@@ -577,9 +586,19 @@ def parse_normalised(intended_text: str, running_text: str, intended_source: str
     return normalise_pair(parse(intended_text, intended_source), parse(running_text, running_source))
 
 
+def running_version(running: Config) -> Optional[frr_version.Version]:
+    """The version in the running config's ``frr version X`` line."""
+    for e in running.entries[:20]:
+        if not e.path and e.line.startswith("frr version "):
+            return frr_version.parse(e.line)
+    return None
+
+
 def normalise_pair(intended: Config, running: Config) -> Tuple[Config, Config]:
-    """Normalised copies of both parsed sides (the running side compares the intended forwarding lines)."""
-    return normalise(intended, True), normalise(running, False, forwarding_lines(intended))
+    """Normalised copies of both parsed sides (the running side compares the intended forwarding lines;
+    the intended side drops the running version's default lines)."""
+    version = running_version(running)
+    return normalise(intended, True, version=version), normalise(running, False, forwarding_lines(intended), version)
 
 
 def lines_of(cfg: Config) -> Sequence[str]:

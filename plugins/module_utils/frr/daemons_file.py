@@ -101,10 +101,13 @@ def parse_assignments(text: str) -> Dict[str, Assignment]:
     return found
 
 
-def enabled_daemons(assignments: Dict[str, Assignment]) -> List[str]:
-    """Daemons (``name`` or ``name-instance``) frrinit.sh starts, in its order, zebra and staticd always."""
+def enabled_daemons(assignments: Dict[str, Assignment], mgmtd: bool = False) -> List[str]:
+    """Daemons (``name`` or ``name-instance``) frrinit.sh starts, in its order, zebra and staticd always, and
+    mgmtd after zebra when ``mgmtd`` (FRR 9 and later start it whatever the file says: frrcommon.sh)."""
     out: List[str] = []
     for daemon in KNOWN_DAEMONS:
+        if daemon == "bgpd" and mgmtd:
+            out.append("mgmtd")
         a = assignments.get(daemon)
         value = "yes" if daemon in ALWAYS_ON else (a.value if a else "")
         if value in ("", "no", "0"):

@@ -19,6 +19,7 @@ from typing import List, Optional, Sequence
 
 ETC_DIR = "/etc/frr"
 RUN_DIR = "/var/run/frr"
+LIB_DIR = "/usr/lib/frr"   # the daemons' binaries (Debian, Ubuntu, FRR's own packages)
 
 _PATHSPACE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -44,6 +45,12 @@ def run_dir(root: str = "/", pathspace: Optional[str] = None) -> str:
     if check_pathspace(pathspace):
         parts.append(pathspace)
     return os.path.join(*parts)
+
+
+def has_mgmtd(root: str = "/") -> bool:
+    """FRR 9 and later ship mgmtd, which frrinit.sh always starts (it owns staticd's and part of zebra's
+    configuration): a daemon to expect running beside zebra."""
+    return os.path.exists(os.path.join(root or "/", LIB_DIR.lstrip("/"), "mgmtd"))
 
 
 def daemons_path(root: str = "/", pathspace: Optional[str] = None) -> str:

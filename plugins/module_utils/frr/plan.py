@@ -56,7 +56,17 @@ _NO_TRIM = [
     (re.compile(r"^ipv6 prefix-list \S+ description "), 4),
     (re.compile(r"^access-list \S+ remark "), 3),
     (re.compile(r"^banner motd "), 2),
+    # 'continue N' is printed 'on-match goto N', whose 'no' form with the number is unknown to FRR 8.4 and
+    # 10.3 ('% Unknown command', FRRouting/frr#19102; measured, 10.7.1 knows it): 'no on-match goto' works on all.
+    (re.compile(r"^on-match goto "), 2),
 ]
+
+# BFD peer and profile timers (bfd > peer X / profile P): FRR 8.4 has no 'no' form for them ('% Unknown
+# command: no receive-interval 250', measured; 10.3 and 10.7.1 have one), so a timer is removed by setting
+# FRR's default, which it then does not print (FRR's bfdd defaults: 300 ms, 300 ms, x3, echo 50 ms).
+_BFD_TIMER_DEFAULTS = {"receive-interval": "300", "transmit-interval": "300", "detect-multiplier": "3",
+                       "echo-interval": "50", "echo receive-interval": "50", "echo transmit-interval": "50"}
+_BFD_TIMER_RE = re.compile(r"^(%s) \d+$" % "|".join(sorted(_BFD_TIMER_DEFAULTS, key=len, reverse=True)))
 
 # Single-valued settings: a new line with the same key replaces the old one, so
 # the old one is not deleted first.  Each regex's match (group 0) is the key.
@@ -79,6 +89,8 @@ _REPLACES = [re.compile(p) for p in (
     r"^log syslog", r"^log file ", r"^log timestamp precision ",
     r"^key-string ", r"^cryptographic-algorithm ",
     r"^ip address \S+ label ",
+    r"^(receive-interval|transmit-interval|detect-multiplier|echo-interval|echo receive-interval|"
+    r"echo transmit-interval) ",
 )]
 
 
@@ -127,6 +139,9 @@ def no_form(line: str) -> str:
     """The command that removes ``line`` in its context."""
     if line.startswith("no "):
         return line[3:]
+    m = _BFD_TIMER_RE.match(line)
+    if m:
+        return "%s %s" % (m.group(1), _BFD_TIMER_DEFAULTS[m.group(1)])
     if line.startswith(("password ", "enable password ")):
         return "no " + ("enable password" if line.startswith("enable") else "password")
     for rx, keep in _NO_TRIM:
@@ -315,7 +330,7 @@ def _area(top: str) -> str:
 # ---------------------------------------------------------------- from text
 
 @contextlib.contextmanager
-def _no_gc():
+def no_gc():
     """Parsing builds ~3 small objects a line and keeps them all: the cyclic garbage
     collector only slows that down (about 30% on 100,000 lines)."""
     was = gc.isenabled()
@@ -329,9 +344,15 @@ def _no_gc():
 
 def compute(intended_text: str, running_text: str, source: str = "intended config") -> Plan:
     """Parse, normalise, diff and plan (read-only; raises FrrConfigError on unreadable text)."""
-    with _no_gc():
+    with no_gc():
         i, r = parse_normalised(intended_text, running_text, intended_source=source)
         return plan(diff(i, r))
+
+
+def compute_parsed(intended: Config, running: Config) -> Plan:
+    """Normalise, diff and plan two parsed configs (the intended one may be FRR's rendering, frr.render)."""
+    with no_gc():
+        return plan(diff(*normalise_pair(intended, running)))
 
 
 def drift(intended_text: str, running_text: str, source: str = "intended config") -> Diff:
@@ -343,7 +364,7 @@ def drift_and_running(intended_text: str, running_text: str,
                       source: str = "intended config") -> Tuple[Diff, Config]:
     """The read-only difference, and the running config as parsed (not normalised),
     so that an audit can look further at it without parsing it a second time."""
-    with _no_gc():
+    with no_gc():
         intended = parse(intended_text, source)
         running = parse(running_text, "running config")
         return diff(*normalise_pair(intended, running)), running

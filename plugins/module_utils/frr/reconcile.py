@@ -11,9 +11,14 @@ preflight audits):
    validate it with FRR's own parser (``vtysh -C -f``, text on its stdin):
    refuse on errors;
 2. read the running config (``vtysh -c 'show running-config'``), parse and
-   normalise both sides, compute the :class:`~frr_plan.Plan`;
+   normalise both sides, compute the :class:`~frr_plan.Plan`; when they
+   differ, compare again in the words the router's FRR prints (a throwaway
+   instance renders the intended config, :mod:`frr.compare`), so that a line
+   written differently is neither planned nor left in ``remaining``;
 3. refuse to apply when a daemon enabled in the daemons file is not running,
-   or when the configuration is locked by another session;
+   when the configuration is locked by another session, or when the running
+   FRR is a version netmedic was not tested with (:mod:`frr.version`) unless
+   ``allow_untested_version``;
 4. back up the running config, apply the whole plan with **one**
    ``vtysh -f`` (which does not stop at a failing line and reports each);
 5. read the running config again and report what still differs;
@@ -42,13 +47,15 @@ from ansible_collections.netmedic.network.plugins.module_utils.core.fileops impo
 from ansible_collections.netmedic.network.plugins.module_utils.core.procfs import uptime_seconds
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import (
     CommandError, CommandNotFound, Runner)
+from ansible_collections.netmedic.network.plugins.module_utils.frr import version as frr_version
+from ansible_collections.netmedic.network.plugins.module_utils.frr.compare import Comparison, compare
 from ansible_collections.netmedic.network.plugins.module_utils.frr.config import FrrConfigError
 from ansible_collections.netmedic.network.plugins.module_utils.frr.daemon_argv import DaemonsFileError
 from ansible_collections.netmedic.network.plugins.module_utils.frr.daemons_file import (
     enabled_daemons, parse_assignments)
 from ansible_collections.netmedic.network.plugins.module_utils.frr.files import UnreadableFile, read_frr_file
-from ansible_collections.netmedic.network.plugins.module_utils.frr.paths import daemons_path
-from ansible_collections.netmedic.network.plugins.module_utils.frr.plan import Plan, compute
+from ansible_collections.netmedic.network.plugins.module_utils.frr.paths import daemons_path, has_mgmtd
+from ansible_collections.netmedic.network.plugins.module_utils.frr.plan import Plan
 from ansible_collections.netmedic.network.plugins.module_utils.frr.processes import daemon_process
 from ansible_collections.netmedic.network.plugins.module_utils.frr.vtysh import (
     NOTHING_APPLIED, ReconcileError, Target, apply, lock_holder, refusal, running_config, save, validate)
@@ -73,7 +80,7 @@ def daemon_states(target: Target) -> List[Dict[str, Any]]:
         raise refusal("cannot read the FRR daemons file %s: %s" % (path, exc.reason),
                       pathspace=target.pathspace)
     try:
-        enabled = enabled_daemons(parse_assignments(text))
+        enabled = enabled_daemons(parse_assignments(text), mgmtd=has_mgmtd(target.root))
     except DaemonsFileError as exc:
         raise refusal("cannot read the FRR daemons file %s: %s" % (path, exc))
     uptime = uptime_seconds(target.root)
@@ -156,6 +163,8 @@ class Options:
     backup_dir: Optional[str] = None
     require_daemons: bool = True
     apply_timeout: float = 600.0
+    render: str = "frr"
+    allow_untested_version: bool = False
 
 
 def reconcile(target: Target, opts: Options) -> Dict[str, Any]:
@@ -178,9 +187,14 @@ def reconcile(target: Target, opts: Options) -> Dict[str, Any]:
 
     before = running_config(target)
     try:
-        p = compute(intended.text, before, intended.source)
+        cmp = compare(intended.text, before, intended.source, mode=opts.render,
+                      daemons=[d["name"] for d in daemons if d["enabled"]], runner=target.runner,
+                      vtysh=target.vtysh, root=target.root)
     except FrrConfigError as exc:
         raise refusal(str(exc), **result)
+    p = cmp.plan
+    result.update(_version_facts(cmp))
+    result.update(cmp.how)
     result.update(_plan_facts(p))
     if p.empty:
         result["remaining"] = []
@@ -189,7 +203,7 @@ def reconcile(target: Target, opts: Options) -> Dict[str, Any]:
         result["changed"] = True   # would change
         return result
 
-    _refuse_unsafe(target, opts, p, daemons, intended.source, result)
+    _refuse_unsafe(target, opts, cmp, daemons, intended.source, result)
     if opts.backup:
         result["backup_file"] = backup_running(before, opts.backup_dir or target.confdir)
 
@@ -199,7 +213,7 @@ def reconcile(target: Target, opts: Options) -> Dict[str, Any]:
         result["apply_errors"] = applied.errors
         result["apply_seconds"] = round(applied.duration, 3)
         after = running_config(target)
-        left = compute(intended.text, after, intended.source)
+        left = cmp.again(after)
     except (CommandError, FrrConfigError, ReconcileError) as exc:
         raise ReconcileError("the plan was sent to FRR but could not be verified: %s; FRR may run part of it: run "
                              "again in check mode to see what still differs" % exc, **result)
@@ -214,9 +228,10 @@ def reconcile(target: Target, opts: Options) -> Dict[str, Any]:
     return result
 
 
-def _refuse_unsafe(target: Target, opts: Options, p: Plan, daemons: List[Dict[str, Any]], source: str,
+def _refuse_unsafe(target: Target, opts: Options, cmp: Comparison, daemons: List[Dict[str, Any]], source: str,
                    result: Dict[str, Any]) -> None:
     """The refusals before applying (each with ``changed=False``: nothing was applied)."""
+    p = cmp.plan
     if not p.diff.intended.entries:
         # An empty template or a truncated file must not wipe a router.
         raise refusal("refusing to reconcile: the intended config (%s) has no configuration lines, "
@@ -230,9 +245,18 @@ def _refuse_unsafe(target: Target, opts: Options, p: Plan, daemons: List[Dict[st
                 "reconciling a half-started FRR makes it worse: start them first"
                 % (", ".join(d["name"] for d in down), daemons_path(target.root, target.pathspace),
                    "; ".join(d["why"] for d in down if d["why"])), **result)
+    why = frr_version.untested_reason(cmp.version)
+    if why and not opts.allow_untested_version:
+        raise refusal("refusing to reconcile: %s; its running config may be printed in words netmedic does not "
+                      "know (check mode shows the plan; set allow_untested_version to apply it anyway)" % why,
+                      **result)
     holder = lock_holder(target)
     if holder:
         raise refusal("refusing to reconcile: the FRR configuration is locked (%s)" % holder, **result)
+
+
+def _version_facts(cmp: Comparison) -> Dict[str, Any]:
+    return {"frr_version": frr_version.text(cmp.version), "frr_version_tested": frr_version.tested(cmp.version)}
 
 
 def _plan_facts(p: Plan) -> Dict[str, Any]:
@@ -266,6 +290,8 @@ class Request:
     fail_on_remaining: bool = True
     command_timeout: float = 60.0
     apply_timeout: float = 600.0
+    render: str = "frr"
+    allow_untested_version: bool = False
     check_mode: bool = False
 
 
@@ -303,7 +329,8 @@ def run(request: Request, runner: Optional[Runner] = None) -> Outcome:
         return Outcome({"changed": False}, "pathspace: %s. Nothing was done." % exc)
     opts = Options(src=request.src, content=request.content, check_mode=request.check_mode, save=request.save,
                    backup=request.backup, backup_dir=request.backup_dir, require_daemons=request.require_daemons,
-                   apply_timeout=request.apply_timeout)
+                   apply_timeout=request.apply_timeout, render=request.render,
+                   allow_untested_version=request.allow_untested_version)
     try:
         result = reconcile(target, opts)
     except ReconcileError as exc:

@@ -23,14 +23,14 @@ import os
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.netmedic.network.plugins.module_utils.core import fileops
-from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError, Runner
+from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandError, Result, Runner
 from ansible_collections.netmedic.network.plugins.module_utils.frr.daemon_argv import (
     WATCHFRR_RESTART_TIMEOUT_RANGE, WATCHFRR_TIMEOUT_OPT, ZEBRA_BUFSIZE_OPT, ZEBRA_NL_BUFSIZE_RANGE,
     DaemonsFileError, argv_option_value, number, option_value)
 from ansible_collections.netmedic.network.plugins.module_utils.frr.daemons_file import (
     bash_syntax_check, checked_options, parse_assignments, plan_options, verify_edit)
 from ansible_collections.netmedic.network.plugins.module_utils.frr.files import UnreadableFile, read_frr_file
-from ansible_collections.netmedic.network.plugins.module_utils.frr.paths import check_pathspace, daemons_path
+from ansible_collections.netmedic.network.plugins.module_utils.frr.paths import check_pathspace, daemons_path, run_dir
 from ansible_collections.netmedic.network.plugins.module_utils.frr.processes import Process, daemon_process
 
 FRRINIT = "/usr/lib/frr/frrinit.sh"
@@ -128,6 +128,31 @@ def restart_argv(root: str, pathspace: Optional[str]) -> List[str]:
     if not pathspace and os.path.isdir(os.path.join(root or "/", "run/systemd/system")):
         return ["systemctl", "restart", "frr"]
     return [FRRINIT, "restart"] + ([pathspace] if pathspace else [])
+
+
+# frrinit.sh's output during a restart (FRR's runtime directory of the instance; overwritten each time).
+RESTART_LOG = "netmedic-frrinit.log"
+
+
+def run_restart(runner: Runner, root: str, pathspace: Optional[str], timeout: float) -> Result:
+    """Restart FRR (:func:`restart_argv`).  frrinit.sh runs with its output in a file, not a pipe: FRR 10's
+    watchfrr and daemons keep the stdout and stderr they were started with, so a pipe never reaches end of
+    file and the module hung until its timeout (measured with FRR 10.3, issue 14).  The file's end is in the
+    result's stderr (for the failure message)."""
+    argv = restart_argv(root, pathspace)
+    if argv[0] != FRRINIT:
+        return runner(argv, timeout=timeout)
+    rundir = run_dir(root, pathspace)
+    log = os.path.join(rundir, RESTART_LOG) if os.path.isdir(rundir) else os.devnull
+    res = runner(["sh", "-c", 'log=$1; shift; "$@" </dev/null >"$log" 2>&1', "sh", log] + argv, timeout=timeout)
+    tail = ""
+    if log != os.devnull:
+        try:
+            with open(log, "r", encoding="utf-8", errors="replace") as fh:
+                tail = fh.read()[-2000:]
+        except OSError:
+            pass
+    return Result(argv, res.rc, res.stdout, (res.stderr + "\n" + tail).strip(), res.duration, res.timed_out)
 
 
 # ---------------------------------------------------------------- setting (frr_daemons_options)
@@ -254,9 +279,8 @@ def apply(planned: Plan, request: Request, runner: Runner, check_mode: bool = Fa
             raise SettingsError("cannot write FRR's daemons file: %s" % exc, path=planned.path) from None
     verify(out, planned)
     if request.restart and out.changed and not check_mode:
-        argv = restart_argv(planned.root, planned.pathspace)
         try:
-            res = runner(argv, timeout=request.restart_timeout)
+            res = run_restart(runner, planned.root, planned.pathspace, request.restart_timeout)
         except CommandError as exc:
             raise SettingsError("the daemons file was changed but the FRR restart failed: %s" % exc,
                                 **out.result()) from None

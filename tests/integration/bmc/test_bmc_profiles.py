@@ -104,11 +104,12 @@ def test_intel_reports_its_channels(bmc_factory):
     assert "channel 2 (LAN2, onboard NIC shared with the host): absent" in r.detail
 
 
-@pytest.mark.parametrize("profile,words", [("hpe", "HPE iLO"), ("other", "7244")])
+@pytest.mark.parametrize("profile,words", [("hpe", "HPE iLO"), ("other", "7244"), ("lenovo-tsm", "AMI TSM")])
 def test_vendors_without_a_command_are_unknown_with_advice(bmc_factory, profile, words):
     bmc = bmc_factory(profile=profile)
     out = ensure(bmc, "dedicated")
     assert out.after.mode == "unknown" and not out.changed and words in out.after.reason
+    assert bmc.raw_log() == []
 
 
 def test_a_bmc_that_refuses_admin_sessions(bmc_factory, tmp_path):

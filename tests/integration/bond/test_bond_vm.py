@@ -107,3 +107,31 @@ def test_incident_004_replay(step):
     assert s["final"]["slaves"]["nmbond-va"]["mii_status"] == "up"
     assert s["bond"]["arp_validate"] == "all" and s["bond"]["active_slave"] == "nmbond-va"
     assert s["neigh_target_reached"], "the target learned the bond's address from its ARP probes"
+
+
+def test_rollback_undoes_a_validation_that_takes_every_slave_down(step):
+    """Issue 16: arp_validate=all with an arp_ip_target that never answers takes both slaves down; with
+    rollback the module puts the old runtime value and the (CRLF) file back, and the bond has an active
+    slave again.  The same change without rollback leaves the bond without one (the fault is real)."""
+    s = step("rollback")
+    assert s["start"]["active_slave"] and s["start"]["arp_validate"] == "none"
+    res = s["module"]
+    rb = res["rollback"]
+    assert res["failed"] and res["msg"].startswith("ROLLED BACK: the change made the host worse"), res
+    assert rb["last_result"] == "rolled_back" and rb["detected_after"] <= 6.5
+    assert rb["worse"] and rb["worse"][0].startswith("bond nmbond-rbk has no active slave")
+    assert rb["undone"][0] == "nmbond-rbk arp_validate back to none (read back)"
+    assert rb["undone"][1].endswith("restored as it was (= %s)" % res["bonds"][0]["files"][0]["backup"])
+    assert rb["state_now"].endswith("back as before the change"), rb["state_now"]
+    # checked independently of the module: sysfs, /proc/net/bonding and the file's bytes
+    assert s["value_after"] == "none 0" and s["file_restored"]
+    assert s["proc_after"]["active_slave"] in ("nmbond-ra", "nmbond-rb")
+    assert s["bond_after"]["active_slave"]
+    assert s["no_rollback"]["changed"] and s["no_rollback"]["rollback"]["last_result"] == "applied"
+    assert s["no_rollback_active"] == "" and s["no_rollback_proc"]["active_slave"] is None
+
+
+def test_rollback_keeps_a_good_change_after_the_settle_time(step):
+    rb = step("incident")["module"]["rollback"]
+    assert rb["last_result"] == "applied" and rb["worse"] == [] and rb["undone"] == []
+    assert rb["watch_seconds"] < 10, rb   # the health held: 2 s settle, not the 20 s window

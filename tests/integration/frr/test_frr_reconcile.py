@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""frr_reconcile against real FRR 8.4 daemons in network namespaces.
+"""frr_reconcile against real FRR daemons in network namespaces, on every lab FRR version (8.4, 10.3, 10.7).
 
 The oracle is FRR's own ``frr-reload.py --test``: after we reconcile, it must
 see nothing to add or delete except its documented never-converging noise
@@ -8,26 +8,14 @@ see nothing to add or delete except its documented never-converging noise
 
 import json
 import os
-import signal
-import subprocess
 import time
 
 import pytest
 
 import frr_incident as fi
-from ansible_collections.netmedic.network.plugins.module_utils.frr import reconcile as fr
+from nmfrr_helpers import ansible, assert_converged, is_local, playbook, reconcile
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
-
-def _reconcile(router, **kw):
-    return fr.reconcile(fr.Target(pathspace=router.name), fr.Options(**kw))
-
-
-def _assert_converged(router, intended_path):
-    assert fi.frr_reload_residue(router.name, intended_path) == []
-    again = _reconcile(router, src=intended_path)
-    assert again["changed"] is False and again["plan"]["commands"] == []
+from ansible_collections.netmedic.network.plugins.module_utils.frr.vtysh import ReconcileError
 
 
 def test_incident_replay_watchfrr_killed_the_push(lab):
@@ -51,17 +39,17 @@ def test_incident_replay_watchfrr_killed_the_push(lab):
     assert "\nroute-map TRANSIT-IN permit 10\n" not in running
 
     before = running
-    planned = _reconcile(r, check_mode=True)
+    planned = reconcile(r, check_mode=True)
     assert planned["changed"] is True and planned["plan"]["add"] > 2000 and planned["plan"]["delete"] == 0
     assert r.running_config() == before                  # check mode changed nothing
     assert any(d["name"] == "bgpd" and d["restarted_recently"] for d in planned["daemons"])
 
-    done = _reconcile(r)
+    done = reconcile(r)
     assert done["changed"] is True
     assert done["apply_errors"] == [] and done["remaining"] == []
-    assert os.path.exists(done["backup_file"])
+    assert r.machine.exists(done["backup_file"])
     assert "route-map TRANSIT-IN permit 10" in r.running_config()
-    _assert_converged(r, r.conf_path)
+    assert_converged(r, r.conf_path)
 
 
 def test_missing_maps_changed_costs_and_running_only_lines(lab):
@@ -79,7 +67,7 @@ def test_missing_maps_changed_costs_and_running_only_lines(lab):
                 "address-family ipv4 unicast", "neighbor 203.0.113.9 route-map OLD in", "exit", "exit",
                 "bgp community-list standard CUSTOMER seq 10 deny 65001:100")
     intended = os.path.join(r.confdir, "intended.conf")
-    planned = _reconcile(r, src=intended, check_mode=True)
+    planned = reconcile(r, src=intended, check_mode=True)
     script = planned["plan"]["script"]
     # dependency order: the neighbour goes before the route-map it uses, the map before its list
     assert script.index("no neighbor 203.0.113.9 route-map OLD in") < script.index("no route-map OLD permit 10") \
@@ -89,13 +77,12 @@ def test_missing_maps_changed_costs_and_running_only_lines(lab):
     assert "bgp community-list standard CUSTOMER seq 10 permit 65001:200" in script
     assert "no bgp community-list standard CUSTOMER seq 10" not in script
 
-    done = _reconcile(r, src=intended, save=True)
+    done = reconcile(r, src=intended, save=True)
     assert done["remaining"] == [] and done["apply_errors"] == []
     assert done["saved"] is True
-    with open(r.conf_path) as fh:
-        saved = fh.read()
+    saved = r.read_file("frr.conf")
     assert "route-map TRANSIT-OUT permit 10" in saved and "JUNK" not in saved
-    _assert_converged(r, intended)
+    assert_converged(r, intended)
 
 
 def test_bgp_peer_groups_route_maps_and_lists_with_and_without_seq(lab):
@@ -166,7 +153,7 @@ exit
     r1.wait_bgp_established("192.0.2.2", timeout=90)
     path = r1.write_file("intended.conf", intended)
 
-    done = _reconcile(r1, src=path)
+    done = reconcile(r1, src=path)
     assert done["remaining"] == [] and done["apply_errors"] == []
     script = done["plan"]["script"]
     assert script.index("route-map NEW-IN permit 10") < script.index("neighbor CORE route-map NEW-IN in") \
@@ -178,7 +165,7 @@ exit
     assert "bgp community-list standard CUST seq 5 permit 65001:100" in running
     assert "OLD" not in running
     r1.wait_bgp_established("192.0.2.2", timeout=90)
-    _assert_converged(r1, path)
+    assert_converged(r1, path)
 
 
 def test_refuses_invalid_config_and_dead_daemons(lab):
@@ -186,45 +173,22 @@ def test_refuses_invalid_config_and_dead_daemons(lab):
                    daemons=["bgpd", "ospfd"])
     r.start()
     before = r.running_config()
-    with pytest.raises(fr.ReconcileError) as err:
-        _reconcile(r, content="ip prefix-list A seq 5 permit 10.0.0.0/8\nrouter bgp 65001\n neighbor 192.0.2.1 remote-ass 1\n")
+    with pytest.raises(ReconcileError) as err:
+        reconcile(r, content="ip prefix-list A seq 5 permit 10.0.0.0/8\nrouter bgp 65001\n neighbor 192.0.2.1 remote-ass 1\n")
     assert "FRR rejects the intended config" in str(err.value)
     assert err.value.data["validation_errors"]
 
     # watchfrr gone, then ospfd: a half-dead FRR must not be reconciled
-    os.kill(r.pid("watchfrr"), signal.SIGKILL)
+    r.kill("watchfrr")
     r.kill("ospfd")
     time.sleep(0.3)
     intended = "ip prefix-list A seq 5 permit 10.0.0.0/8\nip prefix-list B seq 5 permit 10.0.0.0/8\n"
-    planned = _reconcile(r, content=intended, check_mode=True)      # planning still works
+    planned = reconcile(r, content=intended, check_mode=True)      # planning still works
     assert planned["plan"]["commands"] == ["ip prefix-list B seq 5 permit 10.0.0.0/8"]
-    with pytest.raises(fr.ReconcileError) as err:
-        _reconcile(r, content=intended)
+    with pytest.raises(ReconcileError) as err:
+        reconcile(r, content=intended)
     assert "ospfd" in str(err.value) and "not running" in str(err.value)
     assert r.running_config() == before
-
-
-def _ansible(args, check=False, diff=False):
-    # ansible-core 2.19 ships no 'json' stdout callback (it moved to ansible.posix, not a
-    # controller dependency here): the ad-hoc callback prints 'localhost | STATUS => {json}'.
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "dev"),
-               ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_NOCOLOR="1",
-               ANSIBLE_PYTHON_INTERPRETER="/usr/bin/python3", ANSIBLE_LOCALHOST_WARNING="false",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
-    argv = [os.path.join(REPO, ".venv", "bin", "ansible"), "localhost", "-c", "local",
-            "-m", "netmedic.network.frr_reconcile", "-a", json.dumps(args)]
-    if check:
-        argv.append("--check")
-    if diff:
-        argv.append("--diff")
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env, cwd=REPO, check=False)
-    start = proc.stdout.find("localhost | ")
-    assert start >= 0, proc.stdout + proc.stderr
-    status, _sep, body = proc.stdout[start:].partition(" => ")
-    result = json.loads(body)
-    result.setdefault("failed", "FAILED" in status)
-    result["_printed_diff"] = proc.stdout[:start]  # the diff callback prints diff mode output before
-    return result
 
 
 def test_ansible_module_check_diff_apply_idempotent(lab):
@@ -234,35 +198,25 @@ def test_ansible_module_check_diff_apply_idempotent(lab):
     intended = ("ip prefix-list A permit 10.0.0.0/8\nip prefix-list A permit 10.1.0.0/16\n"
                 "route-map RM permit 10\n match ip address prefix-list A\n set local-preference 200\n")
     args = {"pathspace": r.name, "content": intended}
-    res = _ansible(args, check=True, diff=True)
+    res = ansible(r, "frr_reconcile", args, check=True, diff=True)
     assert res["changed"] is True and not res.get("failed")
     assert res["plan"]["commands"] == ["ip prefix-list A seq 10 permit 10.1.0.0/16",
                                        "route-map RM permit 10 > set local-preference 200"]
     assert "+ set local-preference 200" in res["unified_diff"]
-    assert "+ set local-preference 200" in res["_printed_diff"]
+    if is_local(r):   # the diff callback's output (ansible's side, the same on every version)
+        assert "+ set local-preference 200" in res["_printed_diff"]
     assert "local-preference" not in r.running_config()
     assert res["ansible_facts"]["netmedic_frr"]["daemons"]
 
-    res = _ansible(args)
+    res = ansible(r, "frr_reconcile", args)
     assert res["changed"] is True and res["remaining"] == [] and not res.get("failed")
-    res = _ansible(args)
+    res = ansible(r, "frr_reconcile", args)
     assert res["changed"] is False and res["plan"]["commands"] == []
 
-    res = _ansible({"pathspace": r.name, "content": "route-map RM permit 10\n match ipx address prefix-list A\n"})
+    res = ansible(r, "frr_reconcile", {"pathspace": r.name, "content": "route-map RM permit 10\n match ipx address prefix-list A\n"})
     assert res["failed"] is True and "rejects the intended config" in res["msg"]
-    res = _ansible({"pathspace": "../etc", "content": ""})
+    res = ansible(r, "frr_reconcile", {"pathspace": "../etc", "content": ""})
     assert res["failed"] is True and "pathspace" in res["msg"]
-
-
-def _playbook(tmp_path, extra_vars, *options):
-    """``ansible-playbook playbooks/frr.yml`` on this host (local connection), with ``extra_vars``."""
-    inventory = tmp_path / "hosts.yml"
-    inventory.write_text("all:\n  hosts:\n    router1:\n      ansible_connection: local\n"
-                         "      ansible_python_interpreter: /usr/bin/python3\n")
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "dev"), ANSIBLE_NOCOLOR="1")
-    argv = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "-i", str(inventory),
-            os.path.join(REPO, "playbooks", "frr.yml"), "-e", json.dumps(dict({"frr_targets": "all"}, **extra_vars))] + list(options)
-    return subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env, cwd=REPO, check=False)
 
 
 def test_playbook_role_check_then_apply(lab, tmp_path):
@@ -270,18 +224,18 @@ def test_playbook_role_check_then_apply(lab, tmp_path):
     r.start()
     r.write_file("intended.conf", "interface lo\n ip ospf cost 50\n!\nrouter ospf\n network 10.0.0.0/8 area 0\n")
     extra_vars = {"frr_pathspace": r.name, "frr_src": os.path.join(r.confdir, "intended.conf")}
-    check = _playbook(tmp_path, extra_vars, "--check", "--diff")
-    assert check.returncode == 0, check.stdout + check.stderr
+    rc, check = playbook(r, tmp_path, extra_vars, "--check", "--diff")
+    assert rc == 0, check
     assert "would run 3 vtysh command(s): 1 running line(s) to remove or replace, 3 to add (check mode)" \
-        in check.stdout
-    assert "+ ip ospf cost 50" in check.stdout
+        in check
+    assert "+ ip ospf cost 50" in check
     assert "ip ospf cost 5\n" in r.running_config()
-    done = _playbook(tmp_path, extra_vars)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "changed=1" in done.stdout and "ran 3 vtysh command(s)" in done.stdout
+    rc, done = playbook(r, tmp_path, extra_vars)
+    assert rc == 0, done
+    assert "changed=1" in done and "ran 3 vtysh command(s)" in done
     assert "ip ospf cost 50" in r.running_config()
-    again = _playbook(tmp_path, extra_vars)
-    assert "FRR already runs the intended config" in again.stdout and "changed=0" in again.stdout
+    rc, again = playbook(r, tmp_path, extra_vars)
+    assert "FRR already runs the intended config" in again and "changed=0" in again
 
 
 def test_playbook_role_only_the_daemons_options(lab, tmp_path):
@@ -291,18 +245,18 @@ def test_playbook_role_only_the_daemons_options(lab, tmp_path):
     r.start()
     r.configure("ip prefix-list STRAY seq 5 permit 192.0.2.0/24")
     watchfrr = r.pid("watchfrr")
-    daemons = open(r.daemons_path).read()
+    daemons = r.read_file("daemons")
     extra_vars = {"frr_pathspace": r.name, "frr_reconcile": False, "frr_watchfrr_restart_timeout": 300}
-    check = _playbook(tmp_path, extra_vars, "--check", "--diff")
-    assert check.returncode == 0, check.stdout + check.stderr
-    assert '+watchfrr_options="-T 300"' in check.stdout and open(r.daemons_path).read() == daemons
-    done = _playbook(tmp_path, extra_vars)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "changed=1" in done.stdout and "apply at the next FRR restart" in done.stdout
-    assert 'watchfrr_options="-T 300"' in open(r.daemons_path).read()
+    rc, check = playbook(r, tmp_path, extra_vars, "--check", "--diff")
+    assert rc == 0, check
+    assert '+watchfrr_options="-T 300"' in check and r.read_file("daemons") == daemons
+    rc, done = playbook(r, tmp_path, extra_vars)
+    assert rc == 0, done
+    assert "changed=1" in done and "apply at the next FRR restart" in done
+    assert 'watchfrr_options="-T 300"' in r.read_file("daemons")
     assert "STRAY" in r.running_config() and r.pid("watchfrr") == watchfrr
-    again = _playbook(tmp_path, extra_vars)
-    assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout + again.stderr
+    rc, again = playbook(r, tmp_path, extra_vars)
+    assert rc == 0 and "changed=0" in again, again
 
 
 KITCHEN_SINK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kitchen_sink.conf")
@@ -323,15 +277,15 @@ def test_kitchen_sink_config_converges_and_a_booted_router_shows_no_drift(lab):
     lab.start()
     r1, r2 = routers
     path = r1.write_file("intended.conf", conf)
-    done = _reconcile(r1, src=path)
+    done = reconcile(r1, src=path)
     assert done["apply_errors"] == [] and done["remaining"] == []
-    _assert_converged(r1, path)
+    assert_converged(r1, path)
     # the boot push of r2 (vtysh -b) is asynchronous: wait for its last lines
     for _attempt in range(40):
         if "exec-timeout 0 0" in r2.running_config() and "route-map CORE-IN permit 20" in r2.running_config():
             break
         time.sleep(0.5)
-    booted = _reconcile(r2, check_mode=True)
+    booted = reconcile(r2, check_mode=True)
     assert booted["plan"]["commands"] == [] and booted["changed"] is False
 
 
@@ -345,28 +299,29 @@ def test_module_refusals_report_changed_false_and_apply_nothing(lab):
     intended = "ip prefix-list A seq 5 permit 10.0.0.0/8\nip prefix-list B seq 5 permit 10.0.0.0/8\n"
 
     # check mode validates the content on vtysh's stdin (-C -f /dev/stdin) and plans
-    res = _ansible({"pathspace": r.name, "content": intended}, check=True)
+    res = ansible(r, "frr_reconcile", {"pathspace": r.name, "content": intended}, check=True)
     assert res["changed"] is True and res["plan"]["commands"] == ["ip prefix-list B seq 5 permit 10.0.0.0/8"]
-    res = _ansible({"pathspace": r.name, "content": intended + "router bgp 65001\n neighbor 192.0.2.1 remote-ass 1\n"},
-                   check=True)
+    res = ansible(r, "frr_reconcile",
+                  {"pathspace": r.name, "content": intended + "router bgp 65001\n neighbor 192.0.2.1 remote-ass 1\n"},
+                  check=True)
     assert res["failed"] and res["changed"] is False and "FRR rejects the intended config" in res["msg"]
 
     r.kill("ospfd")
     time.sleep(0.3)
-    res = _ansible({"pathspace": r.name, "content": intended})
+    res = ansible(r, "frr_reconcile", {"pathspace": r.name, "content": intended})
     assert res["failed"] and res["changed"] is False, res
     assert "ospfd" in res["msg"] and "not running" in res["msg"] and "nothing was applied" in res["msg"]
-    res = _ansible({"pathspace": r.name, "content": "! rendered from an empty template\n", "require_daemons": False})
+    res = ansible(r, "frr_reconcile", {"pathspace": r.name, "content": "! rendered from an empty template\n", "require_daemons": False})
     assert res["failed"] and res["changed"] is False and "no configuration lines" in res["msg"]
-    res = _ansible({"pathspace": r.name, "content": intended, "require_daemons": False,
-                    "backup_dir": os.path.join(r.confdir, "no-such-dir")})
+    res = ansible(r, "frr_reconcile", {"pathspace": r.name, "content": intended, "require_daemons": False,
+                                       "backup_dir": os.path.join(r.confdir, "no-such-dir")})
     assert res["failed"] and res["changed"] is False and "backup_dir" in res["msg"] and "does not exist" in res["msg"]
     assert "Traceback" not in json.dumps(res)
-    res = _ansible({"pathspace": r.name, "content": intended, "command_timeout": "nan"})
+    res = ansible(r, "frr_reconcile", {"pathspace": r.name, "content": intended, "command_timeout": "nan"})
     assert res["failed"] and "command_timeout must be a finite number" in res["msg"]
     assert r.running_config() == before
 
     # the same with the refusals lifted: applied, changed=true
-    res = _ansible({"pathspace": r.name, "content": intended, "require_daemons": False, "backup_dir": r.confdir})
+    res = ansible(r, "frr_reconcile", {"pathspace": r.name, "content": intended, "require_daemons": False, "backup_dir": r.confdir})
     assert res["changed"] is True and res["remaining"] == [] and not res.get("failed")
     assert "ip prefix-list B seq 5 permit 10.0.0.0/8" in r.running_config()

@@ -61,7 +61,8 @@ CIPHER_SUITE = 3
 # boards print (sources in PROFILES.md): X11DPT 0x0937 (ipmitool's product table), X11SPM-T(P)F
 # 0x0964 and X9SCV-LN4F+ 0x061e on 47488 (mithro/gdoc2netcfg tests/test_supplements/
 # test_bmc_firmware.py), X8SIA 0x060b (ipmitool), Lenovo 0x0414 (a published XCC mc info), Intel
-# S2600WFT 0x007b (ipmitool issue 155).
+# S2600WFT 0x007b (ipmitool issue 155), SR635/SR655's AMI TSM 1287 (xcat2/xcat-core commit 6dbc16c2;
+# it answers parameter 0xC0 here like an XCC, so a test shows netmedic does not even ask).
 PROFILES = {
     "supermicro": (10876, 0x0937, "profile=supermicro"),
     "supermicro-47488": (47488, 0x0964, "profile=supermicro"),
@@ -74,6 +75,7 @@ PROFILES = {
     "dell-13g-blade": (674, 0x0100, "profile=dell imc=0x21"),
     "idrac9": (674, 0x0100, "profile=dell imc=0x30"),
     "lenovo": (19046, 0x0414, "profile=lenovo"),
+    "lenovo-tsm": (19046, 1287, "profile=lenovo"),
     "intel": (343, 0x007B, "profile=intel"),
     "hpe": (11, 0x2000, None),
     "other": (7244, 0x0048, None),

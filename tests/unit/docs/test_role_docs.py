@@ -57,7 +57,13 @@ def test_every_role_has_an_example_site_playbook_that_uses_it():
 
 def _module_options(name):
     mod = importlib.import_module("ansible_collections.netmedic.network.plugins.modules.%s" % name)
-    return set(yaml.safe_load(mod.DOCUMENTATION)["options"])
+    doc = yaml.safe_load(mod.DOCUMENTATION)
+    options = set(doc["options"])
+    for fragment in doc.get("extends_documentation_fragment") or []:   # e.g. netmedic.network.rollback
+        frag = importlib.import_module("ansible_collections.netmedic.network.plugins.doc_fragments."
+                                       + fragment.split(".")[-1])
+        options |= set(yaml.safe_load(frag.ModuleDocFragment.DOCUMENTATION)["options"])
+    return options
 
 
 def _module_file(name):

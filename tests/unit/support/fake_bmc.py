@@ -46,6 +46,9 @@ PROFILES = {
     "dell-novalidator": (lambda: mc_info(674, 0x0100), "dell", {"imc": None}),
     "lenovo": (lambda: _read(PUBLISHED, "mc_info_19046_lenovo.txt"), "lenovo", {}),
     "ibm": (lambda: mc_info(2, 220), "lenovo", {}),
+    # SR635/SR655's AMI TSM (19046, product 1287: xcat2/xcat-core commit 6dbc16c2); it answers
+    # parameter 0xC0 here like an XCC, so a test shows netmedic does not even ask.
+    "lenovo-tsm": (lambda: mc_info(19046, 1287, "SR635"), "lenovo", {}),
     "intel": (lambda: _read(PUBLISHED, "mc_info_343_s2600wft.txt"), "intel", {}),
     "hpe": (lambda: mc_info(11, 0x2000), "none", {}),
     "other": (lambda: mc_info(7244, 0x48), "none", {}),

@@ -334,7 +334,9 @@ def incident():
     write(ROOT + "/etc/network/interfaces.d/nmbond0", "auto nmbond0\niface nmbond0 inet static\n"
           "    address 192.0.2.10/24\n    bond-slaves nmbond-va nmbond-vb\n    bond-mode active-backup\n"
           "    bond-primary nmbond-vb\n    bond-arp-interval 100\n    bond-arp-ip-target 192.0.2.1\n")
-    out["module"] = module({"bonds": [BOND], "root": ROOT})   # the default value: all
+    # the default value (all), with rollback on: a good change is kept after rollback_settle seconds
+    out["module"] = module({"bonds": [BOND], "root": ROOT, "rollback": True, "rollback_window": 20,
+                            "rollback_settle": 2})
     out["after_value"] = sysval(BOND, "arp_validate")
     time.sleep(1.5)  # let the monitor settle on the validated view
     out["after"] = observe(6)
@@ -348,9 +350,65 @@ def incident():
     return out
 
 
+# ----------------------------------------------------------------------- issue 16: rollback
+
+RB_BOND = "nmbond-rbk"
+RB_TARGET = "198.51.100.77"   # nobody has it: no ARP reply ever comes
+
+
+def rb_broadcaster(seconds):
+    """Frames (not ARP) on both slaves' far ends: with arp_validate=none they keep the slaves up."""
+    code = ("import socket,time\nss=[]\nfor d in ('nmbond-rap','nmbond-rbp'):\n"
+            " s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW); s.bind((d,0)); ss.append(s)\n"
+            "f=b'\\xff'*6+b'\\x02\\x00\\x00\\x00\\xbe\\xef'+b'\\x08\\x00'+b'\\x45'+b'\\x00'*60\n"
+            "end=time.monotonic()+%f\nwhile time.monotonic()<end:\n for s in ss: s.send(f)\n time.sleep(0.02)\n"
+            % seconds)
+    return subprocess.Popen(["ip", "netns", "exec", "nmbond-rbns", sys.executable, "-c", code])
+
+
+@step("rollback")
+def rollback_fault():
+    """arp_validate=all with an arp_ip_target that does not answer: both slaves go down; the module with
+    rollback on puts the old value and file back and the bond has an active slave again."""
+    sh("ip netns add nmbond-rbns")
+    for s in ("a", "b"):
+        sh("ip link add nmbond-r%s type veth peer name nmbond-r%sp; ip link set nmbond-r%sp netns nmbond-rbns; "
+           "ip -n nmbond-rbns link set nmbond-r%sp up" % (s, s, s, s))
+    sh("ip link add %s type bond mode active-backup arp_interval 100 arp_ip_target %s arp_validate none"
+       % (RB_BOND, RB_TARGET))
+    sh("ip link set nmbond-ra master %s; ip link set nmbond-rb master %s; ip link set %s up"
+       % (RB_BOND, RB_BOND, RB_BOND))
+    conf = ROOT + "/etc/network/interfaces.d/" + RB_BOND
+    text = ("auto %s\r\niface %s inet manual\r\n    bond-slaves nmbond-ra nmbond-rb\r\n    bond-mode active-backup"
+            "\r\n    bond-arp-interval 100\r\n    bond-arp-ip-target %s\r\n" % (RB_BOND, RB_BOND, RB_TARGET))
+    write(conf, text)
+    proc = rb_broadcaster(40)
+    try:
+        time.sleep(1.5)
+        out = {"start": read_bond(Sysfs("/"), RB_BOND).to_dict()}
+        t = time.monotonic()
+        out["module"] = module({"bonds": [RB_BOND], "value": "all", "root": ROOT, "rollback": True,
+                                "rollback_window": 6, "rollback_settle": 2})
+        out["module_seconds"] = round(time.monotonic() - t, 2)
+        out["value_after"] = sysval(RB_BOND, "arp_validate")
+        out["file_restored"] = open(conf, newline="").read() == text
+        time.sleep(0.5)
+        out["proc_after"] = parse_proc_bonding(open("/proc/net/bonding/" + RB_BOND).read())
+        out["bond_after"] = read_bond(Sysfs("/"), RB_BOND).to_dict()
+        # the same change with rollback off: the bond stays without an active slave (the fault is real)
+        out["no_rollback"] = module({"bonds": [RB_BOND], "value": "all", "persist": False, "root": ROOT})
+        time.sleep(3)
+        out["no_rollback_active"] = sysval(RB_BOND, "active_slave")
+        out["no_rollback_proc"] = parse_proc_bonding(open("/proc/net/bonding/" + RB_BOND).read())
+    finally:
+        proc.kill()
+        proc.wait()
+    return out
+
+
 def main():
     for fn in (setup, audit_before, check_mode, fix, second_run, audit_after, refusals, ifupdown_roundtrip,
-               networkd_roundtrip, incident, turn_off_up_bond):
+               networkd_roundtrip, incident, turn_off_up_bond, rollback_fault):
         fn()
     RESULTS["done"] = True
     save()

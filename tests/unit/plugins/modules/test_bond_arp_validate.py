@@ -7,6 +7,7 @@ import stat
 import pytest
 import yaml
 from support.paths import FIXTURES
+from support.snapshot import tree
 
 FIX = os.path.join(FIXTURES, "nmbond")
 
@@ -113,3 +114,45 @@ def test_failure_while_writing_says_what_was_done(run_module, host, monkeypatch)
                           "running kernel of bond0; no file was written")
     assert sysval(host, "bond0") == "all" and sysval(host, "bond1") == "none 0"
     assert "arp_validate" not in (host / KEYFILE).read_text(), "files only after every kernel value was taken"
+
+
+# ---------------------------------------------------------------- rollback (issue 16)
+
+BAD = [("rollback_window", 0), ("rollback_window", -5), ("rollback_window", "nan"), ("rollback_window", "soon"),
+       ("rollback_window", 86401), ("rollback_settle", -1), ("rollback_settle", "inf"), ("rollback", "maybe")]
+
+
+@pytest.mark.parametrize("option,value", BAD)
+def test_bond_bad_rollback_values_fail_naming_the_option(run_module, host, exec_log, option, value):
+    before = tree(str(host))
+    res = run_module("bond_arp_validate", {"bonds": ["bond0"], "root": str(host), "rollback": True, option: value})
+    assert res.failed and option in res["msg"], res
+    assert "Traceback" not in str(res) and "exception" not in res
+    assert tree(str(host)) == before and exec_log.commands == []
+
+
+def test_bond_check_mode_says_what_would_be_watched(run_module, host):
+    before = tree(str(host))
+    res = run_module("bond_arp_validate", {"bonds": ["bond0"], "root": str(host), "rollback": True},
+                     check_mode=True)
+    rb = res["rollback"]
+    assert not res.failed and res["changed"] and rb["last_result"] == "would_change" and rb["enabled"]
+    assert rb["watched"] == ["bond bond0 keeps an active slave (now eno1)"] and rb["window"] == 60
+    assert rb["desired"] == {"bonds": ["bond0"], "arp_validate": "all", "runtime": True, "persist": True}
+    assert tree(str(host)) == before
+
+
+def test_bond_result_carries_the_record_without_rollback(run_module, host):
+    res = run_module("bond_arp_validate", {"bonds": ["bond0"], "root": str(host)})
+    assert res["rollback"]["last_result"] == "applied" and res["rollback"]["before"] is None
+    again = run_module("bond_arp_validate", {"bonds": ["bond0"], "root": str(host)})
+    assert again["rollback"]["last_result"] == "unchanged" and not again["changed"]
+    refused = run_module("bond_arp_validate", {"bonds": ["bond9"], "root": str(host)})
+    assert refused.failed and refused["rollback"]["last_result"] == "failed"
+
+
+def test_bond_good_change_with_rollback_passes(run_module, host):
+    res = run_module("bond_arp_validate", {"bonds": ["bond0"], "root": str(host), "rollback": True,
+                                           "rollback_settle": 0, "rollback_window": 5})
+    assert not res.failed and res["rollback"]["last_result"] == "applied", res
+    assert res["rollback"]["after"]["bond0"]["arp_validate"] == "all"

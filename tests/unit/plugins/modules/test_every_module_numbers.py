@@ -17,8 +17,12 @@ MODULES = sorted(f[:-3] for f in os.listdir(os.path.join(os.path.dirname(__file_
 def _numeric_options(name):
     mod = importlib.import_module("ansible_collections.netmedic.network.plugins.modules." + name)
     doc = yaml.safe_load(mod.DOCUMENTATION)
-    return [(opt, spec["type"]) for opt, spec in (doc.get("options") or {}).items()
-            if spec.get("type") in ("int", "float")]
+    options = dict(doc.get("options") or {})
+    for fragment in doc.get("extends_documentation_fragment") or []:   # e.g. netmedic.network.rollback
+        frag = importlib.import_module("ansible_collections.netmedic.network.plugins.doc_fragments."
+                                       + fragment.split(".")[-1])
+        options.update(yaml.safe_load(frag.ModuleDocFragment.DOCUMENTATION)["options"])
+    return [(opt, spec["type"]) for opt, spec in options.items() if spec.get("type") in ("int", "float")]
 
 
 # The least each module needs so that a bad number is the only thing wrong.

@@ -29,7 +29,7 @@ if args[:1] == ["-C"]:
         sys.exit(2)
 elif args == ["-c", "show running-config"]:
     body = open(running).read() if os.path.exists(running) else ""
-    sys.stdout.write("Building configuration...\n\nCurrent configuration:\n!\n" + body + "end\n")
+    sys.stdout.write("Building configuration...\n\nCurrent configuration:\n!\nfrr version 8.4.4\n!\n" + body + "end\n")
 elif args == ["-c", "configure terminal"]:
     pass
 elif args == ["-c", "write memory"]:
@@ -77,6 +77,7 @@ def frr(tmp_path, monkeypatch):
 
 def _args(frr, **kw):
     kw.setdefault("vtysh", frr.vtysh)
+    kw.setdefault("render", "parser")   # no throwaway FRR instance in unit tests (tests/integration/frr has them)
     return kw
 
 
@@ -107,6 +108,9 @@ BAD_INPUT = [
     ({"pathspace": ""}, "pathspace", "empty string"),
     ({"pathspace": "nmfrr-unit-no-such-space", "content": INTENDED}, "pathspace", "has no daemons file"),
     ({"save": "perhaps"}, "save", "bool"),
+    ({"render": "both", "content": INTENDED}, "render", "one of: frr, parser"),
+    ({"render": "", "content": INTENDED}, "render", "one of: frr, parser"),
+    ({"allow_untested_version": "maybe", "content": INTENDED}, "allow_untested_version", "bool"),
     ({"vtysh": ""}, "vtysh", "empty string"),
     ({"src": ""}, "src", "empty string"),
     ({"src": "T/none"}, "src", "does not exist"),

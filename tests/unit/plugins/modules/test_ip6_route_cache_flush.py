@@ -100,14 +100,19 @@ def test_flushes_exactly_the_sticky_entries(run_module, kernel):
     assert [f["dst"] for f in res["flushed"]] == ["fd00:2::1", "fd00:2::7"] and res["remaining"] == []
     line = "unreachable fd00:2::1 table main dev lo"
     assert line in res["diff"]["before"].splitlines() and line not in res["diff"]["after"].splitlines()
+    assert res["rollback"]["last_result"] == "would_change"
     res = run_module("ip6_route_cache_flush", {})
     assert res["changed"] and res["cache_entries_before"] == 5 and res["cache_entries_after"] == 3
+    # issue 16: the record every fix module returns (no rollback option: a flush cannot be undone)
+    assert res["rollback"]["last_result"] == "applied" and res["rollback"]["enabled"] is False
+    assert res["rollback"]["before"] == {"cache_entries": 5, "sticky": 2}
+    assert res["rollback"]["after"] == {"cache_entries": 3, "remaining": 0}
     # one `ip` for both; one line each: they differ in type, so no shared `root` line
     assert kernel.batches == [["route flush cache table main type blackhole fd00:2::7/128",
                                "route flush cache table main type unreachable fd00:2::1/128"]]
     assert sorted(e["dst"] for e in kernel.cache) == ["fd00:2::9", "fd00:4::1", "fd00:5::1"]
     res = run_module("ip6_route_cache_flush", {})
-    assert not res["changed"] and res["flushed"] == []
+    assert not res["changed"] and res["flushed"] == [] and res["rollback"]["last_result"] == "unchanged"
 
 
 def test_destinations_filter(run_module, kernel):

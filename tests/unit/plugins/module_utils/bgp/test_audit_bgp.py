@@ -67,10 +67,15 @@ def test_flapped_session_counts_drops():
 def test_dropped_growing_between_samples(monkeypatch):
     sleeps = []
     monkeypatch.setattr(B, "_sleep", sleeps.append)
-    first, second = fixture("bgp_nbr_down.json"), fixture("bgp_nbr_flap.json")
-    c = ctx({"summary json": fixture("bgp_sum_down.json"), "neighbors json": [first, second]}, sample_interval=4)
+    first, second = fixture("bgp_sum_down.json"), fixture("bgp_sum_flap.json")
+    c = ctx({"summary json": [first, second], "neighbors json": fixture("bgp_nbr_down.json")}, sample_interval=4)
     f = by_id(B.run(c))
     assert sleeps == [4.0]
+    # issue 15: the second sample is the summary (0.9 MB at 1,000 peers), not the neighbors again (3.4 MB)
+    # (and issue 14: 'show version' once, after the samples, because there are findings to say it in)
+    assert [call.split(" -c ")[1] for call in c.runner.calls] == [
+        "show bgp vrf all summary json", "show bgp vrf all neighbors json", "show bgp vrf all summary json",
+        "show version"]
     grow = f["NM-BGP-004"][0]
     assert grow.severity == "critical"
     assert (grow.evidence["connectionsDropped_first"], grow.evidence["connectionsDropped_second"]) == (1, 3)
@@ -106,10 +111,21 @@ def test_queue_backlog():
 
 
 def test_pathspace_goes_to_vtysh():
-    c = ctx(answers("est"), pathspace="nmaud-r1")
+    c = ctx(dict(answers("est"), **{"show version": fixture("../frr_versions/show_version_10.3.txt")}),
+            pathspace="nmaud-r1")
     f = B.run(c)
-    assert all(call.startswith("vtysh -N nmaud-r1 -c show bgp vrf all") for call in c.runner.calls)
+    assert c.runner.calls[:2] == ["vtysh -N nmaud-r1 -c show bgp vrf all summary json",
+                                  "vtysh -N nmaud-r1 -c show bgp vrf all neighbors json"]
     assert f[0].subject.endswith("(pathspace nmaud-r1)")
+    # issue 14: the FRR version in every finding's evidence, read once (show version) when there are findings
+    assert c.runner.calls[2:] == ["vtysh -N nmaud-r1 -c show version"]
+    assert {(x.evidence["frr_version"], x.evidence["frr_version_tested"]) for x in f} == {("10.3", True)}
+
+
+def test_an_unknown_future_version_is_audited_and_said():
+    c = ctx(dict(answers("est"), **{"show version": "FRRouting 11.2 (r1) on Linux(6.20.0).\n"}))
+    f = B.run(c)
+    assert f and {(x.evidence["frr_version"], x.evidence["frr_version_tested"]) for x in f} == {("11.2", False)}
 
 
 def test_no_bgp_instance_is_no_finding():
@@ -166,4 +182,6 @@ def test_several_pathspaces_one_pause(monkeypatch):
     got = sorted((x.id, x.subject) for x in f if x.id in ("NM-BGP-001", "NM-BGP-009"))
     assert got == [("NM-BGP-001", "peer 10.99.0.2 (pathspace ra)"), ("NM-BGP-009", "bgpd (pathspace rb)")]
     assert not [x for x in f if "pathspace rc" in x.subject]
-    assert sum("neighbors json" in call for call in c.runner.calls) == 4  # ra and rc, twice each
+    # ra and rc: the summary twice, the neighbors once (issue 15)
+    assert sum("neighbors json" in call for call in c.runner.calls) == 2
+    assert sum("summary json" in call for call in c.runner.calls) == 5

@@ -213,6 +213,16 @@ def test_lenovo_has_no_failover_and_ibm_is_read_only():
     assert r.known and r.settable == () and "x3755 M3" in r.not_settable
 
 
+def test_lenovo_sr635_tsm_is_not_an_xcc_and_left_alone():
+    """19046 product 1287 is an AMI TSM (xCAT sets its port with raw 0x32 0x71): parameter 0xC0 was read and written."""
+    r, bmc = read("lenovo-tsm", mode="shared")
+    assert (r.mode, r.generation, r.method) == ("unknown", "ThinkSystem SR635/SR655 (AMI TSM)", "lenovo-tsm")
+    assert "1287" in r.why and "TSM web interface" in r.reason and r.settable == ()
+    out, bmc = ensure("lenovo-tsm", "shared", "dedicated")
+    assert not out.changed and out.after.mode == "unknown"
+    assert commands(bmc) == ["mc info"] and bmc.lenovo == [0]
+
+
 def test_intel_reports_its_lan_channels_and_writes_nothing():
     r, bmc = read("intel", mode="shared")
     assert r.mode == "shared" and "channel 1 (LAN1, onboard NIC shared with the host): 192.0.2.21" in r.detail

@@ -55,6 +55,11 @@ def test_unified_diff_shows_both_sides():
     ("password zebra", "no password"),
     ("enable password zebra", "no enable password"),
     ("log file /var/log/frr.log informational", "no log file"),
+    ("on-match goto 10", "no on-match goto"),        # FRRouting/frr#19102 (issue 14)
+    ("on-match next", "no on-match next"),
+    ("receive-interval 250", "receive-interval 300"),    # FRR 8.4 has no 'no' form of BFD timers (issue 14)
+    ("transmit-interval 250", "transmit-interval 300"), ("detect-multiplier 5", "detect-multiplier 3"),
+    ("echo-interval 100", "echo-interval 50"), ("echo receive-interval 100", "echo receive-interval 50"),
 ])
 def test_no_form(line, expected):
     assert frr_plan.no_form(line) == expected

@@ -15,8 +15,9 @@ HZ = os.sysconf("SC_CLK_TCK")
 class FakeFrr:
     """vtysh that keeps a running config; -f applies 'ip prefix-list' lines and 'no ip prefix-list'."""
 
-    def __init__(self, running, validate_rc=0, lock=False, reject=()):
+    def __init__(self, running, validate_rc=0, lock=False, reject=(), version="8.4.4"):
         self.running = list(running)
+        self.version = version
         self.validate_rc, self.lock, self.reject = validate_rc, lock, set(reject)
         self.calls, self.saved = [], False
 
@@ -29,7 +30,8 @@ class FakeFrr:
         args = argv[3:] if argv[1:2] == ["-N"] else argv[1:]
         out, err, rc = "", "", 0
         if args[:2] == ["-c", "show running-config"]:
-            out = "Building configuration...\n\nCurrent configuration:\n!\n" + "".join(
+            out = "Building configuration...\n\nCurrent configuration:\n!\n%s!\n" % (
+                "frr version %s\n" % self.version if self.version else "") + "".join(
                 l + "\n" for l in self.running) + "end\n"
         elif args[:1] == ["-C"]:
             rc = self.validate_rc
@@ -112,6 +114,33 @@ def test_rejected_lines_are_reported_and_not_saved(tmp_path):
                                     "error": "% Unknown command[4]: ip prefix-list A seq 10 permit 10.1.0.0/16"}]
     assert res["remaining"] == ["ip prefix-list A seq 10 permit 10.1.0.0/16"]
     assert res["saved"] is False and not fake.saved
+
+
+UNTESTED = [("11.0", "FRR 11.0 is newer than the newest version netmedic was tested with (10.7)"),
+            ("7.5.1", "FRR 7.5.1 is older than the oldest version"),
+            (None, "FRR did not say its version")]
+
+
+@pytest.mark.parametrize("version, why", UNTESTED)
+def test_an_untested_frr_version_is_planned_but_not_applied_unless_allowed(tmp_path, version, why):
+    """Issue 14: a reconciler that never met the running config of a version must not be trusted with it."""
+    fake = FakeFrr(["ip prefix-list A seq 5 permit 10.0.0.0/8"], version=version)
+    root = _root(tmp_path)
+    planned = fr.reconcile(_target(root, fake), fr.Options(content=INTENDED, check_mode=True))
+    assert planned["changed"] and planned["frr_version_tested"] is False
+    assert planned["frr_version"] == (version or "unknown")
+    with pytest.raises(fr.ReconcileError) as err:
+        fr.reconcile(_target(root, fake), fr.Options(content=INTENDED))
+    assert why in str(err.value) and "allow_untested_version" in str(err.value)
+    assert err.value.data["changed"] is False and not [c for c in fake.calls if c[1] == "-f"]
+    done = fr.reconcile(_target(root, fake), fr.Options(content=INTENDED, allow_untested_version=True))
+    assert done["changed"] and done["remaining"] == []
+
+
+def test_a_version_between_tested_ones_is_applied(tmp_path):
+    fake = FakeFrr(["ip prefix-list A seq 5 permit 10.0.0.0/8"], version="9.1")
+    done = fr.reconcile(_target(_root(tmp_path), fake), fr.Options(content=INTENDED))
+    assert done["changed"] and done["remaining"] == [] and done["frr_version"] == "9.1"
 
 
 def test_refuses_invalid_intended_config(tmp_path):
