@@ -286,6 +286,12 @@ rollback:
       C(undone), C(state_now), C(detected_after), C(healthy_after), C(watch_seconds), C(undo_error).
   returned: always
   type: dict
+  sample:
+    enabled: true
+    last_result: rolled_back
+    worse: ["the BMC stopped answering over lanplus after the change"]
+    undone: ["mode failover set back in-band and read back"]
+    state_now: "answers over lanplus; mode failover (as before the change)"
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -193,6 +193,12 @@ rollback:
       C(rollback_failed), C(failed)), C(watched), C(worse), C(undone), C(state_now).
   returned: always
   type: dict
+  sample:
+    enabled: true
+    last_result: applied
+    worse: []
+    undone: []
+    state_now: "daemons running: zebra, bgpd, watchfrr; BGP 2/2 Established"
 """
 
 from ansible.module_utils.basic import AnsibleModule

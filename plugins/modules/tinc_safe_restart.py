@@ -206,6 +206,11 @@ rollback:
       C(failed) for another failure, else C(applied), C(would_change) or C(unchanged).
   returned: always
   type: dict
+  sample:
+    enabled: false
+    last_result: applied
+    before: {running: true, interface: true, bridge: br0, peers_connected: 2}
+    after: {running: true, interface: true, bridge: br0, peers_connected: 2}
 plan:
   description: What the module does (check mode) or did, one sentence a step.
   returned: always
