@@ -23,7 +23,7 @@ APT_PACKAGES := $(shell sed -e 's/\#.*//' tests/system-packages.txt)
 help:
 	@echo "make preflight    set up (venv, collection) and audit this machine"
 	@echo "make test         everything CI runs: unit, sanity, matrix, lint, galaxy-importer, docsite, integration, molecule"
-	@echo "make unit | integration | molecule | sanity | matrix | lint | galaxy-importer | docsite | bench"
+	@echo "make unit | integration | molecule | sanity | matrix | lint | galaxy-importer | docsite | bench | rr-lab"
 	@echo "make docs         regenerate docs/roles.md and the audit table of the preflight module's docs"
 	@echo "make lab-image | lab-up | lab-down"
 	@echo "make demo         a lab with every incident: preflight, remediate, postflight, preflight (docs/demo.md)"
@@ -173,6 +173,12 @@ lint: venv-test dev-link
 
 bench: venv-test dev-link
 	@for b in tests/bench/*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# Incident 002 in full (issue 15): the route-reflector lab at 300 exabgp + 40 FRR clients; `make test`
+# runs the same test at 200 + 12 (tests/integration/bgp_rr/conftest.py). Timeline in build/rr-lab/.
+.PHONY: rr-lab
+rr-lab: venv-test dev-link
+	NM_RR_CLIENTS=300 NM_RR_FRR_CLIENTS=40 NM_RR_FREEZES=2 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/integration/bgp_rr
 
 # ---------------------------------------------------------------- the lab (tests/lab/)
 .PHONY: lab-image lab-up lab-down
