@@ -218,6 +218,9 @@ def main():
 
     n_containers = max(sizes + [min(args.big, args.containers)])
     per_host = math.ceil(args.big / n_containers) if args.big else 1
+    if per_host + 1 > labssh.MAX_PORTS:
+        ap.error("--big %d on %d containers is %d sshd ports each, more than sshd's %d: more --containers"
+                 % (args.big, n_containers, per_host + 1, labssh.MAX_PORTS))
     ssh_ports = [SSH_PORT_BASE + k for k in range(per_host)] if "ssh" in transports + args.big_transports.split(",") \
         else None
     try:

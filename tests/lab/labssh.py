@@ -29,6 +29,9 @@ from typing import Optional, Sequence
 import lab as nmlab
 
 KEY = os.path.join(nmlab.REPO, "build", "lab-ssh", "id_ed25519")
+# sshd's MAX_LISTEN_SOCKS (openssh sshd.c): more and it exits, "Too many listen sockets"
+MAX_PORTS = 16
+LOG = "/var/log/netmedic-lab-sshd.log"      # sshd -E, in hosts without systemd
 SSH_ARGS = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
 
 
@@ -47,21 +50,48 @@ def start_sshd(host: "nmlab.Host", ports: Sequence[int] = (22,), timeout: float 
     """Start sshd in ``host`` (key login for root on ``ports``); return once it accepts connections."""
     if not ports or any(not isinstance(p, int) or not 0 < p < 65536 for p in ports):
         raise ValueError("ports must be TCP port numbers: %r" % (ports,))
+    if len(ports) > MAX_PORTS:
+        raise ValueError("sshd listens on %d ports at most: %d asked" % (MAX_PORTS, len(ports)))
     with open(client_key() + ".pub", encoding="ascii") as fh:
         host.put_file(fh.read(), "/root/.ssh/authorized_keys", mode=0o600)
     host.exec(["chmod", "700", "/root/.ssh"])
     host.exec(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", "/etc/ssh/ssh_host_ed25519_key"])
     host.put_file("".join("Port %d\n" % p for p in ports) + "HostKey /etc/ssh/ssh_host_ed25519_key\n"
                   "PermitRootLogin prohibit-password\nPasswordAuthentication no\nUseDNS no\n"
+                  # IPv4 only: one listening socket per port, not two (see MAX_PORTS)
+                  "AddressFamily inet\n"
                   # many sessions at once over one ControlPersist master (Ansible's forks)
                   "MaxSessions 64\nMaxStartups 200\n",
                   "/etc/ssh/sshd_config.d/netmedic-lab.conf")
     host.exec(["mkdir", "-p", "/run/sshd"])
     if host.exec(["test", "-d", "/run/systemd/system"], check=False).ok:
         host.exec(["systemctl", "start", "ssh.service"])
-    else:
-        host.exec(["/usr/sbin/sshd"])         # daemonizes; the container's PID 1 (sleep) keeps it
-    wait_for_port(host.ip(host.networks[0]) if host.networks else "127.0.0.1", ports[0], timeout)
+        wait_for_port(_address(host), ports[0], timeout)
+        return
+    # daemonizes; the container's PID 1 (sleep) keeps it.  -E: no syslog here, its errors go to LOG.
+    host.exec(["/usr/sbin/sshd", "-E", LOG])
+    try:
+        wait_for_port(_address(host), ports[0], timeout)
+        return
+    except nmlab.CommandError as exc:
+        # sshd can exit after it daemonized (11 ports on IPv4 and IPv6 were more sockets than it
+        # takes): once more when none runs, then fail with what sshd said.
+        if host.exec(["pgrep", "-x", "sshd"], check=False).ok:
+            raise _with_log(host, exc) from None
+    host.exec(["/usr/sbin/sshd", "-E", LOG])
+    try:
+        wait_for_port(_address(host), ports[0], timeout)
+    except nmlab.CommandError as exc:
+        raise _with_log(host, exc) from None
+
+
+def _with_log(host: "nmlab.Host", exc: "nmlab.CommandError") -> "nmlab.CommandError":
+    log = host.exec(["tail", "-n", "20", LOG], check=False).stdout.strip()
+    return nmlab.CommandError("%s; %s says: %s" % (exc, LOG, log or "(nothing)"), exc.result)
+
+
+def _address(host: "nmlab.Host") -> str:
+    return host.ip(host.networks[0]) if host.networks else "127.0.0.1"
 
 
 def wait_for_port(address: str, port: int, timeout: float) -> None:

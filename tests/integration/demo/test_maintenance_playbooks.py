@@ -18,6 +18,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -62,6 +63,8 @@ def run(tmp_path, playbook, hosts, *args, extra=None):
     argv = [os.path.join(BIN, "ansible-playbook"), "-i", str(inv), os.path.join(REPO, "playbooks", playbook)]
     if extra:
         argv += ["-e", json.dumps(extra)]
+    if playbook == "remediate.yml":   # a playbook that changes hosts requires its target (issue 17)
+        argv += ["-e", "remediate_targets=all"]
     proc = subprocess.run(argv + list(args), cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, universal_newlines=True, timeout=300, check=False)
     return proc.returncode, proc.stdout
@@ -130,6 +133,59 @@ def test_remediate_serial_stops_after_a_failed_batch(tmp_path):
     assert "failed: [nmdemo-h1]" in out
     assert "nmdemo-h2" not in out.split("PLAY RECAP")[0].split("Repair the chosen findings")[-1]
     assert arp_validate(r2) == ("none", ["none"])
+
+
+class FakeBondKernel(threading.Thread):
+    """The kernel side of a fixture bond, for the playbook's view of a rollback (issue 16): once
+    arp_validate reads ``all`` the bond loses its active slave (the ARP target does not answer), with
+    ``none`` back it has it again.  The real bonding driver does this in tests/integration/bond/test_bond_vm.py
+    (step rollback); here only the playbook's reaction is under test."""
+
+    def __init__(self, root):
+        super().__init__(daemon=True)
+        self.bonding = os.path.join(root, "sys", "class", "net", "bond0", "bonding")
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.wait(0.05):
+            with open(os.path.join(self.bonding, "arp_validate")) as fh:
+                broken = fh.read().split()[:1] == ["all"]
+            with open(os.path.join(self.bonding, "active_slave"), "w") as fh:
+                fh.write("\n" if broken else "eno1\n")
+
+
+def test_remediate_stops_the_run_when_a_host_rolled_back(tmp_path):
+    """A host whose fix rolled back stops the run before the next batch, even where max_fail_percentage would
+    let it go (a plain failure does: the control case).  Batches of two: with serial 1 any failure ends the
+    run anyway (ansible-playbook ends a play when a whole batch failed)."""
+    roots = [bond_root(tmp_path, "h%d" % i) for i in (1, 2, 3)]
+    rb = {"rollback": True, "rollback_window": 3, "rollback_settle": 0.5}
+    hosts = {"nmdemo-h%d" % i: bond_host(r, remediate_module_params={"bond_arp_validate": dict(rb, root=r)})
+             for i, r in enumerate(roots, 1)}
+    batches = {"remediate_areas": ["bond"], "remediate_serial": 2, "remediate_max_fail_percentage": 100}
+    kernel = FakeBondKernel(roots[0])
+    kernel.start()
+    try:
+        rc, out = run(tmp_path, "remediate.yml", hosts, extra=batches)
+    finally:
+        kernel.stop.set()
+        kernel.join()
+    assert rc != 0, out[-3000:]
+    assert "ROLLED BACK: the change made the host worse" in out and "bond bond0 has no active slave" in out, out[-3000:]
+    assert "nmdemo-h1 rolled_back, stopping the run" in out, out[-3000:]
+    assert arp_validate(roots[0]) == ("none", ["none"])              # undone, file included
+    assert arp_validate(roots[1]) == ("all", ["all"])                # the same batch, healthy: kept
+    assert arp_validate(roots[2]) == ("none", ["none"])              # the next batch never ran
+    assert "nmdemo-h3" not in out.split("PLAY RECAP")[-1], out[-3000:]
+
+    # the control case: h1 fails without rolling back (no bond under its root); max_fail_percentage 100
+    # lets the next batch go, and h3 is repaired (with rollback on, nothing getting worse)
+    hosts["nmdemo-h1"] = bond_host(roots[0], remediate_module_params={
+        "bond_arp_validate": dict(rb, root=str(tmp_path / "missing"))})
+    rc, out = run(tmp_path, "remediate.yml", hosts, extra=batches)
+    assert "failed: [nmdemo-h1]" in out and "stopping the run" not in out, out[-3000:]
+    assert arp_validate(roots[2]) == ("all", ["all"]), out[-3000:]
+    assert "nmdemo-h3" in out.split("PLAY RECAP")[-1], out[-3000:]
 
 
 @pytest.fixture
