@@ -19,7 +19,17 @@ import pytest
 
 import frr_incident as fi
 import frrhost
+from frrfixtures import lab_on
 from ansible_collections.netmedic.network.plugins.module_utils.frr.rollback import config_text
+
+
+@pytest.fixture
+def lab():
+    """These tests drive the module on this host (its vtysh, Ansible's local connection): FRR 8.4 only, not
+    on every lab version like the directory's ``lab`` (issue 14's frr_machine)."""
+    with lab_on(frrhost.local(), "nmfrr-") as the_lab:
+        yield the_lab
+
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 MODULE = "ansible_collections.netmedic.network.plugins.modules.frr_reconcile"
@@ -71,11 +81,7 @@ ROLLBACK = {"rollback": True, "rollback_window": 8, "rollback_settle": 2}
 
 
 @pytest.fixture
-def routers(frr_machine, lab):
-    # These tests run the module and kill daemons on this host (FRR 8.4): the release containers (10.3,
-    # 10.7; issue 14) need the module run through the container, which this file does not do yet.
-    if not isinstance(frr_machine, frrhost.LocalMachine):
-        pytest.skip("rollback fault tests run on this host's FRR 8.4 only")
+def routers(lab):
     r1 = lab.router("r1", R1, daemons=["bgpd", "ospfd"])
     r2 = lab.router("r2", R2, daemons=["bgpd", "ospfd"])
     lab.link(r1, "eth-r2", "192.0.2.1/30", r2, "eth-r1", "192.0.2.2/30")
