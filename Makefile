@@ -23,7 +23,7 @@ APT_PACKAGES := $(shell sed -e 's/\#.*//' tests/system-packages.txt)
 help:
 	@echo "make preflight    set up (venv, collection) and audit this machine"
 	@echo "make test         everything CI runs: unit, sanity, matrix, lint, galaxy-importer, docsite, integration, molecule"
-	@echo "make unit | integration | molecule | sanity | matrix | lint | galaxy-importer | docsite | bench | rr-lab"
+	@echo "make unit | integration | molecule | sanity | matrix | lint | galaxy-importer | docsite | bench | rr-lab | frr-versions"
 	@echo "make docs         regenerate docs/roles.md and the audit table of the preflight module's docs"
 	@echo "make lab-image | lab-up | lab-down"
 	@echo "make demo         a lab with every incident: preflight, remediate, postflight, preflight (docs/demo.md)"
@@ -119,8 +119,17 @@ test-setup: system-packages venv-test dev-link lab-image
 unit: venv-test dev-link
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
 
+# The FRR suites run on these lab FRR versions here (oldest and newest; the heaviest tests on the newest
+# only); `make frr-versions` runs them on every version (8.4, 10.3, 10.7), the heaviest too (issue 14).
+FRR_VERSIONS ?= 8.4,10.7
 integration: venv-test dev-link
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/integration
+	NETMEDIC_FRR_VERSIONS=$(FRR_VERSIONS) $(BIN)/python -m pytest -q -p no:cacheprovider tests/integration
+
+.PHONY: frr-versions
+frr-versions: venv-test dev-link lab-image
+	@$(BIN)/python tests/lab/release_image.py build trixie
+	NETMEDIC_FRR_VERSIONS=8.4,10.3,10.7 NETMEDIC_FRR_HEAVY_VERSIONS=all $(BIN)/python -m pytest -q \
+	  -p no:cacheprovider tests/integration/frr tests/integration/audits/test_bgp_frr_audits.py
 
 # Every scenario under molecule/*/ (one per role), stopping at the first failure.
 molecule: venv-test dev-link lab-image
@@ -183,11 +192,11 @@ rr-lab: venv-test dev-link
 # ---------------------------------------------------------------- the lab (tests/lab/)
 .PHONY: lab-image lab-up lab-down
 # The lab images (rebuilt only when tests/lab/image-packages*.txt or their script change): bookworm, and
-# trixie (FRR 10.3) and forky (FRR 10.7.1) for the FRR suites on every version (tests/lab/release_image.py),
+# forky (FRR 10.7.1) for the FRR suites (tests/lab/release_image.py; trixie, FRR 10.3: make frr-versions),
 # and containers.podman/ansible.posix from the ansible wheel (no Galaxy here).
 lab-image: venv-test dev-link
 	@tests/lab/build-image.sh
-	@$(BIN)/python tests/lab/release_image.py build trixie forky
+	@$(BIN)/python tests/lab/release_image.py build forky
 	@tests/lab/install-podman-collection.sh
 
 # A lab that stays up: nmlab-dev-h1, nmlab-dev-h2 on nmlab-dev-net (LAB_HOSTS=N for more).
