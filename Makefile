@@ -4,7 +4,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON  ?= python3
+# ansible-core 2.21 needs Python 3.12+ on the controller (Debian 12's python3 is 3.11):
+# tests/tools/find-python looks on PATH, then in pyenv's versions.
+PYTHON  ?= $(or $(shell tests/tools/find-python 3.13 3.12),python3)
 VENV    ?= $(CURDIR)/.venv
 BIN     := $(VENV)/bin
 DEV     := $(CURDIR)/build/dev
@@ -20,8 +22,8 @@ APT_PACKAGES := $(shell sed -e 's/\#.*//' tests/system-packages.txt)
 .PHONY: help
 help:
 	@echo "make preflight    set up (venv, collection) and audit this machine"
-	@echo "make test         everything CI runs: sanity, lint, unit, integration, molecule"
-	@echo "make unit | integration | molecule | sanity | lint | bench | rr-lab"
+	@echo "make test         everything CI runs: unit, sanity, matrix, lint, galaxy-importer, docsite, integration, molecule"
+	@echo "make unit | integration | molecule | sanity | matrix | lint | galaxy-importer | docsite | bench | rr-lab | frr-versions"
 	@echo "make docs         regenerate docs/roles.md and the audit table of the preflight module's docs"
 	@echo "make lab-image | lab-up | lab-down"
 	@echo "make demo         a lab with every incident: preflight, remediate, postflight, preflight (docs/demo.md)"
@@ -31,6 +33,9 @@ help:
 system-packages-min:
 	@command -v $(PYTHON) >/dev/null && $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-venv; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 12))' || \
+	  { echo "ansible-core 2.21 needs Python 3.12 or newer on the controller; $(PYTHON) is $$($(PYTHON) -V)."; \
+	    echo "Install one (Debian 13: python3; pyenv install 3.13) or run: make PYTHON=/path/to/python3.13 ..."; exit 1; }
 
 system-packages:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -40,6 +45,9 @@ system-packages:
 
 $(BIN)/ansible-playbook: requirements.txt requirements.lock
 	$(MAKE) system-packages-min
+	@# a venv of an older Python (the 2.19 era's 3.11) cannot take ansible-core 2.21: start again
+	@if [ -x $(BIN)/python ] && ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] < (3, 12))'; then \
+	  echo "$(VENV) has $$($(BIN)/python -V): recreating it with $(PYTHON)"; rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.txt -c requirements.lock
@@ -60,13 +68,15 @@ dev-link:
 .PHONY: setup build install
 setup: venv dev-link
 
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 build: venv
 	@mkdir -p build
 	$(BIN)/ansible-galaxy collection build --force --output-path build/ .
 
 # The built tarball, installed the way a user would install it.
 install: build
-	$(BIN)/ansible-galaxy collection install --force -p build/installed build/netmedic-network-*.tar.gz
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/installed $(BIN)/ansible-galaxy collection install --force \
+	  -p build/installed build/netmedic-network-$(VERSION).tar.gz
 
 # A build context for an AWX / AAP execution environment (ansible-builder).
 .PHONY: ee-context
@@ -77,7 +87,9 @@ ee-context: build venv-test
 # ---------------------------------------------------------------- the main job
 .PHONY: preflight
 preflight: install
-	cd build && ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/installed $(BIN)/ansible-playbook \
+	@# no inventory on purpose (this machine): not worth a warning
+	cd build && ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build/installed ANSIBLE_LOCALHOST_WARNING=false \
+	  ANSIBLE_INVENTORY_UNPARSED_WARNING=false $(BIN)/ansible-playbook \
 	  -e preflight_report_dir=$(CURDIR)/netmedic-reports $(PREFLIGHT_ARGS) netmedic.network.preflight
 
 # ---------------------------------------------------------------- generated docs
@@ -89,8 +101,8 @@ docs: venv dev-link
 	$(BIN)/python tests/tools/audit_docs.py
 
 # ---------------------------------------------------------------- tests
-.PHONY: test test-setup unit integration molecule sanity lint bench
-TEST_STAGES := unit sanity lint integration molecule
+.PHONY: test test-setup unit integration molecule sanity matrix lint galaxy-importer docsite bench
+TEST_STAGES := unit sanity matrix lint galaxy-importer docsite integration molecule
 
 # Setup must succeed; then every stage runs (a red stage does not hide the others),
 # each printing its wall time, and the exit code is non-zero if any stage failed.
@@ -107,8 +119,17 @@ test-setup: system-packages venv-test dev-link lab-image
 unit: venv-test dev-link
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
 
+# The FRR suites run on these lab FRR versions here (oldest and newest; the heaviest tests on the newest
+# only); `make frr-versions` runs them on every version (8.4, 10.3, 10.7), the heaviest too (issue 14).
+FRR_VERSIONS ?= 8.4,10.7
 integration: venv-test dev-link
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/integration
+	NETMEDIC_FRR_VERSIONS=$(FRR_VERSIONS) $(BIN)/python -m pytest -q -p no:cacheprovider tests/integration
+
+.PHONY: frr-versions
+frr-versions: venv-test dev-link lab-image
+	@$(BIN)/python tests/lab/release_image.py build trixie
+	NETMEDIC_FRR_VERSIONS=8.4,10.3,10.7 NETMEDIC_FRR_HEAVY_VERSIONS=all $(BIN)/python -m pytest -q \
+	  -p no:cacheprovider tests/integration/frr tests/integration/audits/test_bgp_frr_audits.py
 
 # Every scenario under molecule/*/ (one per role), stopping at the first failure.
 molecule: venv-test dev-link lab-image
@@ -121,6 +142,39 @@ molecule: venv-test dev-link lab-image
 
 sanity: venv-test
 	tests/sanity/run
+
+# The ansible-core matrix: sanity and unit on each maintained release older than the pinned one
+# (CORE:PYTHON); the pinned one (requirements.txt) is `sanity` and `unit` above, and the only one
+# integration and molecule run on.
+CORE_MATRIX ?= 2.20.10:3.12
+matrix: venv-test dev-link
+	tests/sanity/matrix $(CORE_MATRIX)
+
+# Galaxy's importer on the built tarball, as Galaxy runs it (ansible-doc, ansible-lint, the
+# galaxy.yml and README checks); ansible-test in a container is left out (tests/galaxy-importer.cfg).
+galaxy-importer: build venv-test
+	@rm -rf build/importer && mkdir -p build/importer/home
+	@# a HOME of its own: ansible-lint would otherwise also resolve modules from whatever copy of the
+	@# collection sits in ~/.ansible/collections (a stale one hid a new module)
+	@cd build/importer && HOME=$(CURDIR)/build/importer/home GALAXY_IMPORTER_CONFIG=$(CURDIR)/tests/galaxy-importer.cfg \
+	  $(BIN)/python -m galaxy_importer.main $(CURDIR)/build/netmedic-network-$(VERSION).tar.gz \
+	  > log.txt 2>&1; rc=$$?; grep -v '^Loading ' log.txt; \
+	  if grep -qE '^(ERROR|WARNING):' log.txt; then echo "galaxy-importer: not clean (warnings are shown on Galaxy)"; exit 1; fi; \
+	  exit $$rc
+
+# The collection's docs as the Ansible docsite renders them: antsibull-docs' lint, then the
+# Sphinx site in build/docsite/build/html. Tolerated: the intersphinx inventories of
+# docs.python.org and docs.ansible.com (unreachable offline) and the two labels that live there.
+DOCSITE_OFFLINE := failed to reach any of the inventories|intersphinx inventory|undefined label: .(common_return_values|ansible_configuration_settings).
+docsite: venv-test dev-link
+	cd $(DEV)/ansible_collections/netmedic/network && $(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+	@rm -rf build/docsite && mkdir -p build/docsite
+	$(BIN)/antsibull-docs sphinx-init --use-current --fail-on-error --dest-dir build/docsite netmedic.network >/dev/null
+	$(BIN)/antsibull-docs collection --use-current --fail-on-error --dest-dir build/docsite/rst netmedic.network
+	$(BIN)/sphinx-build -M html build/docsite/rst build/docsite/build -c build/docsite -q -w build/docsite/warnings.txt 2>/dev/null
+	@if grep -v -E "$(DOCSITE_OFFLINE)" build/docsite/warnings.txt | grep -q .; then \
+	  echo "docsite: warnings:"; grep -v -E "$(DOCSITE_OFFLINE)" build/docsite/warnings.txt; exit 1; fi
+	@echo "docsite: build/docsite/build/html/index.html; $$(grep -c -E "$(DOCSITE_OFFLINE)" build/docsite/warnings.txt) warning(s) from the unreachable intersphinx inventories"
 
 lint: venv-test dev-link
 	$(BIN)/ansible-lint --profile production
@@ -138,11 +192,11 @@ rr-lab: venv-test dev-link
 # ---------------------------------------------------------------- the lab (tests/lab/)
 .PHONY: lab-image lab-up lab-down
 # The lab images (rebuilt only when tests/lab/image-packages*.txt or their script change): bookworm, and
-# trixie (FRR 10.3) and forky (FRR 10.7.1) for the FRR suites on every version (tests/lab/release_image.py),
+# forky (FRR 10.7.1) for the FRR suites (tests/lab/release_image.py; trixie, FRR 10.3: make frr-versions),
 # and containers.podman/ansible.posix from the ansible wheel (no Galaxy here).
 lab-image: venv-test dev-link
 	@tests/lab/build-image.sh
-	@$(BIN)/python tests/lab/release_image.py build trixie forky
+	@$(BIN)/python tests/lab/release_image.py build forky
 	@tests/lab/install-podman-collection.sh
 
 # A lab that stays up: nmlab-dev-h1, nmlab-dev-h2 on nmlab-dev-net (LAB_HOSTS=N for more).

@@ -128,17 +128,33 @@ options:
       - In check mode, the C(watched) list of RV(rollback) says what would be watched.
     type: bool
     default: false
+requirements:
+  - Python 3.8 or newer on the host running the module (the standard library only).
+  - ipmitool on that host.
+  - In-band (O(interface=open)) - the C(ipmi_devintf) and C(ipmi_si) kernel modules (C(/dev/ipmi0)) and root
+    (the bmc role becomes).
+seealso:
+  - module: netmedic.network.preflight
+    description: Its C(bmc) audit finds a BMC in the wrong mode (NM-BMC-001).
+  - module: netmedic.network.bond_arp_validate
+    description: The other half of incident 004, the bonds the BMC's DHCP broadcasts made flap.
+  - name: ipmitool
+    description: The IPMI tool the module runs.
+    link: https://github.com/ipmitool/ipmitool
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - netmedic.network.rollback
 attributes:
   check_mode:
     support: full
-    description: Reads the mode and reports what would change; writes nothing.
+    details: Reads the mode and reports what would change; writes nothing.
   diff_mode:
     support: full
-    description: Shows the mode before and after.
+    details: Shows the mode before and after.
+  platform:
+    platforms: posix
+
 notes:
-  - Requires ipmitool on the host running the module. Managed hosts need only Python 3.8+.
   - On Dell, O(mode=shared) is a shared LOM without failover (the iDRAC's LOM, LOM1 from dedicated) and
     O(mode=failover) a shared LOM with failover to all LOMs; Dell's failover is between host LOMs. A set
     refused for a licence (FM001) exits 0 in ipmitool; the module reads back and fails with that reason.
@@ -270,6 +286,12 @@ rollback:
       C(undone), C(state_now), C(detected_after), C(healthy_after), C(watch_seconds), C(undo_error).
   returned: always
   type: dict
+  sample:
+    enabled: true
+    last_result: rolled_back
+    worse: ["the BMC stopped answering over lanplus after the change"]
+    undone: ["mode failover set back in-band and read back"]
+    state_now: "answers over lanplus; mode failover (as before the change)"
 """
 
 from ansible.module_utils.basic import AnsibleModule

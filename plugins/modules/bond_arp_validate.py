@@ -150,20 +150,31 @@ options:
       - In check mode, the C(watched) list of RV(rollback) says what would be watched.
     type: bool
     default: false
+requirements:
+  - Python 3.8 or newer on the host (the standard library only).
+  - The Linux bonding driver (C(/sys/class/net/BOND/bonding)).
+  - C(nmcli) for O(backend=networkmanager) and C(netplan) for O(backend=netplan) when O(reload=true).
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - netmedic.network.rollback
 attributes:
   check_mode:
     support: full
-    description: Reports what would change in the kernel and in which files, and writes nothing.
+    details: Reports what would change in the kernel and in which files, and writes nothing.
   diff_mode:
     support: full
-    description: Shows the sysfs value before and after and a diff of each configuration file.
+    details: Shows the sysfs value before and after and a diff of each configuration file.
+  platform:
+    platforms: posix
+
 notes:
-  - Managed hosts need only Python 3.8+ and the standard library.
   - The netmedic.network.preflight audit C(bond) reports bonds that need
     this module (check ids C(NM-BOND-001) to C(NM-BOND-005)).
 seealso:
+  - module: netmedic.network.preflight
+    description: Its C(bond) audit finds the bonds this module fixes (NM-BOND-001 to NM-BOND-005).
+  - module: netmedic.network.bmc_lan_mode
+    description: The other half of incident 004, the BMC whose DHCP broadcasts kept a dead port alive.
   - name: Linux bonding driver documentation (arp_validate)
     description: What each value validates or filters.
     link: https://www.kernel.org/doc/html/latest/networking/bonding.html
@@ -203,20 +214,25 @@ bonds:
   type: list
   elements: dict
   contains:
-    name: {description: Bond name., type: str}
-    mode: {description: Bonding mode., type: str}
-    arp_interval: {description: "ARP monitoring interval in ms (0 is off).", type: int}
-    arp_ip_target: {description: ARP targets., type: list, elements: str}
-    before: {description: Runtime arp_validate before the task., type: str}
-    after: {description: "Runtime arp_validate after the task (in check mode, what it would be).", type: str}
-    runtime_changed: {description: "Whether the kernel value changed (or would change).", type: bool}
-    backend: {description: "The configuration that owns the bond (null when O(persist=false)).", type: str}
-    persisted_before: {description: "The value the configuration applied before (C(none) when unset).", type: str}
+    name: {description: Bond name., type: str, sample: bond0}
+    mode: {description: Bonding mode., type: str, sample: active-backup}
+    arp_interval: {description: "ARP monitoring interval in ms (0 is off).", type: int, sample: 1000}
+    arp_ip_target: {description: ARP targets., type: list, elements: str, sample: [192.0.2.1]}
+    before: {description: Runtime arp_validate before the task., type: str, sample: none}
+    after: {description: "Runtime arp_validate after the task (in check mode, what it would be).", type: str, sample: all}
+    runtime_changed: {description: "Whether the kernel value changed (or would change).", type: bool, sample: true}
+    backend: {description: "The configuration that owns the bond (null when O(persist=false)).", type: str, sample: ifupdown}
+    persisted_before: {description: "The value the configuration applied before (C(none) when unset).", type: str, sample: none}
     files:
       description: Files changed (or that would change), with their backup and a unified diff.
       type: list
       elements: dict
-    changed: {description: Whether anything changed for this bond., type: bool}
+      sample:
+        - path: /etc/network/interfaces
+          changed: true
+          backup: /var/backups/netmedic/etc/network/interfaces.20260101T120000.netmedic.bak
+          diff: "--- /etc/network/interfaces (before)\n+++ ..."
+    changed: {description: Whether anything changed for this bond., type: bool, sample: true}
   sample:
     - name: bond0
       mode: active-backup

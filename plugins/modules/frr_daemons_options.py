@@ -99,22 +99,36 @@ options:
         watched.
     type: bool
     default: false
+requirements:
+  - Python 3.8 or newer on the host (the standard library only).
+  - FRR (its daemons file; C(bash), which FRR's scripts need anyway, reads it).
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - netmedic.network.rollback
 attributes:
   check_mode:
     support: full
-    description: Reports what would change; writes and restarts nothing.
+    details: Reports what would change; writes and restarts nothing.
   diff_mode:
     support: full
-    description: Shows the daemons file before and after.
+    details: Shows the daemons file before and after.
+  platform:
+    platforms: posix
+
 notes:
   - At least one of O(watchfrr_restart_timeout) and O(zebra_netlink_buffer) is required.
-  - Managed hosts need only Python 3.8+ and the standard library (and C(bash), which FRR needs anyway).
   - Bad input (a number out of range, C(nan), an empty O(path) or O(root), a directory or a missing file)
     fails with the option named and nothing written.
 seealso:
   - module: netmedic.network.preflight
+    description: Its C(frr_settings) audit recommends the values (NM-FRR-010, NM-FRR-011).
+  - module: netmedic.network.frr_reconcile
+  - name: watchfrr
+    description: FRR's watchdog and its restart timeout (-T).
+    link: https://docs.frrouting.org/en/latest/watchfrr.html
+  - name: zebra
+    description: zebra's netlink receive buffer (-s).
+    link: https://docs.frrouting.org/en/latest/zebra.html
 """
 
 EXAMPLES = r"""
@@ -179,6 +193,12 @@ rollback:
       C(rollback_failed), C(failed)), C(watched), C(worse), C(undone), C(state_now).
   returned: always
   type: dict
+  sample:
+    enabled: true
+    last_result: applied
+    worse: []
+    undone: []
+    state_now: "daemons running: zebra, bgpd, watchfrr; BGP 2/2 Established"
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -146,17 +146,23 @@ options:
         type in one VRF, that may be lost before the change counts as worse. C(1) turns the route checks off.
     type: float
     default: 0.2
+requirements:
+  - Python 3.8 or newer on the host (the standard library only).
+  - FRR with C(vtysh), and root or FRR's C(frrvty) group (the frr role becomes).
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - netmedic.network.rollback
 attributes:
   check_mode:
     support: full
-    description: Validates and plans; shows the plan as a unified diff and as vtysh commands; changes nothing.
+    details: Validates and plans; shows the plan as a unified diff and as vtysh commands; changes nothing.
   diff_mode:
     support: full
-    description: Shows the normalised running config (before) and the intended config (after).
+    details: Shows the normalised running config (before) and the intended config (after).
+  platform:
+    platforms: posix
+
 notes:
-  - Managed hosts need Python 3.8+, the standard library and FRR's vtysh.
   - A second run reports C(changed=false) when nothing differs.
   - A refusal (a bad option, a daemon down, an empty intended config, a locked configuration, no backup
     possible) fails with C(changed=false) and says that nothing was applied. A failure after the plan went
@@ -168,6 +174,12 @@ notes:
   - The preflight's C(frr_drift) audit uses the same comparison, read-only.
 seealso:
   - module: netmedic.network.preflight
+    description: Its C(frr_drift) audit finds the drift this module repairs (NM-FRR-001 to NM-FRR-003).
+  - module: netmedic.network.frr_daemons_options
+    description: watchfrr's restart timeout and zebra's netlink buffer, the other half of incident 000.
+  - name: vtysh
+    description: FRR's shell, which validates (C(-C)) and applies (C(-f)) the plan.
+    link: https://docs.frrouting.org/en/latest/vtysh.html
 """
 
 EXAMPLES = r"""
@@ -205,16 +217,20 @@ plan:
     delete:
       description: Number of running lines that are not in the intended config.
       type: int
+      sample: 1
     add:
       description: Number of intended lines missing from the running config.
       type: int
+      sample: 2
     commands:
       description: The vtysh commands, each prefixed with its context (C(router bgp 65001 > no neighbor X ...)).
       type: list
       elements: str
+      sample: ["ip prefix-list PL seq 10 permit 10.1.0.0/16", "interface eth0 > ip ospf cost 100"]
     script:
       description: The exact file given to C(vtysh -f).
       type: str
+      sample: "ip prefix-list PL seq 10 permit 10.1.0.0/16\ninterface eth0\n ip ospf cost 100\nexit\n"
   sample:
     delete: 1
     add: 2
@@ -224,37 +240,47 @@ unified_diff:
   description: The plan as a unified diff of the normalised running config and the intended config.
   returned: always
   type: str
+  sample: "--- running\n+++ /etc/frr/frr.conf\n@@ -3,2 +3,3 @@\n interface eth0\n- ip ospf cost 10\n+ ip ospf cost 100\n"
 remaining:
   description: Lines (with context) that still differ after applying; empty when FRR converged.
   returned: when not in check mode
   type: list
   elements: str
+  sample: []
 apply_errors:
   description: Lines of the plan FRR rejected (C(line), C(command), C(error)).
   returned: when changes were applied
   type: list
   elements: dict
+  sample: [{line: 2, command: "match ip addres PL", error: "% Unknown command: match ip addres PL"}]
 apply_seconds:
-  description: How long the one C(vtysh -f) took.
+  description:
+    - How long the one C(vtysh -f) took (the duration of the change; thousands of lines take minutes, which is why
+      the frr role runs the module as an async job).
   returned: when changes were applied
   type: float
+  sample: 18.8
 backup_file:
   description: Where the running configuration was saved before the change.
   returned: when changes were applied and O(backup=true)
   type: str
+  sample: /etc/frr/frr.running.conf.20261129T120000.netmedic.bak
 saved:
   description: Whether C(write memory) ran.
   returned: when not in check mode
   type: bool
+  sample: false
 validation_errors:
   description: FRR's complaints about the intended config (only on failure).
   returned: on failure
   type: list
   elements: str
+  sample: ["line 12: % Unknown command: router bgpp 65001"]
 intended:
   description: Where the intended config came from (its path, or C(intended config) for O(content)).
   returned: always
   type: str
+  sample: /etc/frr/frr.conf
 frr_version:
   description: The running FRR's version (from its C(frr version) line), or C(unknown).
   returned: once the running config was read
@@ -264,22 +290,27 @@ frr_version_tested:
   description: Whether netmedic was tested with this FRR version (8.4, 10.3, 10.7).
   returned: once the running config was read
   type: bool
+  sample: true
 compared_as:
   description: C(frr) when the intended config was compared in FRR's own words (O(render=frr)), else C(parser).
   returned: once the running config was read
   type: str
+  sample: frr
 render_seconds:
   description: How long the throwaway instance took (C(start), C(load), C(show), C(total)).
   returned: when the throwaway FRR instance rendered the intended config
   type: dict
+  sample: {start: 0.21, load: 1.9, show: 0.08, total: 2.3}
 render_error:
   description: Why the throwaway FRR instance could not render the intended config (the parser compared instead).
   returned: when rendering failed
   type: str
+  sample: "cannot start a throwaway FRR: unshare: Operation not permitted"
 pathspace:
   description: The pathspace used (null for the default instance).
   returned: always
   type: str
+  sample: null
 rollback:
   description:
     - The change's record (docs/rollback.md). C(desired) what was asked; C(before) and C(after) the health
@@ -305,6 +336,11 @@ ansible_facts:
       description: C(daemons) (name, enabled, running, pid, uptime_seconds, restarted_recently, why)
         and C(restarted_recently) (any daemon up for less than an hour, evidence of a watchfrr restart).
       type: dict
+      sample:
+        pathspace: null
+        restarted_recently: true
+        daemons:
+          - {name: bgpd, enabled: true, running: true, pid: 1318, uptime_seconds: 65.2, restarted_recently: true, why: ""}
   sample:
     netmedic_frr:
       pathspace: null

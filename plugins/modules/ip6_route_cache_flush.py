@@ -56,18 +56,31 @@ options:
         is stopped; the final read of the cache (at most O(command_timeout)) comes after it.
     type: float
     default: 300
+requirements:
+  - Python 3.8 or newer on the host (the standard library only).
+  - iproute2 with JSON output (C(ip -j), iproute2 4.13 or later).
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
-    description: Reports what would be flushed; flushes nothing.
+    details: Reports what would be flushed; flushes nothing.
   diff_mode:
     support: full
-    description: Shows the IPv6 route cache entries before and after, one line each.
+    details: Shows the IPv6 route cache entries before and after, one line each.
+  platform:
+    platforms: posix
+
+seealso:
+  - module: netmedic.network.preflight
+    description: Its C(ip6_route_cache) audit finds the sticky entries (NM-IP6-001) and names their destinations.
+  - name: ip-route(8)
+    description: C(ip route flush cache) and the route types.
+    link: https://man7.org/linux/man-pages/man8/ip-route.8.html
 notes:
   - Called C(ipv6_route_cache_flush) before; that name still works (a redirect in the collection's
     C(meta/runtime.yml)).
-  - Needs iproute2 with JSON output (C(ip -j), iproute2 4.13 or later). Run in a network namespace with
-    C(ip netns exec) to act on that namespace.
+  - Run in a network namespace with C(ip netns exec) to act on that namespace.
 """
 
 EXAMPLES = r"""

@@ -17,8 +17,8 @@ description:
   - Audits that do not apply (no FRR, no tinc, no bond, no BMC) are skipped
     quickly. An audit that crashes or times out becomes a C(NM-CORE-001)
     warning finding instead of failing the play.
-  - Read-only on the host, so C(changed) is always false. It writes nothing
-    there, not even netmedic's own state; what an audit records for a later
+  - Read-only on the host, so C(changed) is false. It writes nothing
+    there (but the metrics file when O(metrics_path) is set), not even netmedic's own state; what an audit records for a later
     comparison (the C(link_flaps) carrier counters) is returned in RV(snapshots)
     and kept in the controller's report, from which the postflight passes it back.
   - Every option is checked before any audit runs; an unknown audit, an unknown
@@ -221,15 +221,40 @@ options:
     description: Timeout in seconds for each external command an audit runs (0.001 to 86400).
     type: float
     default: 20
+  metrics_path:
+    description:
+      - Also write the findings as Prometheus metrics to this file on the host, for node_exporter's textfile
+        collector, atomically (the series M(netmedic.network.preflight_metrics) writes for one host). Its name must
+        end in C(.prom) and its directory must exist, for example C(/var/lib/prometheus/node-exporter/netmedic.prom).
+      - The preflight role sets it from C(preflight_metrics_dir), so the audit and the metrics stay one task per host.
+      - The file holds the time of the run, so a run with it rewrites the file and reports C(changed).
+      - Checked before any audit runs. When the file cannot be written the task fails (the report then lists the host
+        as giving no result, with the reason), so stale metrics do not go unnoticed.
+    type: path
+requirements:
+  - Python 3.8 or newer on the host (the standard library only).
+  - What each audit reads, where it applies (an audit whose tool is missing is skipped and says so) - C(vtysh) (FRR),
+    C(ipmitool) (BMC), C(ip) (iproute2), C(tincd); root for most of them (the preflight role becomes).
+seealso:
+  - module: netmedic.network.preflight_report
+    description: The fleet report, the postflight comparison and the gate on the controller.
+  - module: netmedic.network.preflight_metrics
+    description: The findings as Prometheus metrics for node_exporter's textfile collector.
+  - plugin: netmedic.network.remediation_plan
+    plugin_type: filter
+    description: Which findings to repair and with which fix calls.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
-    description: The preflight changes and writes nothing, so check mode is the same as a normal run.
+    details: The audits change nothing, so check mode runs them as a normal run; the O(metrics_path) file is not written.
   diff_mode:
     support: none
-    description: Nothing on the host changes, so there is no diff.
-notes:
-  - Managed hosts need only Python 3.8+ and the standard library.
+    details: Nothing on the host changes, so there is no diff.
+  platform:
+    platforms: posix
+
 """
 
 EXAMPLES = r"""
@@ -276,11 +301,14 @@ audits:
   description:
     - What happened to each audit (ran, skipped, failed, excluded), how long it took, and the check ids it
       looked for (C(checks), empty when excluded; the postflight compares only those).
+    - C(reason) says why an audit was skipped (what the host lacks) or excluded; null when it ran or failed.
   returned: always
   type: list
   elements: dict
   sample:
-    - {name: bond, status: skipped, duration: 0.0001, findings: 0, error: null, checks: [NM-BOND-001, NM-BOND-002]}
+    - {name: bond, status: skipped, duration: 0.0001, findings: 0, error: null, checks: [NM-BOND-001, NM-BOND-002],
+       reason: no bond on this host}
+    - {name: link_flaps, status: ran, duration: 0.004, findings: 0, error: null, checks: [NM-LINK-001], reason: null}
 snapshots:
   description:
     - What audits recorded for a later comparison, keyed by audit name. C(link_flaps) records the
@@ -304,6 +332,24 @@ schema_version:
   returned: always
   type: int
   sample: 1
+metrics:
+  description: The metrics file, when O(metrics_path) is set.
+  returned: when O(metrics_path) is set
+  type: dict
+  sample: {path: /var/lib/prometheus/node-exporter/netmedic.prom, changed: true, series: 38}
+  contains:
+    path:
+      description: The file written (or that would be written in check mode).
+      type: str
+      sample: /var/lib/prometheus/node-exporter/netmedic.prom
+    changed:
+      description: Whether the file changed (always, but in check mode, as it holds the time of the run).
+      type: bool
+      sample: true
+    series:
+      description: Number of samples in the file.
+      type: int
+      sample: 38
 """
 
 import os
@@ -312,6 +358,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext, check_options, run_audits
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import (
     SCHEMA_VERSION, count_by_severity, sort_findings)
+from ansible_collections.netmedic.network.plugins.module_utils.core.fileops import FileOpError
+from ansible_collections.netmedic.network.plugins.module_utils.core.metrics import host_metrics, path_error, write_textfile
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS, new_module
 from ansible_collections.netmedic.network.plugins.module_utils.core.registry import AUDITS, registry
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner
@@ -332,8 +380,10 @@ def input_errors(params):
     if not root or not os.path.isabs(root) or not os.path.isdir(root):
         errors.append("root must be the absolute path of an existing directory (the filesystem the audits read), "
                       "got %r" % (root,))
+    if params["metrics_path"] is not None:
+        errors.append(path_error(params["metrics_path"], "metrics_path") or "")
     options, option_errors = check_options(registry(), params["options"])
-    return selection, options, errors + option_errors
+    return selection, options, [e for e in errors if e] + option_errors
 
 
 def main():
@@ -346,6 +396,7 @@ def main():
             options=dict(type="dict", default={}),
             root=dict(type="path", default="/"),
             command_timeout=dict(type="float", default=20.0),
+            metrics_path=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -357,7 +408,7 @@ def main():
     ctx = AuditContext(root=p["root"], runner=Runner(timeout=p["command_timeout"]), options=options)
     findings, runs = run_audits(ctx, AUDITS, only=selection.audits, wanted=selection.ids)
     findings = sort_findings(findings)
-    module.exit_json(
+    result = dict(
         changed=False,
         findings=[f.to_dict() for f in findings],
         summary=count_by_severity(findings),
@@ -365,6 +416,26 @@ def main():
         snapshots=ctx.snapshots,
         schema_version=SCHEMA_VERSION,
     )
+    if p["metrics_path"] is not None:
+        result["metrics"] = write_metrics(module, p["metrics_path"], result)
+        result["changed"] = result["metrics"]["changed"]
+    module.exit_json(**result)
+
+
+def write_metrics(module, path, result):
+    """The host's metrics written to ``path`` (not in check mode); fails naming metrics_path, with the findings."""
+    text = host_metrics(result)
+    try:
+        changed, _before = write_textfile(path, text, module.check_mode)
+    except (FileOpError, ValueError) as exc:
+        # A failed task, not a warning: the report lists the host as giving no result with this message
+        # and the gate stops the run (a periodic run's timer fails), instead of a metrics file silently
+        # going stale while its alerts stay quiet.
+        module.fail_json(msg="metrics_path: cannot write %s: %s. The audit ran, but the host's metrics are stale: "
+                         "fix the directory's permissions (the role writes with become) or unset preflight_metrics_dir."
+                         % (path, exc), metrics=dict(path=path, changed=False))
+    return dict(path=path, changed=changed,
+                series=sum(1 for line in text.splitlines() if line and not line.startswith("#")))
 
 
 if __name__ == "__main__":

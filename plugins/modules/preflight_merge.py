@@ -40,13 +40,25 @@ options:
         one run.
     type: str
     default: ""
+requirements:
+  - Runs on the controller, with ansible-core's Python; no privilege (the role never becomes for it).
+seealso:
+  - module: netmedic.network.preflight_partial
+    description: Writes each slice's partial report.
+  - module: netmedic.network.preflight_report
+    description: Writes the fleet report from the merged results and gates.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
-    description: Reads only, also outside check mode.
+    details: Reads only, also outside check mode.
   diff_mode:
     support: none
-    description: Nothing is changed.
+    details: Nothing is changed.
+  platform:
+    platforms: posix
+    details: Runs on the controller (the preflight role delegates it to localhost).
 """
 
 EXAMPLES = r"""
@@ -73,30 +85,36 @@ host_results:
   description: Per target host, its result from the partial reports (as M(netmedic.network.preflight_report) takes them).
   returned: success
   type: dict
+  sample: {edge1: {findings: [], summary: {critical: 0, warning: 0, info: 0}}, edge2: null}
 run:
   description: The run merged.
   returned: success
   type: str
+  sample: "812"
 slices:
   description: The partial reports merged - C(slice), C(path), C(hosts) (count) and C(generated) of each.
   returned: success
   type: list
   elements: dict
+  sample: [{slice: "813", path: reports/preflight.slice-813.json, hosts: 25, generated: "2026-11-29T14:00:00Z"}]
 missing_hosts:
   description: Target hosts that no partial report of the run has (reported as hosts without result).
   returned: success
   type: list
   elements: str
+  sample: [edge2]
 ignored_hosts:
   description: Hosts of the partial reports that are not targets of the merge (for example with C(--limit)); left out.
   returned: success
   type: list
   elements: str
+  sample: []
 other_runs:
   description: Runs whose partial reports were left alone.
   returned: success
   type: list
   elements: str
+  sample: ["790"]
 summary_line:
   description: One line saying what was merged.
   returned: success

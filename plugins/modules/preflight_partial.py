@@ -46,13 +46,25 @@ options:
         The merge takes the partial reports of one run only. Empty names no run.
     type: str
     default: ""
+requirements:
+  - Runs on the controller, with ansible-core's Python; no privilege (the role never becomes for it).
+seealso:
+  - module: netmedic.network.preflight_merge
+    description: Gathers the slices' partial reports into the fleet's results.
+  - module: netmedic.network.preflight_report
+    description: The fleet report of an unsliced run.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
-    description: In check mode nothing is written; C(changed) says whether the file would be.
+    details: In check mode nothing is written; C(changed) says whether the file would be.
   diff_mode:
     support: none
-    description: The partial report is new output, not an edit.
+    details: The partial report is new output, not an edit.
+  platform:
+    platforms: posix
+    details: Runs on the controller (the preflight role delegates it to localhost).
 """
 
 EXAMPLES = r"""
@@ -77,6 +89,7 @@ hosts:
   description: Number of hosts in this slice.
   returned: always
   type: int
+  sample: 25
 summary_line:
   description: The one-line summary of this slice's hosts.
   returned: always

@@ -87,13 +87,24 @@ options:
     type: str
     choices: [critical, warning, info, never]
     default: warning
+requirements:
+  - Runs on the controller, with ansible-core's Python; no privilege (the role never becomes for it).
+seealso:
+  - module: netmedic.network.preflight
+  - module: netmedic.network.preflight_metrics
+    description: The same findings as Prometheus metrics, per host and for the fleet.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
-    description: In check mode nothing is written; the report is still returned and C(changed) says whether it would be.
+    details: In check mode nothing is written; the report is still returned and C(changed) says whether it would be.
   diff_mode:
     support: none
-    description: The report is new output, not an edit; it is not shown as a diff.
+    details: The report is new output, not an edit; it is not shown as a diff.
+  platform:
+    platforms: posix
+    details: Runs on the controller (the preflight role delegates it to localhost).
 """
 
 EXAMPLES = r"""
@@ -127,23 +138,30 @@ failing_hosts:
   returned: always
   type: list
   elements: str
+  sample: [edge2]
 fleet:
   description: The fleet checks' findings (same schema as a host's findings), worst first.
   returned: always
   type: list
   elements: dict
+  sample:
+    - {id: NM-FLEET-001, severity: critical, incident: "002", subject: "peer 192.0.2.1",
+       summary: "3 hosts lost their BGP session to 192.0.2.1 within 41 s", evidence: {peer: 192.0.2.1, vrf: default}}
 json_path:
   description: Path of the JSON report.
   returned: always
   type: str
+  sample: /srv/netmedic/netmedic-reports/preflight.json
 markdown_path:
   description: Path of the Markdown report.
   returned: always
   type: str
+  sample: /srv/netmedic/netmedic-reports/preflight.md
 junit_path:
   description: Path of the JUnit XML report, when written.
   returned: when O(junit_path) is set
   type: str
+  sample: /srv/netmedic/netmedic-reports/preflight.junit.xml
 comparison:
   description:
     - The comparison with O(baseline), as written to O(comparison_path) - C(baseline) (the path) and per
@@ -164,6 +182,7 @@ comparison_path:
   description: Path of the comparison file.
   returned: when O(baseline) is set
   type: str
+  sample: /srv/netmedic/netmedic-reports/postflight-diff.json
 """
 
 import datetime

@@ -145,15 +145,23 @@ options:
     description: Most packets the capture keeps.
     type: int
     default: 20000
+requirements:
+  - Python 3.8 or newer on the host (the standard library only).
+  - tinc (C(tincd)), iproute2, and root (the tinc role becomes).
+  - C(tcpdump), only for O(capture_seconds).
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
-    description: Inspects the host and returns the plan in C(plan); nothing is detached, signalled or restarted.
+    details: Inspects the host and returns the plan in C(plan); nothing is detached, signalled or restarted.
   diff_mode:
     support: full
-    description: Shows the daemon and port state before and after.
+    details: Shows the daemon and port state before and after.
+  platform:
+    platforms: posix
+
 notes:
-  - Managed hosts need Python 3.8+, iproute2 and tinc; C(tcpdump) only for O(capture_seconds).
   - Numeric options must be finite and in range (seconds at most 86400, O(wait_timeout) and O(stop_timeout) at
     least 0.001, rates at most 1e9, O(storm_kernel_messages) at most 100000, O(capture_packets) 1 to 10000000);
     anything else fails, naming the option, before the host is looked at.
@@ -198,6 +206,11 @@ rollback:
       C(failed) for another failure, else C(applied), C(would_change) or C(unchanged).
   returned: always
   type: dict
+  sample:
+    enabled: false
+    last_result: applied
+    before: {running: true, interface: true, bridge: br0, peers_connected: 2}
+    after: {running: true, interface: true, bridge: br0, peers_connected: 2}
 plan:
   description: What the module does (check mode) or did, one sentence a step.
   returned: always
@@ -214,15 +227,44 @@ before:
   description: The tinc network as found (config_dir, interface, bridge, bridge_stp, pid, running, management, ...).
   returned: always
   type: dict
+  sample:
+    netname: t3o
+    config_dir: /etc/tinc/t3o
+    config_found: true
+    interface: t3o
+    interface_exists: true
+    interface_up: true
+    bridge: br-int
+    bridge_stp: true
+    mode: switch
+    device_type: tap
+    connect_to: [hv2, hv3]
+    pidfile: /run/tinc.t3o.pid
+    pid: 4242
+    running: true
+    management: systemd
+    unit: tinc@t3o.service
+    cmdline: [/usr/sbin/tincd, -n, t3o, -D]
+    logfile: null
+    pid_problem: ""
 after:
   description: The tinc network as left, same keys as RV(before).
   returned: always
   type: dict
+  sample: {netname: t3o, interface: t3o, bridge: br-int, pid: 4313, running: true, management: systemd, "...": "..."}
 state_left:
   description: One sentence saying whether tincd runs and whether its port is in the bridge.
   returned: always
   type: str
   sample: tincd running (pid 4242, systemd); t3o detached (in no bridge)
+duration:
+  description:
+    - Seconds the whole run took (stop, start or reload, waiting for the peers, the storm watch, a capture).
+    - The role runs the module as an async job polled every few seconds, so a run longer than a connection timeout is
+      not cut off.
+  returned: always
+  type: float
+  sample: 6.2
 outage_seconds:
   description: Seconds from taking the port out (or stopping tincd) until tincd ran, its peers were connected and the port was back.
   returned: when the port was detached or tincd restarted
@@ -232,25 +274,44 @@ peers:
   description: Peers required, peers connected, and where tinc's view came from.
   returned: always
   type: dict
+  sample: {required: [hv2, hv3], connected: [hv2, hv3], source: TCP connections of tincd}
 storm_before:
   description: The sample of the port taken before anything was touched (see RV(storm)).
   returned: when the port was in a bridge and O(precheck) is not 0
   type: dict
+  sample: {port: t3o, seconds: 0.5, storm: false, reasons: [], max_arp_rate: 4.0, max_packet_rate: 38.0, arp_frames: 2,
+           packets: 19, kernel_messages: [], samples: [], notes: []}
 storm:
   description: The storm watch (port, seconds, storm, reasons, max_arp_rate, max_packet_rate, kernel_messages, samples, notes).
   returned: when the storm watch ran
   type: dict
+  sample:
+    port: t3o
+    seconds: 5.0
+    storm: false
+    reasons: []
+    max_arp_rate: 6.0
+    max_packet_rate: 120.0
+    arp_frames: 24
+    packets: 410
+    kernel_messages: []
+    samples: [{t: 0.5, arp_rate: 4.0, packet_rate: 96.0}, {t: 1.0, arp_rate: 6.0, packet_rate: 120.0}]
+    notes: []
 diagnostics:
   description: Files written under O(diagnostics_dir) on the host (capture, tinc dumps).
   returned: always
   type: list
   elements: str
+  sample: [/var/tmp/netmedic-tinc/t3o-20261129T120000.pcap, /var/tmp/netmedic-tinc/t3o-20261129T120000-dump-nodes.txt]
 warnings_list:
   description: Things worth knowing that did not stop the run (also shown as Ansible warnings).
   returned: always
   type: list
   elements: str
+  sample: ["tinc.conf says Mode = router: bridging a tinc port normally means Mode = switch"]
 """
+
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
@@ -299,10 +360,11 @@ def main():
                                    kernel_messages=p["storm_kernel_messages"]),
         diagnostics_dir=p["diagnostics_dir"], capture_seconds=p["capture_seconds"],
         capture_packets=p["capture_packets"])
+    started = time.monotonic()
     try:
         report = safe_restart(opts, check_mode=module.check_mode)
     except TincStateError as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_json(msg=str(exc), duration=round(time.monotonic() - started, 3))
     for warning in report.warnings:
         module.warn(warning)
     result = dict(
@@ -318,6 +380,8 @@ def main():
         storm=report.storm,
         diagnostics=report.diagnostics,
         warnings_list=report.warnings,
+        # the whole run (wait for peers, storm watch, capture): a long one is visible in the result
+        duration=round(time.monotonic() - started, 3),
         rollback=tinc_rollback.record(report, module.check_mode).to_result(),
     )
     if module._diff:

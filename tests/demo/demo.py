@@ -382,6 +382,8 @@ class Demo:
         argv = [os.path.join(BIN, "ansible-playbook"), "-i", inventory, os.path.join(REPO, "playbooks", name)]
         if extra:
             argv += ["-e", json.dumps(extra)]
+        if name == "remediate.yml":   # a playbook that changes hosts requires its target (issue 17)
+            argv += ["-e", "remediate_targets=all"]
         argv += list(args)
         label = label or name
         log("\n==== %s: ansible-playbook playbooks/%s %s" % (label, name, " ".join(argv[4:])))

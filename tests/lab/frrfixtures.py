@@ -9,6 +9,8 @@ versions.  A machine is started on first use and shared by every test of its
 version for the whole session (frrhost closes the containers at exit).
 """
 
+import os
+
 import pytest
 
 import frrhost
@@ -30,3 +32,26 @@ def lab_on(machine, prefix):
     """A router lab named ``prefix`` on ``machine``, after removing what a killed run left there."""
     frrlab.cleanup_stale(prefix, machine)
     return frrlab.Lab(prefix, machine=machine)
+
+
+# The heaviest FRR tests (the incident replay, a daemon restart waited out, a 20,000-line config) run on one
+# version in `make test` (CI's time budget, issue 14) and on every version in `make frr-versions`
+# (NETMEDIC_FRR_HEAVY_VERSIONS=all): a comma-separated list of versions, default the newest.
+HEAVY_ENV = "NETMEDIC_FRR_HEAVY_VERSIONS"
+HEAVY_DEFAULT = "10.7"
+
+
+def version_of(machine):
+    """The lab version key ("8.4", "10.3", "10.7") of a machine from frrhost."""
+    release = getattr(machine, "release", None)
+    return next(v for v, r in frrhost.VERSIONS.items() if r == release)
+
+
+def heavy_only(machine):
+    """Skip this test unless ``machine``'s version is one the heaviest tests run on (see HEAVY_ENV)."""
+    chosen = os.environ.get(HEAVY_ENV, "").strip() or HEAVY_DEFAULT
+    selected = frrhost.selected_versions()
+    wanted = selected if chosen == "all" else ([v for v in chosen.split(",") if v in selected] or selected[-1:])
+    if version_of(machine) not in wanted:
+        pytest.skip("one of the heaviest FRR tests: it runs on FRR %s here; make frr-versions runs it on every "
+                    "version" % ", ".join(wanted))

@@ -108,6 +108,8 @@ def _ansible_env() -> Dict[str, str]:
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
+        # podman exec enters as root; saying so lets Ansible skip the roles' become (no sudo in the image)
+        "ANSIBLE_REMOTE_USER": "root",
         "LC_ALL": "C.UTF-8",        # the runner's default C locale makes Ansible refuse to start
         "PATH": path,
     }

@@ -348,6 +348,7 @@ def evaluate(ctx: AuditContext, pathspace: Optional[str], sample: Dict[str, Any]
 AUDIT = Audit(
     name=NAME,
     area="bgp",
+    skip_reason="no FRR instance with bgpd enabled",
     description="BGP sessions: down, recently flapped, flapping now, backlogged, short hold timers, failed "
                 "peers; the speaker overloaded (many sessions reset together, bgpd short of CPU) (incident 002)",
     run=run, applies=applies, checks=CHECKS,

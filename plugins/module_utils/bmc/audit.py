@@ -204,5 +204,6 @@ def run(ctx: AuditContext) -> List[Finding]:
     return findings_for(reading, wanted, target)
 
 
-AUDIT = Audit(name=NAME, area="bmc", description="BMC LAN interface mode (dedicated, not failover)", run=run,
+AUDIT = Audit(name=NAME, area="bmc", skip_reason="no BMC to ask (no ipmitool, or no /dev/ipmi0 and no lanplus host)",
+              description="BMC LAN interface mode (dedicated, not failover)", run=run,
               applies=applies, checks=CHECKS, options=OPTIONS)

@@ -141,6 +141,7 @@ def applies(ctx: AuditContext) -> bool:
 AUDIT = Audit(
     name=NAME,
     area=AREA,
+    skip_reason="no bond on this host",
     aliases=("bonding",),
     description="Linux bonds whose ARP link monitoring can be fooled by stray traffic (incident 004)",
     run=run,

@@ -33,6 +33,7 @@ from ansible_collections.netmedic.network.plugins.module_utils.core.runner impor
 from ansible_collections.netmedic.network.plugins.module_utils.core.sysfs import Sysfs
 
 AUDIT_FAILED_ID = "NM-CORE-001"
+NOT_CHOSEN = "not chosen (checks, skip or --tags)"
 
 
 @dataclasses.dataclass
@@ -107,6 +108,9 @@ class Audit:
     # (link_flaps: "counters not compared"): never counted as new or gone.  The value is the
     # flag postflight-diff.json sets to false for a host with the note (``links_compared``).
     notes: Dict[str, str] = dataclasses.field(default_factory=dict)
+    # Why the audit is skipped when ``applies`` says no, for the report ("no bond on this host"):
+    # a clean host must not look checked when the audit had nothing to look at (issue 17).
+    skip_reason: str = "it does not apply to this host"
 
     def option(self, ctx: "AuditContext", key: str) -> Any:
         """The value of option ``key`` for this audit: the operator's, else its declared default.
@@ -128,6 +132,8 @@ class AuditRun:
     error: Optional[str] = None
     # The check ids this run looked for (none when excluded): the postflight compares only these.
     checks: List[str] = dataclasses.field(default_factory=list)
+    # Why it was skipped or excluded (the audit's skip_reason; "not chosen ..."); None when it ran or failed.
+    reason: Optional[str] = None
 
     def to_dict(self) -> Dict[str, Any]:
         return dataclasses.asdict(self)
@@ -240,13 +246,14 @@ def run_audits(ctx: AuditContext, audits: Iterable[Audit], only: Optional[Iterab
     runs: List[AuditRun] = []
     for audit in audits:
         if (only is not None and audit.name not in only) or audit.name in skip:
-            runs.append(AuditRun(audit.name, "excluded"))
+            runs.append(AuditRun(audit.name, "excluded", reason=NOT_CHOSEN))
             continue
         checks = sorted(audit.checks if wanted is None else wanted.intersection(audit.checks))
         start = time.monotonic()
         try:
             if not audit.applies(ctx):
-                runs.append(AuditRun(audit.name, "skipped", time.monotonic() - start, checks=checks))
+                runs.append(AuditRun(audit.name, "skipped", time.monotonic() - start, checks=checks,
+                                     reason=audit.skip_reason))
                 continue
             found = list(audit.run(ctx))
         except Exception as exc:  # an audit must never fail the whole preflight

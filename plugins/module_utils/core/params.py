@@ -65,17 +65,35 @@ def new_module(module_class, ranges: Optional[Dict[str, Range]] = None, **spec):
     stays importable without Ansible.
     """
     try:
-        module = module_class(**spec)
+        module = _nul_safe_log(module_class)(**spec)
     except OverflowError:
         argspec = spec["argument_spec"]
         ints = [k for k, v in argspec.items() if v.get("type") == "int"]
         raw = dict(argspec, **{k: dict(argspec[k], type="raw") for k in ints})
-        module = module_class(**dict(spec, argument_spec=raw))
+        module = _nul_safe_log(module_class)(**dict(spec, argument_spec=raw))
         bad = [k for k in ints if str(module.params.get(k)).strip().lstrip("+-").lower() in ("inf", "infinity")]
         module.fail_json(msg="%s must be a finite whole number. Nothing was done." % " and ".join(bad or ints))
     if ranges:
         check_module_ranges(module, ranges)
     return module
+
+
+def _nul_safe_log(module_class):
+    """``module_class`` whose invocation log escapes NUL bytes.
+
+    Python 3.12+'s ``syslog.syslog`` refuses a NUL (ValueError), which AnsibleModule
+    turns into "Failed to log to syslog" while logging the invocation, before any
+    check of ours: ``root="/a\\x00b"`` then failed without naming the option (seen
+    with ansible-core 2.20 and 2.21, whose controllers need Python 3.12+).
+    """
+    if not hasattr(module_class, "_log_to_syslog"):
+        return module_class
+
+    class NulSafeLog(module_class):
+        def _log_to_syslog(self, msg):
+            super()._log_to_syslog(msg.replace("\x00", "\\x00") if isinstance(msg, str) else msg)
+
+    return NulSafeLog
 
 
 def _describe(bounds: Range) -> str:

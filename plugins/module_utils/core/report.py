@@ -189,16 +189,55 @@ def to_markdown(report: Mapping[str, Any]) -> str:
             out += ["## %s: no result" % _cell(host), "", _cell(data["error"]), ""]
             continue
         if not data["findings"]:
-            out += ["## %s: clean" % _cell(host), ""]
+            out += ["## %s: clean%s" % (_cell(host), _audits_ran(data["audits"])), ""] + _audit_lines(data["audits"])
             continue
         counts = ", ".join("%d %s" % (data["summary"][sev], sev) for sev in SEVERITIES if data["summary"][sev])
-        out += ["## %s: %s" % (_cell(host), counts), "",
+        out += ["## %s: %s%s" % (_cell(host), counts, _audits_ran(data["audits"])), "",
                 "| severity | check | subject | summary | fix |", "|---|---|---|---|---|"]
         for f in data["findings"]:
             cells = (f["severity"], f["id"], _cell(f["subject"] or "-"), _cell(f["summary"]), _cell(_fix_text(f["fix"])))
             out.append("| %s | %s | %s | %s | %s |" % cells)
         out.append("")
+        out += _audit_lines(data["audits"])
     return _utf8("\n".join(out))
+
+
+# Issue 17: "localhost: clean" while 6 of 8 audits were skipped. Each host says which audits ran,
+# which were skipped and why, which failed, and which were not chosen.
+_AUDIT_STATUSES = (("ran", "ran"), ("failed", "failed"), ("skipped", "skipped"), ("excluded", "not chosen"))
+
+
+def _audits_ran(audits: List[Mapping[str, Any]]) -> str:
+    if not audits:
+        return ""
+    return " (%d of %d audits ran)" % (sum(1 for a in audits if a.get("status") in ("ran", "failed")), len(audits))
+
+
+def _seconds(value: Any) -> str:
+    """``0.02 s``; what a hand-written result puts there otherwise, as it is."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return "%.2f s" % value
+    return "duration %s" % (value,)
+
+
+def _audit_lines(audits: List[Mapping[str, Any]]) -> List[str]:
+    lines = []
+    for status, label in _AUDIT_STATUSES:
+        names = []
+        for a in audits:
+            if a.get("status") != status:
+                continue
+            if status == "ran":
+                names.append("%s (%s)" % (a.get("name"), _seconds(a.get("duration"))))
+            elif status == "failed":
+                names.append("%s (%s)" % (a.get("name"), str(a.get("error") or "see NM-CORE-001").splitlines()[0][:120]))
+            elif status == "skipped" and a.get("reason"):
+                names.append("%s (%s)" % (a.get("name"), a.get("reason")))
+            else:
+                names.append(str(a.get("name")))
+        if names:
+            lines.append("- %s: %s" % (label, _cell(", ".join(names))))
+    return lines + [""] if lines else []
 
 
 def _fix_text(fix: Optional[Mapping[str, Any]]) -> str:

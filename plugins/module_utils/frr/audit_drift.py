@@ -189,6 +189,7 @@ def _audit_one(ctx: AuditContext, pathspace: Optional[str]) -> List[Finding]:
 AUDIT = Audit(
     name=NAME,
     area="frr",
+    skip_reason="no FRR with an frr.conf, or no vtysh",
     description="FRR's running config against frr.conf (incident 000: partial config after a restart)",
     run=run,
     applies=applies,

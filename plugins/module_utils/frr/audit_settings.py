@@ -403,6 +403,7 @@ def _processes(ctx, pathspace, daemons_path, enabled, procs) -> List[Finding]:
 AUDIT = Audit(
     name=NAME,
     area="frr",
+    skip_reason="FRR is not meant to run here (no daemon enabled in a daemons file)",
     description="FRR process settings: watchfrr restart timeout vs frr.conf size, zebra netlink buffer, "
                 "daemons down or restarted (incident 000)",
     run=run, applies=applies, checks=CHECKS,

@@ -112,6 +112,7 @@ def run(ctx: AuditContext) -> List[Finding]:
 AUDIT = Audit(
     name=NAME,
     area="ip6",
+    skip_reason="no IPv6 (no /proc/net/ipv6_route) or no ip command",
     aliases=("ipv6_route_cache",),
     description="IPv6 route cache: sticky unreachable/prohibit/blackhole entries shadowing valid routes, "
                 "babeld and old-kernel risk factors (incident 003)",

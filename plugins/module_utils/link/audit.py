@@ -179,6 +179,7 @@ def run(ctx: AuditContext) -> List[Finding]:
 AUDIT = Audit(
     name=NAME,
     area="link",
+    skip_reason="no /sys/class/net",
     description="Link carrier state and flaps between the preflight and the postflight (incident 000)",
     run=run, applies=applies, checks=CHECKS, options=OPTIONS, retired=RETIRED,
     # "counters not compared" is a note on the postflight's comparison, not a condition

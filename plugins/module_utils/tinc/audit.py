@@ -197,6 +197,7 @@ def run(ctx: AuditContext) -> List[Finding]:
 AUDIT = Audit(
     name="tinc",
     area="tinc",
+    skip_reason="no tinc network (no /etc/tinc/*/tinc.conf)",
     description="tinc ports in Linux bridges: STP, loop signs, ARP storms, daemon and port presence (incident 001)",
     run=run,
     applies=applies,

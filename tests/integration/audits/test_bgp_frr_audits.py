@@ -15,7 +15,7 @@ import pytest
 
 import frrhost
 # frr_machine: a fixture
-from frrfixtures import frr_machine, lab_on  # noqa: F401  pylint: disable=unused-import
+from frrfixtures import frr_machine, heavy_only, lab_on  # noqa: F401  pylint: disable=unused-import
 from nmaud_helpers import PREFIX, ansible_module
 
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import Finding
@@ -170,6 +170,7 @@ def settings(router, **opts):
 
 
 def test_frr_daemon_restarted_and_down(lab):
+    heavy_only(lab.machine)
     r1, r2 = pair(lab)
     start = settings(r1, check_drift=True)
     assert {x.id for x in start} == {"NM-FRR-016"}  # just started: info only
@@ -215,6 +216,7 @@ def _big_conf(lines):
 
 
 def test_restart_timeout_too_short_for_20000_lines_and_the_fix(lab):
+    heavy_only(lab.machine)
     r = lab.router("big", _big_conf(20000), watchfrr_options="-T 20")
     f = {x.id: x for x in settings(r)}
     timeout = f["NM-FRR-010"]

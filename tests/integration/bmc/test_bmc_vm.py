@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 
 import pytest
@@ -20,8 +21,11 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "lab", "vm"))
 
 import guestvm  # noqa: E402  (tests/lab/vm)
 import bmc as nmbmc  # noqa: E402  (tests/lab/ipmi, on sys.path through conftest.py)
+from role_gate import RoleGate  # noqa: E402  (tests/lab/ipmi)
 
 IPMI_MODULES = ["ipmi_msghandler", "ipmi_devintf", "ipmi_si"]
+# issue 16: the guest also reaches the BMC over LAN (qemu user networking: the host is 10.0.2.2)
+LAN_ARGS = ["-netdev", "user,id=nmbmcnet", "-device", "virtio-net-pci,netdev=nmbmcnet"]
 
 
 def kcs_args(port):
@@ -37,15 +41,47 @@ def free_tcp_port():
         return s.getsockname()[1]
 
 
+class SharedPortNotCabled(threading.Thread):
+    """Issue 16's fault: this BMC's shared port is not on the management network.  While its last mode set
+    (the OEM module's log) is shared ("set 1"), the relay that stands for its LAN cable drops every packet:
+    the BMC stops answering over lanplus and still answers in-band (KCS)."""
+
+    def __init__(self, bmc, gate):
+        super().__init__(daemon=True)
+        self.bmc, self.gate, self.done = bmc, gate, threading.Event()
+        self.cuts = 0
+
+    def run(self):
+        while not self.done.wait(0.01):
+            log = self.bmc.raw_log()
+            if log and log[-1] == "set 1":
+                if self.gate.cabled.is_set():
+                    self.cuts += 1
+                self.gate.cabled.clear()
+            else:
+                self.gate.cabled.set()
+
+
 @pytest.fixture(scope="module")
-def bmc_vm():
+def bmc_vm(tmp_path_factory):
     bmc = nmbmc.Bmc(profile="supermicro-47488", mode="failover", kcs_port=free_tcp_port())
     with bmc:
+        gate = RoleGate(nmbmc.free_udp_port(), bmc.port, refuse_admin=False)
+        cable = SharedPortNotCabled(bmc, gate)
+        lan = tmp_path_factory.mktemp("nmbmc") / "nmbmc_lan.json"
+        lan.write_text(json.dumps(bmc.module_params(host="10.0.2.2", port=gate.front.getsockname()[1])))
+        cable.start()
         start = time.monotonic()
-        results, info = guestvm.boot(os.path.join(HERE, "vm", "guest_bmc.py"), timeout=300,
-                                     qemu_args=kcs_args(bmc.kcs_port), modules=IPMI_MODULES)
+        try:
+            results, info = guestvm.boot(os.path.join(HERE, "vm", "guest_bmc.py"), timeout=300, files=[str(lan)],
+                                         qemu_args=kcs_args(bmc.kcs_port) + LAN_ARGS,
+                                         modules=IPMI_MODULES + ["virtio_net"])
+        finally:
+            cable.done.set()
+            cable.join()
+            gate.stop()
         results["_wall_seconds"] = round(time.monotonic() - start, 1)
-        results["_host"] = {"mode": bmc.read_mode(), "sets": bmc.raw_log()}
+        results["_host"] = {"mode": bmc.read_mode(), "sets": bmc.raw_log(), "cable_cuts": cable.cuts}
         results["_log"] = info["log"]
     figures = {"wall_seconds": results["_wall_seconds"], "vm_seconds": round(info["seconds"], 1),
                "steps": {k: v.get("seconds") for k, v in results.items() if isinstance(v, dict) and "seconds" in v},
@@ -115,5 +151,26 @@ def test_a_read_says_how_it_knows(step):
 
 
 def test_the_bmc_saw_exactly_one_set(bmc_vm):
-    """Host side, over LAN: check mode and the second run wrote nothing; the fix wrote once."""
-    assert bmc_vm["_host"] == {"mode": "dedicated", "sets": ["set 0"]}
+    """Host side, over LAN: check mode and the second run wrote nothing; the fix wrote once (the sets after
+    it are issue 16's rollback step)."""
+    assert bmc_vm["_host"]["sets"][:1] == ["set 0"]
+
+
+def test_a_bmc_silent_over_lan_after_the_change_is_set_back_in_band(step, bmc_vm):
+    """Issue 16: over lanplus from the guest, dedicated -> shared with rollback on; the shared port is not
+    cabled, so the BMC stops answering over LAN; the module sets dedicated back in-band (/dev/ipmi0, the same
+    GUID), reads it back, and the BMC answers over LAN again.  Verified by plain ipmitool in-band and over LAN
+    in the guest, and by the BMC's own log on the host."""
+    s = step("rollback_inband")
+    assert s["lan_before"]["mode"] == "dedicated", s["lan_before"]
+    res = s["result"]
+    rb = res["rollback"]
+    assert res["failed"] and rb["last_result"] == "rolled_back", json.dumps([res, bmc_vm["_host"]], indent=1)
+    assert res["msg"].startswith("ROLLED BACK: the change made the host worse"), res["msg"]
+    assert rb["worse"][0].startswith("the BMC at 10.0.2.2:%d stopped answering over lanplus" % s["port"]), rb
+    assert rb["undone"] == ["LAN mode set back to dedicated through open (read back)"], rb
+    assert rb["state_now"].endswith("answers over lanplus, LAN mode dedicated; back as before the change"), rb
+    assert rb["before"]["guid"] and rb["after"]["answers"] and rb["after"]["mode"] == "dedicated"
+    assert s["raw_inband_after"] == "00" and s["lan_after_rc"] == 0 and " 00" in s["lan_after"]
+    assert bmc_vm["_host"]["sets"] == ["set 0", "set 1", "set 0"] and bmc_vm["_host"]["cable_cuts"] == 1
+    assert bmc_vm["_host"]["mode"] == "dedicated"

@@ -35,6 +35,18 @@ def test_no_inventory_audits_localhost(tmp_path):
     assert (tmp_path / "reports" / "preflight.md").read_text().startswith("# netmedic preflight report")
 
 
+def test_first_run_without_inventory_is_quiet_and_changes_nothing(tmp_path):
+    """Issue 17: the first run warned "A duplicate localhost-like entry was found" (an add_host of
+    localhost beside Ansible's implicit one) and said changed=1 for writing the report."""
+    proc, report = playbook(tmp_path, "-e", "preflight_fail_on=never")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert "duplicate localhost-like entry" not in out
+    assert report["hosts"]["localhost"]["status"] == "ok"
+    recap = [line for line in proc.stdout.splitlines() if line.startswith("localhost ") and "ok=" in line]
+    assert len(recap) == 1 and " changed=0 " in recap[0], recap
+
+
 def test_check_mode_still_writes_the_report(tmp_path):
     proc, report = playbook(tmp_path, "--check", "-e", "preflight_fail_on=never")
     assert proc.returncode == 0, proc.stdout[-3000:]

@@ -100,6 +100,8 @@ def outputs(directory, name):
     text = {ext: open(os.path.join(directory, name + ext), encoding="utf-8").read()
             for ext in (".json", ".md", ".junit.xml")}
     text[".md"] = re.sub(r"Generated \S+ by", "Generated (time) by", text[".md"])
+    # each audit's duration, listed per host since issue 17, as the JSON's durations above
+    text[".md"] = re.sub(r" \(\d+\.\d\d s\)", " (duration)", text[".md"])
     return same(json.loads(text.pop(".json"))), text
 
 

@@ -63,6 +63,8 @@ def run(tmp_path, playbook, hosts, *args, extra=None):
     argv = [os.path.join(BIN, "ansible-playbook"), "-i", str(inv), os.path.join(REPO, "playbooks", playbook)]
     if extra:
         argv += ["-e", json.dumps(extra)]
+    if playbook == "remediate.yml":   # a playbook that changes hosts requires its target (issue 17)
+        argv += ["-e", "remediate_targets=all"]
     proc = subprocess.run(argv + list(args), cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, universal_newlines=True, timeout=300, check=False)
     return proc.returncode, proc.stdout

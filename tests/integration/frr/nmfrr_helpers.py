@@ -82,6 +82,8 @@ def playbook(router, tmp_path, extra_vars, *options):
     """``ansible-playbook playbooks/frr.yml`` against the router's machine, with ``extra_vars``:
     (rc, stdout)."""
     path = os.path.join(REPO, "playbooks", "frr.yml")
+    # a change playbook runs only on the targets it is given (issue 17)
+    extra_vars = dict({"frr_targets": "all"}, **extra_vars)
     if not is_local(router):
         res = router.machine.host.playbook(path, extravars=extra_vars, check="--check" in options,
                                            diff="--diff" in options)

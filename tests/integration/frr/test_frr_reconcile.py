@@ -13,6 +13,7 @@ import time
 import pytest
 
 import frr_incident as fi
+from frrfixtures import heavy_only
 from nmfrr_helpers import ansible, assert_converged, is_local, playbook, reconcile
 
 from ansible_collections.netmedic.network.plugins.module_utils.frr.vtysh import ReconcileError
@@ -23,6 +24,7 @@ def test_incident_replay_watchfrr_killed_the_push(lab):
 
     8,000 lines keep this test short; the benchmark replays 20,000 lines with -T 3.
     """
+    heavy_only(lab.machine)
     conf = fi.incident_config(8000, per_list=40)
     r = lab.router("inc", conf, daemons=["bgpd", "ospfd"], watchfrr_options="-T 1")
     r.start(timeout=60)

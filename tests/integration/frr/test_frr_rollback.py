@@ -18,7 +18,18 @@ import time
 import pytest
 
 import frr_incident as fi
+import frrhost
+from frrfixtures import lab_on
 from ansible_collections.netmedic.network.plugins.module_utils.frr.rollback import config_text
+
+
+@pytest.fixture
+def lab():
+    """These tests drive the module on this host (its vtysh, Ansible's local connection): FRR 8.4 only, not
+    on every lab version like the directory's ``lab`` (issue 14's frr_machine)."""
+    with lab_on(frrhost.local(), "nmfrr-") as the_lab:
+        yield the_lab
+
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 MODULE = "ansible_collections.netmedic.network.plugins.modules.frr_reconcile"

@@ -312,7 +312,7 @@ class TincLab:
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=DEV, ANSIBLE_ROLES_PATH=os.path.join(REPO, "roles"),
                    ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false")
         out = sh([os.path.join(VENV_BIN, "ansible-playbook"), "-i", inventory,
-                  os.path.join(REPO, "playbooks", "tinc.yml")], check=False, timeout=300, env=env,
+                  os.path.join(REPO, "playbooks", "tinc.yml"), "-e", "tinc_targets=all"], check=False, timeout=300, env=env,
                  cwd=self.workdir)
         return out.returncode, out.stdout + out.stderr
 

@@ -56,6 +56,7 @@ SOURCE = os.path.join(HERE, "nmbmc_oem.c")
 PREFIX = "nmbmc-"
 MODES = {"dedicated": 0, "shared": 1, "failover": 2}
 CIPHER_SUITE = 3
+LAN_GUID = "a123456789abcdefa123456789abcdef"   # lan.conf.in's guid
 
 # profile -> (manufacturer id, product id, OEM module options or None).  The ids are the ones real
 # boards print (sources in PROFILES.md): X11DPT 0x0937 (ipmitool's product table), X11SPM-T(P)F
@@ -228,7 +229,8 @@ class Bmc:
 
     def module_options(self) -> str:
         """The OEM module's options for this profile and start mode."""
-        options = [PROFILES[self.profile][2], "log=%s" % self.oem_log]
+        # the GUID of lan.conf.in's startlan, answered in-band too (issue 16: rollback matches it)
+        options = [PROFILES[self.profile][2], "log=%s" % self.oem_log, "guid=" + LAN_GUID]
         if self.vendor == "supermicro":
             options.append("mode=%d" % MODES[self.mode])
         elif self.vendor == "dell":

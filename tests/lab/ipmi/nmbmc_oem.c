@@ -53,6 +53,7 @@
 
 #define APP_NETFN 0x06
 #define GET_SYS_INFO 0x59
+#define GET_SYSTEM_GUID 0x37
 #define TRANSPORT_NETFN 0x0c
 #define SET_LAN_PARMS 0x01
 #define GET_LAN_PARMS 0x02
@@ -101,6 +102,33 @@ static void answer(unsigned char *rdata, unsigned int *rdata_len, const unsigned
     rdata[0] = 0;
     memcpy(rdata + 1, data, len);
     *rdata_len = len + 1;
+}
+
+/* ------------------------------------------------------------------ System GUID (issue 16)
+ * ipmi_sim answers Get System GUID (App 0x37) only on its LAN channel (the guid of lan.conf's startlan);
+ * a real BMC also answers it in-band.  guid=<32 hex digits> answers it on the system interface (KCS)
+ * with the same bytes, so netmedic's rollback can tell that the local BMC is the one it changed over LAN. */
+static unsigned char sys_guid[16];
+static int has_guid;
+
+static void handle_guid(lmc_data_t *mc, msg_t *msg, unsigned char *rdata, unsigned int *rdata_len, void *cb_data)
+{
+    (void) mc; (void) msg; (void) cb_data;
+    answer(rdata, rdata_len, sys_guid, sizeof(sys_guid));
+}
+
+static void parse_guid(const char *hex)
+{
+    unsigned int i, byte;
+
+    if (strlen(hex) != 2 * sizeof(sys_guid))
+        return;
+    for (i = 0; i < sizeof(sys_guid); i++) {
+        if (sscanf(hex + 2 * i, "%2x", &byte) != 1)
+            return;
+        sys_guid[i] = (unsigned char) byte;
+    }
+    has_guid = 1;
 }
 
 /* ------------------------------------------------------------------ Supermicro */
@@ -387,6 +415,8 @@ static void option(const char *tok)
         lenovo_port_len = sscanf(tok + 5, "%hhu,%hhu", &lenovo_port[0], &lenovo_port[1]) == 2 ? 2 : 1;
     else if (strncmp(tok, "ip", 2) == 0 && tok[2] >= '1' && tok[2] <= '3' && tok[3] == '=')
         parse_ip(tok[2] - '0', tok + 4);
+    else if (strncmp(tok, "guid=", 5) == 0)
+        parse_guid(tok + 5);
     else if (strncmp(tok, "log=", 4) == 0) {
         strncpy(log_path, tok + 4, sizeof(log_path) - 1);
         log_path[sizeof(log_path) - 1] = '\0';
@@ -409,6 +439,8 @@ int ipmi_sim_module_init(sys_data_t *sys, const char *options)
     }
     if (cur_mode < MODE_DEDICATED || cur_mode > MODE_FAILOVER)
         cur_mode = MODE_FAILOVER;
+    if (has_guid)   /* not fatal: without it the in-band GUID is "Invalid command", as before */
+        (void) ipmi_emu_register_cmd_handler(APP_NETFN, GET_SYSTEM_GUID, handle_guid, NULL);
     switch (profile) {
     case P_DELL:
         rv = ipmi_emu_register_cmd_handler(APP_NETFN, GET_SYS_INFO, handle_sysinfo, NULL);

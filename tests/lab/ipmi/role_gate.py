@@ -1,6 +1,7 @@
 # Copyright: netmedic.network contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A UDP relay in front of ipmi_sim that refuses RMCP+ sessions at ADMINISTRATOR ("invalid role").
+"""A UDP relay in front of ipmi_sim that refuses RMCP+ sessions at ADMINISTRATOR ("invalid role"),
+or (``refuse_admin=False``) only stands for the BMC's LAN cable: ``cabled.clear()`` drops every packet.
 
 Why: a Supermicro X11 whose account is not an administrator answers ipmitool's
 default session (ADMINISTRATOR) with "Error in open session response message :
@@ -39,12 +40,16 @@ def refusal(packet: bytes) -> bytes:
 class RoleGate:
     """Listen on 127.0.0.1:``port`` and relay to ipmi_sim on ``upstream``; ``stop()`` ends it."""
 
-    def __init__(self, port: int, upstream: int):
+    def __init__(self, port: int, upstream: int, refuse_admin: bool = True):
         self.front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.front.bind(("127.0.0.1", port))
         self.upstream = ("127.0.0.1", upstream)
         self.backs = {}            # client address -> its socket towards ipmi_sim
         self.refused = 0
+        self.refuse_admin = refuse_admin
+        # cleared: the BMC's LAN port is not cabled (issue 16's rollback test); every packet is dropped
+        self.cabled = threading.Event()
+        self.cabled.set()
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="nmbmc-role-gate", daemon=True)
         self.thread.start()
@@ -56,7 +61,9 @@ class RoleGate:
             for sock in ready:
                 if sock is self.front:
                     packet, client = sock.recvfrom(65535)
-                    answer = refusal(packet)
+                    if not self.cabled.is_set():
+                        continue
+                    answer = refusal(packet) if self.refuse_admin else b""
                     if answer:
                         self.refused += 1
                         self.front.sendto(answer, client)
@@ -67,6 +74,8 @@ class RoleGate:
                     back.sendto(packet, self.upstream)
                 else:
                     packet = sock.recv(65535)
+                    if not self.cabled.is_set():
+                        continue
                     client = next(c for c, s in self.backs.items() if s is sock)
                     self.front.sendto(packet, client)
 

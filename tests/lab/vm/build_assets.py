@@ -42,7 +42,7 @@ ROOTFS_PACKAGES = "python3,iproute2,ifupdown,ifenslave,systemd,ipmitool"
 
 # In the initramfs; /init loads the first group always and the others when nm.modules= names them.
 MODULES = ["bonding", "dummy", "veth", "bridge", "9p", "9pnet_virtio", "virtio_pci",
-           "ipmi_msghandler", "ipmi_devintf", "ipmi_si"]
+           "ipmi_msghandler", "ipmi_devintf", "ipmi_si", "virtio_net"]
 
 
 class BuildError(RuntimeError):
@@ -250,6 +250,8 @@ def main(verbose=False):
         vmlinux, initrd = os.path.join(CACHE, "vmlinux"), initramfs_path()
         if not (os.path.exists(vmlinux) and os.path.exists(initrd)):
             tree, version = fetch_kernel()
+            if os.path.exists(vmlinux):   # from an earlier kernel package: its modules must match the initramfs's
+                os.unlink(vmlinux)
             vmlinux = extract_vmlinux(tree, version)
             initrd = build_initramfs(tree, version)
             shutil.rmtree(tree)  # about 400 MB of modules and firmware the VM does not need

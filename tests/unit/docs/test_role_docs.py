@@ -60,6 +60,8 @@ def _module_options(name):
     doc = yaml.safe_load(mod.DOCUMENTATION)
     options = set(doc["options"])
     for fragment in doc.get("extends_documentation_fragment") or []:   # e.g. netmedic.network.rollback
+        if not fragment.startswith("netmedic.network."):   # ansible.builtin.action_common_attributes: no options
+            continue
         frag = importlib.import_module("ansible_collections.netmedic.network.plugins.doc_fragments."
                                        + fragment.split(".")[-1])
         options |= set(yaml.safe_load(frag.ModuleDocFragment.DOCUMENTATION)["options"])

@@ -16,7 +16,9 @@ On the way: the bmc_lan_mode module in check mode writes nothing.  The host
 side (test_bmc_vm.py) checks the BMC's own log: exactly one set.
 """
 
+import json
 import os
+import subprocess
 import time
 
 from guest_util import finish, module, sh, step
@@ -123,5 +125,36 @@ def read_only_run():
     return {"result": module("bmc_lan_mode", {})}
 
 
+def lan_ipmitool(lan, *args):
+    """Plain ipmitool over lanplus to the BMC through the host (not netmedic's code); (rc, output)."""
+    argv = ["ipmitool", "-I", "lanplus", "-H", lan["host"], "-p", str(lan["port"]), "-U", lan["user"],
+            "-C", str(lan["cipher_suite"]), "-L", lan["privilege"], "-E", "-N", "1", "-R", "2"] + list(args)
+    p = subprocess.run(argv, env=dict(os.environ, IPMI_PASSWORD=lan["password"]), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, universal_newlines=True, timeout=30, check=False)
+    return p.returncode, p.stdout
+
+
+@step("rollback_inband")
+def rollback_inband():
+    """Issue 16: dedicated -> shared over lanplus with rollback on.  The host side (test_bmc_vm.py) drops the
+    BMC's LAN packets while it is in shared mode (that port is not cabled): the module must set dedicated
+    back in-band, through /dev/ipmi0, after checking that the local BMC has the changed BMC's GUID."""
+    with open("/mnt/work/nmbmc_lan.json") as fh:
+        lan = json.load(fh)
+    nic = [n for n in sorted(os.listdir("/sys/class/net")) if os.path.exists("/sys/class/net/%s/device/driver" % n)
+           and os.path.basename(os.readlink("/sys/class/net/%s/device/driver" % n)) == "virtio_net"][0]
+    sh("ip link set %s up && ip addr add 10.0.2.15/24 dev %s" % (nic, nic))
+    before = module("bmc_lan_mode", dict(lan, command_timeout=10))
+    t = time.monotonic()
+    res = module("bmc_lan_mode", dict(lan, mode="shared", allow_remote_change=True, rollback=True,
+                                      rollback_window=8, rollback_settle=1, reconnect_timeout=4,
+                                      command_timeout=4))
+    seconds = round(time.monotonic() - t, 2)
+    rc, out = lan_ipmitool(lan, "raw", "0x30", "0x70", "0x0c", "0x00")
+    return {"nic": nic, "port": lan["port"], "lan_before": before, "result": res, "module_seconds": seconds,
+            "raw_inband_after": raw_mode(), "lan_after_rc": rc, "lan_after": out}
+
+
 if __name__ == "__main__":
-    finish(setup, preflight_before, check_mode, remediate, remediate_again, preflight_after, read_only_run)
+    finish(setup, preflight_before, check_mode, remediate, remediate_again, preflight_after, read_only_run,
+           rollback_inband)

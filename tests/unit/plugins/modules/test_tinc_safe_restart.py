@@ -221,6 +221,8 @@ def test_check_mode_looks_only(run_module, host, spawn, exec_log, mode):
     res = run_module("tinc_safe_restart", args_for(host, mode=mode), check_mode=True, diff=True)
     assert not res.failed, res["msg"]
     assert res["changed"] is True and res["state_left"] == "nothing was changed (check mode)"
+    # issue 17: the run's length is in the result (the role polls it as an async job)
+    assert isinstance(res["duration"], float) and 0 <= res["duration"] < 60
     assert res["before"]["pid"] == daemon.pid and res["before"]["running"] is True
     if mode == "reload":
         assert res["plan"][0].startswith("send SIGHUP to tincd pid %d" % daemon.pid)

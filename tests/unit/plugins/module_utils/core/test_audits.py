@@ -2,6 +2,7 @@ import pytest
 
 from ansible_collections.netmedic.network.plugins.module_utils.core import audit as A
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import INFO, Finding
+from ansible_collections.netmedic.network.plugins.module_utils.core.registry import AUDITS
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import CommandTimeout, Result
 
 
@@ -116,9 +117,25 @@ def test_run_audits_wanted_ids_keep_only_those_findings_and_record_the_checks():
     assert [f.id for f in findings] == ["NM-TEST-001", "NM-TEST-009"]
     assert [r.to_dict() for r in runs] == [
         {"name": "t", "status": "ran", "duration": runs[0].duration, "findings": 2, "error": None,
-         "checks": ["NM-TEST-001"]},
-        {"name": "u", "status": "excluded", "duration": 0.0, "findings": 0, "error": None, "checks": []}]
+         "checks": ["NM-TEST-001"], "reason": None},
+        {"name": "u", "status": "excluded", "duration": 0.0, "findings": 0, "error": None, "checks": [],
+         "reason": "not chosen (checks, skip or --tags)"}]
     findings, runs = A.run_audits(A.AuditContext(), audits)
     assert len(findings) == 6 and [r.checks for r in runs] == [["NM-TEST-001", "NM-TEST-002"], ["NM-TEST-003"]]
     # only=[] runs nothing (None runs everything)
     assert [r.status for r in A.run_audits(A.AuditContext(), audits, only=[])[1]] == ["excluded", "excluded"]
+
+
+def test_a_skipped_audit_says_why():
+    """Issue 17: "localhost: clean" while 6 of 8 audits were skipped; each skip now carries its reason."""
+    audits = [A.Audit("t", "never applies", run=lambda ctx: [], applies=lambda ctx: False,
+                      skip_reason="no widget on this host"),
+              A.Audit("u", "default reason", run=lambda ctx: [], applies=lambda ctx: False)]
+    runs = A.run_audits(A.AuditContext(), audits)[1]
+    assert [(r.status, r.reason) for r in runs] == [
+        ("skipped", "no widget on this host"), ("skipped", "it does not apply to this host")]
+
+
+def test_every_registered_audit_says_why_it_is_skipped():
+    for audit in AUDITS:
+        assert audit.skip_reason != A.Audit.skip_reason and audit.skip_reason.strip(), audit.name

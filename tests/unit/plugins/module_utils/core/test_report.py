@@ -66,3 +66,22 @@ def test_json_is_strict_when_evidence_holds_non_finite_numbers():
     text = _report.to_json({"hosts": {"r1": {"evidence": {"rate": float("nan"), "max": float("inf")}}}})
     parsed = _json.loads(text, parse_constant=lambda c: (x for x in ()).throw(ValueError(c)))
     assert parsed["hosts"]["r1"]["evidence"] == {"rate": "nan", "max": "inf"}
+
+
+def test_markdown_says_per_host_which_audits_ran_were_skipped_and_why_or_failed():
+    """Issue 17: "localhost: clean" while 6 of 8 audits were skipped."""
+    audits = [{"name": "link_flaps", "status": "ran", "duration": 0.012},
+              {"name": "ip6_route_cache", "status": "ran", "duration": 0.03},
+              {"name": "bond", "status": "skipped", "reason": "no bond on this host"},
+              {"name": "frr_drift", "status": "skipped", "reason": "no FRR with an frr.conf, or no vtysh"},
+              {"name": "tinc", "status": "failed", "error": "CommandTimeout: tinc dump timed out\nmore"},
+              {"name": "bgp", "status": "excluded", "reason": "not chosen (checks, skip or --tags)"}]
+    md = R.to_markdown(R.build_report({"localhost": {"findings": [], "audits": audits}}, generated="now"))
+    assert "## localhost: clean (3 of 6 audits ran)" in md
+    assert "- ran: link_flaps (0.01 s), ip6_route_cache (0.03 s)" in md
+    assert "- failed: tinc (CommandTimeout: tinc dump timed out)" in md
+    assert "- skipped: bond (no bond on this host), frr_drift (no FRR with an frr.conf, or no vtysh)" in md
+    assert "- not chosen: bgp" in md
+    with_finding = R.to_markdown(R.build_report(
+        {"r": {"findings": [f("NM-BGP-001", "critical")], "audits": audits[:1]}}, generated="now"))
+    assert "## r: 1 critical (1 of 1 audits ran)" in with_finding and "- ran: link_flaps (0.01 s)" in with_finding
