@@ -103,19 +103,10 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils.core import merge
-from ansible_collections.netmedic.network.plugins.module_utils.core.fileops import FileOpError, read_text, write_atomic
+from ansible_collections.netmedic.network.plugins.module_utils.core.fileops import FileOpError, read_text_or_none, write_atomic
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
 from ansible_collections.netmedic.network.plugins.module_utils.core.report import (
-    ReportInputError, build_report, summary_line, to_json)
-
-
-def previous(path):
-    """The partial report already at ``path``, parsed, or None."""
-    try:
-        text = read_text(path, missing_ok=True)
-        return json.loads(text) if text else None
-    except (FileOpError, ValueError, RecursionError):
-        return None
+    ReportInputError, build_report, read_previous, summary_line, to_json)
 
 
 def main():
@@ -146,11 +137,11 @@ def main():
         module.fail_json(msg="the preflight results do not look like netmedic.network.preflight output: %s. "
                              "Nothing was written." % exc)
     doc = merge.partial_report(p["results"], p["slice"], p["run"], generated)
-    before = previous(path)
+    before = read_previous(path)
     if isinstance(before, dict) and dict(before, generated=generated) == json.loads(to_json(doc)):
         doc["generated"] = before["generated"]   # the same results: leave the file as it is
     text = to_json(doc)
-    changed = read_current(path) != text
+    changed = read_text_or_none(path) != text
     if changed and not module.check_mode:
         try:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -158,13 +149,6 @@ def main():
         except (OSError, FileOpError) as exc:
             module.fail_json(msg="json_path: cannot write the partial report %s: %s" % (path, exc))
     module.exit_json(changed=changed, path=path, hosts=len(doc["hosts"]), summary_line=summary_line(report))
-
-
-def read_current(path):
-    try:
-        return read_text(path, missing_ok=True)
-    except FileOpError:
-        return None
 
 
 if __name__ == "__main__":

@@ -186,18 +186,18 @@ comparison_path:
 """
 
 import datetime
-import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netmedic.network.plugins.module_utils.core import compare
 from ansible_collections.netmedic.network.plugins.module_utils.core import registry
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
-from ansible_collections.netmedic.network.plugins.module_utils.core.fileops import FileOpError, read_text, write_atomic
+from ansible_collections.netmedic.network.plugins.module_utils.core.fileops import FileOpError, read_text, read_text_or_none, write_atomic
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import at_least
 from ansible_collections.netmedic.network.plugins.module_utils.core.json_input import load_json
 from ansible_collections.netmedic.network.plugins.module_utils.core.report import (
-    ReportInputError, build_report, hosts_at_or_above, same_content, summary_line, to_json, to_junit, to_markdown)
+    ReportInputError, build_report, hosts_at_or_above, read_previous, same_content, summary_line, to_json, to_junit,
+    to_markdown)
 
 PATH_OPTIONS = ("json_path", "markdown_path", "junit_path", "comparison_path")
 SEVERITY_CHOICES = ["critical", "warning", "info", "never"]
@@ -275,15 +275,6 @@ def read_baseline(path):
         raise ValueError("is not JSON: %s" % exc) from None
 
 
-def previous_report(path):
-    """The report already at ``path``, parsed, or None (missing, unreadable or not JSON: it will be replaced)."""
-    try:
-        text = read_text(path, missing_ok=True)
-        return json.loads(text) if text else None
-    except (FileOpError, ValueError, RecursionError):
-        return None
-
-
 def main():
     module = new_module(
         AnsibleModule, None,
@@ -326,7 +317,7 @@ def main():
 
     # The same findings as the report already there: keep its time, so that the files are
     # byte for byte the same and nothing is rewritten (changed=false on a second run).
-    before = previous_report(p["json_path"])
+    before = read_previous(p["json_path"])
     if same_content(report, before):
         report["generated"] = before["generated"]
     outputs = [("json_path", to_json(report)), ("markdown_path", to_markdown(report))]
@@ -334,7 +325,7 @@ def main():
         outputs.append(("junit_path", to_junit(report, fail_on=p["fail_on"])))
     if comparison is not None:
         outputs.append(("comparison_path", to_json(comparison, indent=4)))
-    stale = [(option, text) for option, text in outputs if read_current(p[option]) != text]
+    stale = [(option, text) for option, text in outputs if read_text_or_none(p[option]) != text]
     if not module.check_mode:
         for option, text in stale:
             try:
@@ -378,14 +369,6 @@ def main():
             msg = compare.gate_message(new_bad, p["compare_fail_on"]) + "; and " + msg
         module.fail_json(msg=msg, **result)
     module.exit_json(**result)
-
-
-def read_current(path):
-    """The text of a report file already written, or None."""
-    try:
-        return read_text(path, missing_ok=True)
-    except FileOpError:
-        return None
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from ansible_collections.netmedic.network.plugins.module_utils.bgp import load
 from ansible_collections.netmedic.network.plugins.module_utils.bgp.parse import (
     hold_timer_expired, is_admin_down, reset_reason)
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import CRITICAL, WARNING, Finding, Fix
+from ansible_collections.netmedic.network.plugins.module_utils.core.window import densest as window_densest
 from ansible_collections.netmedic.network.plugins.module_utils.frr.instances import instance_subject
 
 INCIDENT = "002"
@@ -85,14 +86,7 @@ def session_resets(peers, detail, latest, now: float) -> Tuple[List[Dict[str, An
 def densest(resets: List[Dict[str, Any]], window: float, lookback: float) -> List[Dict[str, Any]]:
     """The largest set of resets, within ``lookback`` seconds, that fit in one ``window``."""
     recent = sorted((r for r in resets if r["seconds_ago"] <= lookback), key=lambda r: r["seconds_ago"])
-    best: List[Dict[str, Any]] = []
-    j = 0
-    for i, r in enumerate(recent):
-        while recent[j]["seconds_ago"] < r["seconds_ago"] - window:
-            j += 1
-        if i - j + 1 > len(best):
-            best = recent[j:i + 1]
-    return best
+    return window_densest(recent, lambda r: r["seconds_ago"], window)
 
 
 def _histogram(burst: List[Dict[str, Any]], step: int = 10) -> List[List[int]]:

@@ -48,6 +48,15 @@ def read_text(path: str, missing_ok: bool = False) -> Optional[str]:
         raise FileOpError("%s: cannot read: %s" % (path, exc.strerror)) from None
 
 
+def read_text_or_none(path: str) -> Optional[str]:
+    """Content of ``path`` as ``read_text`` gives it, or None when it is absent or cannot be read
+    (an output file about to be replaced: compared with what would be written, never trusted)."""
+    try:
+        return read_text(path, missing_ok=True)
+    except FileOpError:
+        return None
+
+
 def backup_path(path: str, now: Optional[float] = None, directory: Optional[str] = None) -> str:
     """``PATH.YYYYmmddTHHMMSS.netmedic.bak`` (a new name if that one exists).
 

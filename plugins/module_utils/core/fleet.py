@@ -35,6 +35,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import (
     CRITICAL, Finding, Fix, severity_rank, sort_findings)
+from ansible_collections.netmedic.network.plugins.module_utils.core.window import densest
 
 WINDOW = 90.0   # seconds: issue 15's lab cascade lost 300 sessions in waves 20 to 40 s apart
 MIN_HOSTS = 3   # two hosts can lose a peer together by chance (one link); three is a pattern
@@ -103,13 +104,7 @@ def sessions_lost_together(hosts: Mapping[str, Any]) -> List[Finding]:
     out = []
     for (peer, vrf), per_host in sorted(lost.items()):
         times = sorted(per_host.values(), key=lambda e: e["at"])
-        best: List[Dict[str, Any]] = []
-        j = 0
-        for i, e in enumerate(times):
-            while times[j]["at"] < e["at"] - WINDOW:
-                j += 1
-            if i - j + 1 > len(best):
-                best = times[j:i + 1]
+        best = densest(times, lambda e: e["at"], WINDOW)
         if len(best) < MIN_HOSTS:
             continue
         span = best[-1]["at"] - best[0]["at"]

@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from xml.sax.saxutils import escape, quoteattr
 
 from ansible_collections.netmedic.network.plugins.module_utils.core import fleet
+from ansible_collections.netmedic.network.plugins.module_utils.core.fileops import read_text_or_none
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import (
     SCHEMA_VERSION, SEVERITIES, Finding, FindingError, at_least, count_by_severity, kind_of, severity_rank,
     sort_findings, worst_severity)
@@ -119,6 +120,16 @@ def same_content(report: Mapping[str, Any], other: Any) -> bool:
     theirs = dict(other)
     theirs.pop("generated", None)
     return mine == theirs
+
+
+def read_previous(path: str) -> Any:
+    """The JSON report already at ``path``, parsed, or None (missing, unreadable or not JSON: it will be
+    replaced).  Its ``generated`` is kept when the new report says the same (``same_content``)."""
+    text = read_text_or_none(path)
+    try:
+        return json.loads(text) if text else None
+    except (ValueError, RecursionError):
+        return None
 
 
 def hosts_at_or_above(report: Mapping[str, Any], threshold: str) -> List[str]:

@@ -142,8 +142,11 @@ def test_reflector_cascade_caught_by_the_preflight_then_a_clients_postflight(tmp
         # the playbook prints each host's line (YAML may fold it)
         assert "sessions back: %s" % session_subject(worked.name) in " ".join(post.stdout.split())
         if n_frr >= 3:
-            assert diff["c03"]["sessions"] == {"back": [], "down": [], "still_down": [], "steady": 1,
-                                               "compared": True}
+            # c03 had no maintenance: its session is up (steady, or back when the reflector, still settling after
+            # the cascade, bounced its 3/9 s session once more: seen at 340 sessions), never down
+            c03 = diff["c03"]["sessions"]
+            assert c03["compared"] and c03["down"] == c03["still_down"] == [], c03
+            assert c03["steady"] + len(c03["back"]) == 1, c03
     assert rrlab.leftovers(PREFIX) == []
 
 

@@ -8,7 +8,7 @@ k-1: awx/main/models/inventory.py ``get_sliced_hosts``), the job's meta variable
 (awx/main/models/workflow.py ``get_job_kwargs``, ``get_effective_artifacts``).  This test
 does the same with ansible-runner over lab hosts reached by SSH (key login), runs the
 merge step as the next node, and compares with one unsliced run over the same inventory:
-same hosts, same findings, same Markdown and JUnit, same exit code.  Then the postflight,
+same hosts, same findings, same Markdown, JUnit and fleet metrics, same exit code.  Then the postflight,
 sliced and merged, against the merged preflight report.
 """
 
@@ -57,7 +57,7 @@ def artifacts(runner):
     return {}
 
 
-def sliced(tmp_path, phase, hosts, reports, workflow_id):
+def sliced(tmp_path, phase, hosts, reports, workflow_id, merge_vars=None):
     """The slices of one AWX sliced job, in parallel; then the merge node with their artifacts."""
     names = sorted(hosts)
     runners = {}
@@ -80,7 +80,8 @@ def sliced(tmp_path, phase, hosts, reports, workflow_id):
         passed.update(artifacts(runner))
     assert passed == {"preflight_slice_run": str(workflow_id)}
     merge = run(tmp_path, "%s-merge" % phase, "%s_merge.yml" % phase, hosts,
-                dict(passed, awx_workflow_job_id="900", **{"%s_report_dir" % phase: reports}))
+                dict(passed, awx_workflow_job_id="900", **{"%s_report_dir" % phase: reports},
+                     **(merge_vars or {})))
     return merge
 
 
@@ -100,7 +101,16 @@ def outputs(directory, name):
     text = {ext: open(os.path.join(directory, name + ext), encoding="utf-8").read()
             for ext in (".json", ".md", ".junit.xml")}
     text[".md"] = re.sub(r"Generated \S+ by", "Generated (time) by", text[".md"])
+    # each audit's duration, listed per host since issue 17, as the JSON's durations above
+    text[".md"] = re.sub(r" \(\d+\.\d\d s\)", " (duration)", text[".md"])
     return same(json.loads(text.pop(".json"))), text
+
+
+def metrics(path):
+    """The fleet's Prometheus file without what differs between two runs: the run's time and durations."""
+    with open(path, encoding="utf-8") as fh:
+        return [line for line in fh.read().splitlines()
+                if not line.startswith(("netmedic_last_run_timestamp_seconds", "netmedic_audit_duration_seconds"))]
 
 
 def test_sliced_run_merged_is_the_single_run(lab, tmp_path):
@@ -120,9 +130,11 @@ def test_sliced_run_merged_is_the_single_run(lab, tmp_path):
                      " ansible_pipelining=false")
 
     single = str(tmp_path / "single")
-    one = run(tmp_path, "single", "preflight.yml", hosts, {"preflight_report_dir": single})
+    one = run(tmp_path, "single", "preflight.yml", hosts,
+              {"preflight_report_dir": single, "preflight_report_metrics": str(tmp_path / "single.prom")})
     merged = str(tmp_path / "sliced")
-    merge = sliced(tmp_path, "preflight", hosts, merged, workflow_id=800)
+    merge = sliced(tmp_path, "preflight", hosts, merged, workflow_id=800,
+                   merge_vars={"preflight_report_metrics": str(tmp_path / "merged.prom")})
 
     assert one.rc != 0 and merge.rc == one.rc, (one.rc, merge.rc, merge.stdout.read()[-3000:])
     report, texts = outputs(merged, "preflight")
@@ -131,6 +143,10 @@ def test_sliced_run_merged_is_the_single_run(lab, tmp_path):
     assert report["hosts"]["gone"]["status"] == "no-result"
     assert report == single_report
     assert texts == single_texts
+    # the fleet metrics come from the merged report as from the single one (issue 17's file)
+    fleet = metrics(str(tmp_path / "merged.prom"))
+    assert fleet == metrics(str(tmp_path / "single.prom"))
+    assert any(line.startswith("netmedic_finding{") for line in fleet), fleet
     assert sorted(os.listdir(merged)) == ["preflight.json", "preflight.junit.xml", "preflight.md"] + [
         "preflight.slice-%d.json" % (800 + k) for k in range(1, SLICES + 1)]
 

@@ -188,6 +188,29 @@ def test_remediate_stops_the_run_when_a_host_rolled_back(tmp_path):
     assert "nmdemo-h3" in out.split("PLAY RECAP")[-1], out[-3000:]
 
 
+def test_bond_playbook_stops_after_the_batch_where_a_host_rolled_back(tmp_path):
+    """playbooks/bond.yml in batches (bond_serial), stopping after a batch in which a host rolled its
+    change back (issue 16): the healthy host of the same batch keeps its change, the next batch is
+    not touched."""
+    roots = [bond_root(tmp_path, "h%d" % i) for i in (1, 2, 3)]
+    hosts = {"nmdemo-h%d" % i: {"ansible_python_interpreter": sys.executable, "bond_root": r,
+                                "bond_rollback": True, "bond_rollback_window": 3}
+             for i, r in enumerate(roots, 1)}
+    kernel = FakeBondKernel(roots[0])
+    kernel.start()
+    try:
+        rc, out = run(tmp_path, "bond.yml", hosts, extra={"bond_targets": "all", "bond_serial": 2})
+    finally:
+        kernel.stop.set()
+        kernel.join()
+    assert rc != 0, out[-3000:]
+    assert "ROLLED BACK" in out and "bond bond0 has no active slave" in out, out[-3000:]
+    assert arp_validate(roots[0]) == ("none", ["none"])              # undone, file included
+    assert arp_validate(roots[1]) == ("all", ["all"])                # the same batch, healthy: kept
+    assert arp_validate(roots[2]) == ("none", ["none"])              # the next batch never ran
+    assert "nmdemo-h3" not in out.split("PLAY RECAP")[-1], out[-3000:]
+
+
 @pytest.fixture
 def netns():
     name = "nmdemo-pf%d" % os.getpid()
