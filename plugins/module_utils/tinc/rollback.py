@@ -106,8 +106,8 @@ def undo(run: Run, before: Dict[str, Any]) -> List[str]:
             port.attach(run, "rollback: as before the restart")
             done = "put %s back into %s, as before the restart" % (st.interface, want)
         elif not want and before.get("interface_exists") and st.bridge:
+            done = "took %s out of %s: it was in no bridge before the restart" % (st.interface, st.bridge)
             port.detach(run, "rollback: it was in no bridge before the restart")
-            done = "took %s out of %s: it was in no bridge before the restart" % (st.interface, st.bridge or want)
         else:
             raise rollback.UndoFailed("nothing that got worse can be undone: %s; %s is %s, as before"
                                       % (NOT_UNDONE, st.interface,
