@@ -158,7 +158,7 @@ options:
         port the runbook left out because the peers did not come back goes back in, so the VPN heals when they
         do); on a storm the port stays out of the bridge (the safe state). It reads that back and fails with
         what got worse, what was undone and the state now (RV(rollback), C(last_result=rolled_back))."
-      - "What cannot be undone is said in RV(rollback.undone) or RV(rollback.undo_error), not pretended: a
+      - "What cannot be undone is said in C(undone) or C(undo_error) of RV(rollback), not pretended: a
         restart cannot be undone (the old tincd and its connections are gone), and this module changes no
         configuration file, so there is no earlier configuration to start tincd with again. When nothing could
         be put back (the port is where it was, or its interface is gone with tincd), C(last_result) is

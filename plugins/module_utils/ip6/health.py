@@ -137,5 +137,5 @@ class Ip6Health(Health):
         answers = snapshot.get("answers") or {}
         if answers:
             parts.append("ping: %s" % ", ".join("%s %s" % (a, "answers" if ok else "no answer")
-                                                 for a, ok in sorted(answers.items())))
+                                                for a, ok in sorted(answers.items())))
         return "; ".join(parts)

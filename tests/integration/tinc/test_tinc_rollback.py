@@ -130,5 +130,5 @@ def test_tincd_that_does_not_come_back_is_rollback_failed(lab, broken_config):
     assert rb["state_now"].startswith("tincd NOT running; nmtinc-ta absent; peers connected: none")
     assert "Error reading RSA private key" in res["report"]["msg"]
     assert not running(lab, "a") and lab.link("a", "nmtinc-ta") is None
-    print("tinc fault 'tincd does not start': detected after %.1f s, undo: %s" % (rb["detected_after"],
-                                                                              rb["undo_error"]))
+    print("tinc fault 'tincd does not start': detected after %.1f s, undo: %s"
+          % (rb["detected_after"], rb["undo_error"]))

@@ -271,9 +271,8 @@ class TincLab:
                 "window=float(sys.argv[2]), settle=float(sys.argv[3])), check_mode=check)\n"
                 "print(json.dumps({'report': rep.to_dict(), 'rollback': rec.to_result(), "
                 "'seconds': time.monotonic() - t0}))\n" % DEV)
-        out = self.nsx(HOSTS[h]["ns"], [sys.executable, "-c", code, json.dumps(params), str(window), str(settle),
-                                              "1" if rollback else "0"],
-                       timeout=180)
+        argv = [sys.executable, "-c", code, json.dumps(params), str(window), str(settle), "1" if rollback else "0"]
+        out = self.nsx(HOSTS[h]["ns"], argv, timeout=180)
         return json.loads(out.stdout)
 
     def run_audit(self, h, **options):
