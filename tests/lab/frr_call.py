@@ -16,6 +16,9 @@ with that release's Python next to that release's FRR, as on a router.
                (``between``: {"down": argv, "up": argv, "pathspace", "peer"}: the bgp audit's wait
                between its two samples takes a link down until the peer's session drops, then up)
     process    {"pathspace", "name"}  -> an FRR daemon as frr.processes sees it (pid, running, argv, age)
+    rollback   {"request": frr_reconcile's Request, "settings": core.rollback.Settings, "route_loss"}
+               -> {"result", "error", "seconds"}: what frr_reconcile's main() returns with ``rollback``
+               (frr.rollback.run: snapshot, reconcile, watch, undo), run next to that release's FRR
 
 Test code (not shipped).
 """
@@ -34,10 +37,12 @@ from ansible_collections.netmedic.network.plugins.module_utils.bgp import audit 
 from ansible_collections.netmedic.network.plugins.module_utils.core.audit import (  # noqa: E402
     AuditContext, run_audits)
 from ansible_collections.netmedic.network.plugins.module_utils.core.registry import registry  # noqa: E402
+from ansible_collections.netmedic.network.plugins.module_utils.core.rollback import Settings  # noqa: E402
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner  # noqa: E402
 from ansible_collections.netmedic.network.plugins.module_utils.frr import plan as frr_plan  # noqa: E402
 from ansible_collections.netmedic.network.plugins.module_utils.frr import reconcile as fr  # noqa: E402
 from ansible_collections.netmedic.network.plugins.module_utils.frr.processes import daemon_process  # noqa: E402
+from ansible_collections.netmedic.network.plugins.module_utils.frr import rollback as frr_rollback  # noqa: E402
 
 
 def reconcile(pathspace, options, vtysh_timeout=None):
@@ -49,6 +54,12 @@ def reconcile(pathspace, options, vtysh_timeout=None):
         return {"result": fr.reconcile(target, fr.Options(**options)), "seconds": time.monotonic() - start}
     except fr.ReconcileError as exc:
         return {"error": str(exc), "data": exc.data}
+
+
+def rollback(request, settings, route_loss=0.2):
+    start = time.monotonic()
+    out = frr_rollback.run(fr.Request(**request), Settings(**settings), route_loss)
+    return {"result": out.result, "error": out.error, "seconds": time.monotonic() - start}
 
 
 def _dropped(pathspace, peer):
@@ -96,7 +107,7 @@ def diff(intended, running):
             "add": len(p.diff.adds)}
 
 
-FUNCS = {"reconcile": reconcile, "audits": audits, "process": process, "diff": diff}
+FUNCS = {"reconcile": reconcile, "audits": audits, "process": process, "diff": diff, "rollback": rollback}
 
 
 def main():

@@ -1,38 +1,24 @@
 # -*- coding: utf-8 -*-
-"""frr_reconcile's rollback against real FRR 8.4 daemons (issue 16): real faults, real undo.
+"""frr_reconcile's rollback against real FRR daemons (issue 16): real faults, real undo, on every lab FRR
+version (8.4 on this host, 10.3 and 10.7 in their release containers: the directory's ``lab``).
 
 Two routers (r1 AS 65001, r2 AS 65002) with a BGP session (r2 announces 10 prefixes) and an OSPF
-point-to-point adjacency, fast timers so a session comes back in seconds.  The module runs as Ansible
-runs it (its main() in a new Python).  Oracles independent of the module: FRR's own
-``frr-reload.py --test`` (the running config equals the one captured before the change), vtysh's
-view of the session (``BGP state = Established``) and of the prefixes.
+point-to-point adjacency, fast timers so a session comes back in seconds.  The code under test,
+frr_reconcile's rollback (module_utils frr.rollback.run, what the module's main() calls), runs inside
+the machine of the routers (``machine.call``, tests/lab/frr_call.py) with that release's Python, vtysh
+and FRR, as on a router.  Oracles independent of the module: FRR's own ``frr-reload.py --test`` of that
+release (the running config equals the one captured before the change), vtysh's view of the session
+(``BGP state = Established``) and of the prefixes.
 """
 
 import json
 import os
-import stat
-import subprocess
-import sys
 import time
 
 import pytest
 
 import frr_incident as fi
-import frrhost
-from frrfixtures import lab_on
 from ansible_collections.netmedic.network.plugins.module_utils.frr.rollback import config_text
-
-
-@pytest.fixture
-def lab():
-    """These tests drive the module on this host (its vtysh, Ansible's local connection): FRR 8.4 only, not
-    on every lab version like the directory's ``lab`` (issue 14's frr_machine)."""
-    with lab_on(frrhost.local(), "nmfrr-") as the_lab:
-        yield the_lab
-
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-MODULE = "ansible_collections.netmedic.network.plugins.modules.frr_reconcile"
 
 R1 = """frr defaults traditional
 hostname r1
@@ -110,17 +96,18 @@ def _ospf_full(r):
     return "Full" in r.vtysh("show ip ospf neighbor", check=False)
 
 
-def module(args, check=False, timeout=180):
-    """The module's main() in a new Python, as Ansible runs it (the args file in argv[1])."""
-    path = "/tmp/nmfrr-rollback-args.json"
-    with open(path, "w") as fh:
-        json.dump({"ANSIBLE_MODULE_ARGS": dict(args, _ansible_check_mode=check)}, fh)
-    env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "build", "dev"))
-    start = time.monotonic()
-    p = subprocess.run([sys.executable, "-m", MODULE, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True, env=env, timeout=timeout, check=False)
-    res = json.loads(p.stdout)
-    res["_seconds"] = time.monotonic() - start
+def module(router, args, check=False, timeout=180):
+    """frr_reconcile with ``args`` (the module's options) on ``router``'s machine: its result, ``failed`` and
+    ``msg`` as the module's main() returns them (it fails with the outcome's error), ``_seconds`` the call's."""
+    args = dict(args)
+    settings = {"enabled": args.pop("rollback", False), "window": args.pop("rollback_window", 60),
+                "settle": args.pop("rollback_settle", 5)}
+    route_loss = args.pop("rollback_route_loss", 0.2)
+    answer = router.machine.call("rollback", timeout=timeout, request=dict(args, check_mode=check),
+                                 settings=settings, route_loss=route_loss)
+    res = dict(answer["result"], _seconds=answer["seconds"])
+    if answer["error"]:
+        res.update(failed=True, msg=answer["error"])
     return res
 
 
@@ -131,14 +118,14 @@ def _captured(r):
 
 def _assert_back(r1, captured):
     assert r1.bgp_peer_state("192.0.2.2") == "Established"
-    assert fi.frr_reload_residue(r1.name, captured) == []
+    assert fi.frr_reload_residue(r1.name, captured, machine=r1.machine) == []
 
 
 def test_wrong_remote_as_drops_the_session_and_is_rolled_back(routers):
     r1, _r2 = routers
     captured = _captured(r1)
     intended = R1.replace("neighbor 192.0.2.2 remote-as 65002", "neighbor 192.0.2.2 remote-as 65099")
-    res = module(dict(ROLLBACK, content=intended, pathspace=r1.name))
+    res = module(r1, dict(ROLLBACK, content=intended, pathspace=r1.name))
     rb = res["rollback"]
     assert res["failed"] and res["changed"] and rb["last_result"] == "rolled_back", res.get("msg")
     assert "BGP session default 192.0.2.2 is " in rb["worse"][0] and "(Established before)" in rb["worse"][0]
@@ -156,7 +143,7 @@ def test_a_route_map_that_denies_everything_is_rolled_back(routers):
                           " neighbor 192.0.2.2 timers connect 1\n address-family ipv4 unicast\n"
                           "  neighbor 192.0.2.2 route-map NOTHING in\n exit-address-family\n") \
         + "route-map NOTHING deny 10\nexit\n"
-    res = module(dict(ROLLBACK, content=intended, pathspace=r1.name))
+    res = module(r1, dict(ROLLBACK, content=intended, pathspace=r1.name))
     rb = res["rollback"]
     assert res["failed"] and rb["last_result"] == "rolled_back", res.get("msg")
     assert "BGP session default 192.0.2.2 ipv4Unicast accepts 0 prefixes (10 before)" in rb["worse"]
@@ -170,8 +157,8 @@ def test_a_good_change_is_kept_and_costs_only_the_settle_time(routers):
     r1, _r2 = routers
     intended = R1.replace(" neighbor 192.0.2.2 timers 1 3\n",
                           " neighbor 192.0.2.2 description r2 uplink\n neighbor 192.0.2.2 timers 1 3\n")
-    plain = module(dict(content=R1, pathspace=r1.name))         # nothing to change: the cost of a run
-    res = module(dict(ROLLBACK, content=intended, pathspace=r1.name, rollback_window=60))
+    plain = module(r1, dict(content=R1, pathspace=r1.name))         # nothing to change: the cost of a run
+    res = module(r1, dict(ROLLBACK, content=intended, pathspace=r1.name, rollback_window=60))
     rb = res["rollback"]
     assert not res.get("failed") and res["changed"] and rb["last_result"] == "applied", res.get("msg")
     assert rb["worse"] == [] and rb["undone"] == [] and rb["watch_seconds"] < 6, rb
@@ -185,7 +172,7 @@ def test_a_good_change_is_kept_and_costs_only_the_settle_time(routers):
 def test_check_mode_says_what_would_be_watched_and_changes_nothing(routers):
     r1, _r2 = routers
     before = r1.running_config()
-    res = module(dict(ROLLBACK, content=R1.replace("65002", "65099"), pathspace=r1.name), check=True)
+    res = module(r1, dict(ROLLBACK, content=R1.replace("65002", "65099"), pathspace=r1.name), check=True)
     rb = res["rollback"]
     assert not res.get("failed") and res["changed"] and rb["last_result"] == "would_change"
     assert "BGP sessions stay Established: default 192.0.2.2" in rb["watched"]
@@ -203,13 +190,13 @@ exec vtysh "$@"
 """
 
 
-def test_the_undo_failing_says_exactly_what_state_the_host_is_in(routers, tmp_path):
+def test_the_undo_failing_says_exactly_what_state_the_host_is_in(routers):
     r1, _r2 = routers
-    wrapper = tmp_path / "vtysh"
-    wrapper.write_text(WRAPPER % {"count": tmp_path / "count", "run": r1.rundir})
-    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
+    wrapper = os.path.join(r1.confdir, "vtysh-wrapper")     # on the routers' machine
+    r1.machine.write_file(wrapper, WRAPPER % {"count": os.path.join(r1.confdir, "wrapper-count"), "run": r1.rundir},
+                          mode=0o755, frr_owned=False)
     intended = R1.replace("neighbor 192.0.2.2 remote-as 65002", "neighbor 192.0.2.2 remote-as 65099")
-    res = module(dict(ROLLBACK, content=intended, pathspace=r1.name, vtysh=str(wrapper)))
+    res = module(r1, dict(ROLLBACK, content=intended, pathspace=r1.name, vtysh=str(wrapper)))
     rb = res["rollback"]
     assert res["failed"] and rb["last_result"] == "rollback_failed", res.get("msg")
     assert res["msg"].startswith("ROLLBACK FAILED: the change made the host worse")
