@@ -250,6 +250,7 @@ def parse(text: str, source: str = "config") -> Config:
     root = _Frame((), None, -1)
     stack = [root]
     header = True  # before "Current configuration:" in show running-config output
+    bang = False   # a '!' in column 0 was read: the next line says whether it closed the contexts
     for lineno, raw in enumerate(text.splitlines(), 1):
         if len(raw) > MAX_LINE:
             raise FrrConfigError("line is %d characters long, FRR reads at most %d" % (len(raw), MAX_LINE),
@@ -268,8 +269,15 @@ def parse(text: str, source: str = "config") -> Config:
         header = False
         if stripped[0] in "!#":
             if indent == 0 and stripped == "!":
-                del stack[1:]
+                bang = True
             continue
+        if bang:
+            # '!' in column 0 ends the open contexts only when what follows is not indented: FRR reads '!' as a
+            # comment and stays in its node, so an indented 'address-family' after it is still in 'router bgp'
+            # (tests/corpus/frr/configs/63-waynedovey-metallb-upstream.conf, falsely refused before)
+            bang = False
+            if indent == 0:
+                del stack[1:]
         line = " ".join(stripped.split()) if ("  " in stripped or "\t" in stripped) else stripped
         if line == "end":
             del stack[1:]
@@ -430,6 +438,26 @@ def _canon_ipv6(line: str) -> str:
     return " ".join(words) if changed else line
 
 
+_PREFIX_ENTRY_RE = re.compile(r"^(ip(?:v6)? prefix-list \S+(?: seq \d+)? (?:permit|deny) )(\S+/\d+)(.*)$")
+
+
+def _masked_prefix(line: str) -> str:
+    """A prefix-list entry with its prefix's host bits cleared, as FRR stores and prints it: ``permit
+    192.170.1.0/22`` is printed ``permit 192.170.0.0/22`` (tests/corpus/frr/configs/19-frrk8s-unnumbered.conf,
+    measured on 8.4.4; written as is, it was planned on every run and left in ``remaining``)."""
+    m = _PREFIX_ENTRY_RE.match(line)
+    if not m:
+        return line
+    try:
+        net = ipaddress.ip_network(m.group(2), strict=False)
+    except ValueError:
+        return line
+    masked = str(net)
+    if masked == m.group(2) or (net.version == 6) != line.startswith("ipv6"):
+        return line
+    return m.group(1) + masked + m.group(3)
+
+
 def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] = None,
               version: Optional[frr_version.Version] = None) -> Config:
     """A copy of ``cfg`` without never-converging differences (:data:`NORMALISATIONS`).
@@ -511,6 +539,8 @@ def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] 
                 and path[1] == "address-family ipv4 unicast" and path[0].startswith("router bgp") \
                 and (path[0],) not in no_default_v4 and len(line.split()) == 3:
             continue
+        if not path and line[:3] in ("ip ", "ipv") and " prefix-list " in line:
+            line = _masked_prefix(line)
         if ":" in line:
             line = _canon_ipv6(line)
             if "65535:" in line and "community" in line:
