@@ -133,6 +133,20 @@ def test_prefix_list_host_bits_are_cleared_as_frr_prints_them():
     assert frr_plan.compute_parsed(intended, running).empty
 
 
+def test_log_and_debug_lines_compare_as_frr_prints_them():
+    """tests/corpus/frr/configs/63-waynedovey-metallb-upstream.conf (MetalLB's upstream router): on 8.4.4, 10.3 and
+    10.7.1 check mode on the unchanged router planned these on every run, and they stayed in ``remaining``."""
+    intended = parse("log file /tmp/frr.log debugging\ndebug bgp updates\ndebug bgp neighbor\n"
+                     "log syslog informational\n", "intended")
+    running = parse("log file /tmp/frr.log\nlog syslog informational\ndebug bgp neighbor-events\n"
+                    "debug bgp updates in\ndebug bgp updates out\n", "running config")
+    assert frr_plan.compute_parsed(intended, running).empty
+    # a level that is not the default, and a debug line of its own, still count
+    assert not frr_plan.compute_parsed(parse("log file /tmp/frr.log informational\n", "intended"), running).empty
+    assert not frr_plan.compute_parsed(parse("debug bgp updates in\n", "intended"),
+                                       parse("debug bgp updates in\ndebug bgp updates out\n", "r")).empty
+
+
 def test_column0_bang_before_an_indented_line_keeps_the_context():
     """tests/corpus/frr/configs/63-waynedovey-metallb-upstream.conf (MetalLB's upstream router, written by others):
     '!' in column 0 inside 'router bgp', then an indented address-family, which FRR loads into router bgp.  It was
