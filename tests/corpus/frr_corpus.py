@@ -209,16 +209,16 @@ def drift(running_text: str, rng: random.Random) -> Tuple[List[str], Dict[str, o
             command = "%s %d %d" % (m.group(1), keep, keep * 3)
             out += _block(e.path, command)
             changed.append(" > ".join(e.path + (command,)))
-    foreign = ["ip prefix-list NM-DRIFT-%d seq %d permit 192.0.2.%d/32" % (rng.randint(1, 3), 5 * rng.randint(1, 9),
-                                                                         rng.randint(1, 254)),
+    plist = (rng.randint(1, 3), 5 * rng.randint(1, 9), rng.randint(1, 254))
+    foreign = ["ip prefix-list NM-DRIFT-%d seq %d permit 192.0.2.%d/32" % plist,
                "ip route 198.51.100.%d/32 Null0" % rng.randint(1, 254)]
     if rng.random() < 0.5:
         foreign += ["route-map NM-DRIFT permit %d" % (10 * rng.randint(1, 5)),
                     "set local-preference %d" % rng.randint(1, 500), "exit"]
     bgp = sorted({e.path[0] for e in cfg.entries if e.path and e.path[0].startswith("router bgp ")})
+    neighbor_re = re.compile(r"^neighbor \S+ (remote-as|peer-group|interface)")
     neighbors = [(e.path, e.line.split()[1]) for e in cfg.entries
-                 if len(e.path) == 1 and e.path[0] in bgp and re.match(r"^neighbor \S+ (remote-as|peer-group|interface)",
-                                                                       e.line)]
+                 if len(e.path) == 1 and e.path[0] in bgp and neighbor_re.match(e.line)]
     if neighbors:
         path, peer = rng.choice(neighbors)
         foreign += _block(path, "neighbor %s description nm-drift-%d" % (peer, rng.randint(1, 99)))
@@ -249,8 +249,8 @@ def running_diff(loaded: str, now: str, limit: int = 40) -> List[str]:
     """The lines (``-`` only after loading, ``+`` only now) in which two running configs differ, ignoring the
     order of lines and FRR's ``!`` separators (at most ``limit``)."""
     def lines(text):
-        return [ln.rstrip() for ln in text.splitlines()
-                if ln.strip() not in ("!", "") and not ln.startswith(("Building configuration", "Current configuration"))]
+        skip = ("Building configuration", "Current configuration")
+        return [ln.rstrip() for ln in text.splitlines() if ln.strip() not in ("!", "") and not ln.startswith(skip)]
     a, b = lines(loaded), lines(now)
     out = ["- " + ln for ln in a if ln not in set(b)] + ["+ " + ln for ln in b if ln not in set(a)]
     return out[:limit]
@@ -299,8 +299,13 @@ def _run_case(router: frrlab.Router, case: Case, seed: int, res: Result) -> None
         router.machine.sh(["install", "-D", "-m", "0640", "-o", "frr", "-g", "frr", "/dev/null", path], check=False)
     router.start(timeout=60)
     intended = router.write_file("intended.conf", text)
-    loaded = router.load_file(intended)
-    errors = load_errors(loaded.stdout + "\n" + loaded.stderr)
+    for _attempt in range(3):
+        loaded = router.load_file(intended)
+        errors = load_errors(loaded.stdout + "\n" + loaded.stderr)
+        if not any("datastore locked" in e for e in errors):
+            break
+        # FRR 10: mgmtd still held the datastore (seen once on 10.3 with 23-clab-cvx04-evpnmh-spine01.conf)
+        router.wait_up(timeout=60)
     if errors or (loaded.returncode != 0 and not _only_deprecations(loaded.stdout + loaded.stderr)):
         res.status = "not_accepted"
         res.detail = errors[0] if errors else "vtysh -f exited %d" % loaded.returncode
@@ -367,8 +372,7 @@ def run_version(version: str, cases: Sequence[Case], seed: int, log: Callable[[s
     results = []
     for i, case in enumerate(cases):
         res = run_case(machine, case, seed, version, "%sc%d" % (PREFIX, i))
-        log("  [%s] %-44s %-12s %5.1f s %s" % (version, case.file[:44], res.status, res.seconds,
-                                                 _flags(res)))
+        log("  [%s] %-44s %-12s %5.1f s %s" % (version, case.file[:44], res.status, res.seconds, _flags(res)))
         results.append(res)
     return results
 
