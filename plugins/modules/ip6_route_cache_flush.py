@@ -56,11 +56,38 @@ options:
         is stopped; the final read of the cache (at most O(command_timeout)) comes after it.
     type: float
     default: 300
+  rollback:
+    description:
+      - "Verify the flush, and fail when the host is not healthy after it (docs/rollback.md). A flushed cache entry
+        cannot be put back (the kernel creates cache entries itself, on demand, and a sticky one is the fault),
+        so nothing is ever undone: this is verify-and-fail, so that the maintenance playbooks stop the batch."
+      - Before the flush the module reads the sticky entries (inside O(destinations) when given), the FIB routes
+        the entries to flush sit under, and pings each of O(rollback_probes). After it, it watches for at most
+        O(rollback_window) seconds and ends once no sticky entry is in the cache, every watched route is there
+        and every probe answers, and that held O(rollback_settle) seconds.
+      - "Worse: a sticky entry in the cache after the flush (judged at once when one is still there right after
+        the flush: the cause persists, e.g. a daemon still replacing routes by delete-then-add); a watched route
+        gone or turned into a reject route; a probe address that does not answer at the end of the window (whether
+        or not it answered before: reaching it is what the flush is for)."
+      - Then the task fails with C(last_result=rollback_failed), C(undone=[]), C(undo_error) saying why nothing
+        can be undone, what got worse (C(worse)) and the state now (C(state_now)) in RV(rollback).
+      - In check mode, the C(watched) list of RV(rollback) says what would be watched; nothing is flushed.
+    type: bool
+    default: false
+  rollback_probes:
+    description:
+      - With O(rollback=true), IPv6 addresses that must answer one ping (C(ping -6 -c 1 -W 1)) after the flush,
+        e.g. the destinations the sticky entries made unreachable.
+    type: list
+    elements: str
+    default: []
 requirements:
   - Python 3.8 or newer on the host (the standard library only).
   - iproute2 with JSON output (C(ip -j), iproute2 4.13 or later).
+  - C(ping) (iputils) for O(rollback_probes).
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - netmedic.network.rollback
 attributes:
   check_mode:
     support: full
@@ -94,19 +121,36 @@ EXAMPLES = r"""
 - name: Flush the whole IPv6 route cache
   netmedic.network.ip6_route_cache_flush:
     scope: all
+
+- name: Flush the sticky entry, then fail (stopping the batch) if it comes back or the destination does not answer
+  netmedic.network.ip6_route_cache_flush:
+    destinations: ["2001:db8:1254:e:10::1"]
+    rollback: true
+    rollback_window: 30
+    rollback_probes: ["2001:db8:1254:e:10::1"]
+  register: ip6_flush
+  # ip6_flush.rollback.last_result: applied, or rollback_failed (the task fails; rollback.worse says why)
 """
 
 RETURN = r"""
 rollback:
   description:
-    - The change's record, as every fix module returns it (docs/rollback.md). A flushed cache entry cannot be
-      put back (the kernel re-creates entries on demand, and a sticky one is the fault), so this module has no
-      C(rollback) option; C(before) and C(after) are the numbers of cache entries and sticky entries,
-      C(last_result) C(unchanged), C(would_change), C(applied) or C(failed).
+    - The change's record, as every fix module returns it (docs/rollback.md). C(desired) what was asked;
+      without O(rollback), C(before) and C(after) are the numbers of cache entries and sticky entries; with it,
+      the health (C(sticky_count), C(sticky), C(routes) watched and their type or null when gone, C(answers) of
+      the probes). C(last_result) one of C(unchanged), C(would_change), C(applied), C(rollback_failed) (worse
+      after the flush; nothing can be undone, C(undone) is empty and C(undo_error) says why), C(failed); also
+      C(watched), C(worse), C(state_now), C(detected_after), C(healthy_after), C(watch_seconds).
   returned: always
   type: dict
-  sample: {enabled: false, desired: {scope: sticky}, last_result: applied,
-           before: {cache_entries: 3, sticky: 2}, after: {cache_entries: 1}}
+  sample:
+    enabled: true
+    desired: {scope: sticky, destinations: ["2001:db8::1/128"], probes: ["2001:db8::1"]}
+    last_result: rollback_failed
+    worse: ["1 sticky entry is in the IPv6 route cache after the flush (the cause persists: ...): 2001:db8::1"]
+    undone: []
+    undo_error: "a route cache entry cannot be restored (...): nothing was undone"
+    detected_after: 0.1
 flushed:
   description: The cache entries flushed (or that would be flushed in check mode); the first 1,000.
   returned: always
@@ -166,10 +210,10 @@ from ansible_collections.netmedic.network.plugins.module_utils.core.diff import 
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import SECONDS, new_module
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner
 from ansible_collections.netmedic.network.plugins.module_utils.ip6.cache import cache_text
-from ansible_collections.netmedic.network.plugins.module_utils.ip6.flush import (
-    SCOPES, FlushError, flush_cache, parse_destinations)
+from ansible_collections.netmedic.network.plugins.module_utils.ip6.flush import SCOPES, FlushError, parse_destinations
+from ansible_collections.netmedic.network.plugins.module_utils.ip6 import rollback as ip6_rollback
 
-RANGES = {"command_timeout": SECONDS, "total_timeout": SECONDS}
+RANGES = dict({"command_timeout": SECONDS, "total_timeout": SECONDS}, **rollback.RANGES)
 # Entries listed in the result; the counts are exact.  20,000 entries in three lists made a
 # result of megabytes that Ansible spent seconds scanning for secrets.
 LIST_LIMIT = 1000
@@ -188,6 +232,10 @@ def main():
             destinations=dict(type="list", elements="str", default=[]),
             command_timeout=dict(type="float", default=30.0),
             total_timeout=dict(type="float", default=300.0),
+            rollback=dict(type="bool", default=False),
+            rollback_window=dict(type="float", default=rollback.DEFAULT_WINDOW),
+            rollback_settle=dict(type="float", default=rollback.DEFAULT_SETTLE),
+            rollback_probes=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )
@@ -198,13 +246,21 @@ def main():
         wanted = parse_destinations(p["destinations"])
     except ValueError as exc:
         module.fail_json(msg="destinations: %s" % exc)
+    if p["rollback_probes"] and not p["rollback"]:
+        module.fail_json(msg="rollback_probes are pinged only with rollback: true; set it, or leave them out")
+    try:
+        probes = ip6_rollback.parse_probes(p["rollback_probes"])
+    except ValueError as exc:
+        module.fail_json(msg="rollback_probes: %s" % exc)
 
     runner = Runner(timeout=p["command_timeout"])
     try:
-        out = flush_cache(runner, p["scope"], wanted, command_timeout=p["command_timeout"],
-                          total_timeout=p["total_timeout"], check_mode=module.check_mode)
+        out, record = ip6_rollback.ensure(runner, p["scope"], wanted, probes, rollback.Settings.from_params(p),
+                                          command_timeout=p["command_timeout"], total_timeout=p["total_timeout"],
+                                          check_mode=module.check_mode)
     except FlushError as exc:
         module.fail_json(msg=str(exc))
+    record.desired["destinations"] = p["destinations"]
     plan = out.plan
     result = dict(
         changed=out.changed,
@@ -219,13 +275,12 @@ def main():
         cache_entries_before=len(plan.cache),
         cache_entries_after=out.entries_after,
     )
-    result["rollback"] = rollback.outcome_record(
-        {"scope": p["scope"], "destinations": p["destinations"]}, out.changed, module.check_mode, bool(out.error),
-        {"cache_entries": len(plan.cache), "sticky": len(plan.sticky)},
-        {"cache_entries": out.entries_after, "remaining": len(out.remaining)}).to_result()
+    result["rollback"] = record.to_result()
     if module._diff and out.diff is not None:
         before, after = out.diff
         result["diff"] = ansible_diff(cache_text(before), cache_text(after), "ipv6 route cache")
+    if record.stop_batch:
+        module.fail_json(msg=ip6_rollback.message(record), **result)
     if out.error:
         module.fail_json(msg=out.error, **result)
     module.exit_json(**result)

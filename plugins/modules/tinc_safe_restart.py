@@ -145,12 +145,34 @@ options:
     description: Most packets the capture keeps.
     type: int
     default: 20000
+  rollback:
+    description:
+      - Read the tinc health before the restart (tincd running, the port's bridge, the peers connected, from
+        tincd's TCP meta connections matched to the C(Address) of each C(hosts/PEER); no signal is sent), and watch it
+        after the runbook for at most O(rollback_window) seconds (docs/rollback.md). The watch ends early once
+        tincd runs, the port is in its bridge and every peer that was connected is connected again, and that
+        held O(rollback_settle) seconds.
+      - Worse is tincd not running when it ran before, the port out of the bridge it was in, a peer that was
+        connected and is not at the end of the window, or a storm (the storm watch's back-off).
+      - "Then the module undoes what can be undone: the port's bridge membership goes back to what it was (a
+        port the runbook left out because the peers did not come back goes back in, so the VPN heals when they
+        do); on a storm the port stays out of the bridge (the safe state). It reads that back and fails with
+        what got worse, what was undone and the state now (RV(rollback), C(last_result=rolled_back))."
+      - "What cannot be undone is said in C(undone) or C(undo_error) of RV(rollback), not pretended: a
+        restart cannot be undone (the old tincd and its connections are gone), and this module changes no
+        configuration file, so there is no earlier configuration to start tincd with again. When nothing could
+        be put back (the port is where it was, or its interface is gone with tincd), C(last_result) is
+        C(rollback_failed)."
+      - In check mode, the C(watched) list of RV(rollback) says what would be watched; nothing is touched.
+    type: bool
+    default: false
 requirements:
   - Python 3.8 or newer on the host (the standard library only).
   - tinc (C(tincd)), iproute2, and root (the tinc role becomes).
   - C(tcpdump), only for O(capture_seconds).
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - netmedic.network.rollback
 attributes:
   check_mode:
     support: full
@@ -188,6 +210,14 @@ EXAMPLES = r"""
     netname: t3o
     mode: reload
 
+- name: Restart; if a peer that was connected is not connected again within 60 s, put the port back as it was and fail
+  netmedic.network.tinc_safe_restart:
+    netname: t3o
+    rollback: true
+    rollback_window: 60
+  register: tinc_restart
+  # tinc_restart.rollback.last_result: applied, rolled_back or rollback_failed (the task fails on both)
+
 - name: Restart and, on a storm, keep a capture and tinc's dumps for the controller
   netmedic.network.tinc_safe_restart:
     netname: t3o
@@ -199,18 +229,24 @@ EXAMPLES = r"""
 RETURN = r"""
 rollback:
   description:
-    - The change's record, as every fix module returns it (docs/rollback.md). A restart cannot be undone, and
-      the module already backs off on its own (the port goes back only once tincd and its peers are up, and out
-      again on a storm), so it has no C(rollback) option. C(before) and C(after) are the tinc health (running,
-      interface, bridge, peers_connected); C(last_result) is C(rolled_back) when it backed off from a storm,
-      C(failed) for another failure, else C(applied), C(would_change) or C(unchanged).
+    - The change's record, as every fix module returns it (docs/rollback.md). C(desired) what was asked;
+      C(before) and C(after) the tinc health (with O(rollback) C(running), C(pid), C(interface),
+      C(interface_exists), C(bridge), C(peers_connected), C(unnamed_connections); without it the state the
+      module read anyway); C(last_result) one of C(unchanged), C(would_change), C(applied), C(rolled_back)
+      (also without O(rollback), when it backed off from a storm), C(rollback_failed), C(failed); C(watched),
+      C(worse), C(undone), C(state_now), C(detected_after), C(healthy_after), C(watch_seconds), C(undo_error).
   returned: always
   type: dict
   sample:
-    enabled: false
-    last_result: applied
-    before: {running: true, interface: true, bridge: br0, peers_connected: 2}
-    after: {running: true, interface: true, bridge: br0, peers_connected: 2}
+    enabled: true
+    desired: {netname: t3o, mode: restart}
+    last_result: rolled_back
+    worse: ["peer hv2 not connected (connected before)"]
+    undone: ["put t3o back into br-int, as before the restart (read back)",
+             "not undone: the restart itself (the old tincd and its connections are gone; ...)"]
+    state_now: "tincd running (pid 4313); t3o in bridge br-int; peers connected: hv3; still worse than before the
+      change: peer hv2 not connected (connected before)"
+    detected_after: 30.4
 plan:
   description: What the module does (check mode) or did, one sentence a step.
   returned: always
@@ -314,17 +350,17 @@ warnings_list:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netmedic.network.plugins.module_utils.core import rollback
 from ansible_collections.netmedic.network.plugins.module_utils.core.params import new_module
 from ansible_collections.netmedic.network.plugins.module_utils.tinc.errors import TincStateError
 from ansible_collections.netmedic.network.plugins.module_utils.tinc.options import RANGES, RestartOptions
 from ansible_collections.netmedic.network.plugins.module_utils.tinc import rollback as tinc_rollback
-from ansible_collections.netmedic.network.plugins.module_utils.tinc.restart import safe_restart
 from ansible_collections.netmedic.network.plugins.module_utils.tinc.storm import StormThresholds
 
 
 def main():
     module = new_module(
-        AnsibleModule, RANGES,
+        AnsibleModule, dict(RANGES, **rollback.RANGES),
         argument_spec=dict(
             netname=dict(type="str", required=True),
             mode=dict(type="str", choices=["restart", "reload"], default="restart"),
@@ -347,6 +383,9 @@ def main():
             diagnostics_dir=dict(type="path"),
             capture_seconds=dict(type="float", default=0.0),
             capture_packets=dict(type="int", default=20000),
+            rollback=dict(type="bool", default=False),
+            rollback_window=dict(type="float", default=rollback.DEFAULT_WINDOW),
+            rollback_settle=dict(type="float", default=rollback.DEFAULT_SETTLE),
         ),
         supports_check_mode=True,
     )
@@ -362,7 +401,7 @@ def main():
         capture_packets=p["capture_packets"])
     started = time.monotonic()
     try:
-        report = safe_restart(opts, check_mode=module.check_mode)
+        report, record = tinc_rollback.ensure(opts, rollback.Settings.from_params(p), check_mode=module.check_mode)
     except TincStateError as exc:
         module.fail_json(msg=str(exc), duration=round(time.monotonic() - started, 3))
     for warning in report.warnings:
@@ -382,10 +421,15 @@ def main():
         warnings_list=report.warnings,
         # the whole run (wait for peers, storm watch, capture): a long one is visible in the result
         duration=round(time.monotonic() - started, 3),
-        rollback=tinc_rollback.record(report, module.check_mode).to_result(),
+        rollback=record.to_result(),
     )
     if module._diff:
         result["diff"] = report.diff()
+    if record.enabled and record.stop_batch:
+        msg = record.message()
+        if not report.ok:  # the runbook's own failure (tinc's words), beside what the rollback did
+            msg = "%s. The %s failed: %s" % (msg.rstrip("."), p["mode"], report.msg)
+        module.fail_json(msg=msg, **result)
     if not report.ok:
         module.fail_json(msg=report.msg, **result)
     module.exit_json(msg=report.msg, **result)

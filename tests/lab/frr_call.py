@@ -8,7 +8,10 @@ on the machine that runs the routers (this host, or a release container, where
 the checkout is mounted at the same path), so that the code under test runs
 with that release's Python next to that release's FRR, as on a router.
 
-    reconcile  {"pathspace", "options": frr_reconcile Options}  -> {"result"} or {"error", "data"}
+    reconcile  {"pathspace", "options": frr_reconcile Options, "vtysh_timeout": seconds (optional)}
+               -> {"result", "seconds": reconcile's own} or {"error", "data"}
+    diff       {"intended", "running": paths}  -> the plan's size and the seconds frr.plan.compute took
+               (tests/bench/frr_reconcile.py's diff alone, with this machine's Python)
     audits     {"only": [audit names], "options": {...}, "between": flap or null}  -> {"findings", "runs"}
                (``between``: {"down": argv, "up": argv, "pathspace", "peer"}: the bgp audit's wait
                between its two samples takes a link down until the peer's session drops, then up)
@@ -32,13 +35,18 @@ from ansible_collections.netmedic.network.plugins.module_utils.core.audit import
     AuditContext, run_audits)
 from ansible_collections.netmedic.network.plugins.module_utils.core.registry import registry  # noqa: E402
 from ansible_collections.netmedic.network.plugins.module_utils.core.runner import Runner  # noqa: E402
+from ansible_collections.netmedic.network.plugins.module_utils.frr import plan as frr_plan  # noqa: E402
 from ansible_collections.netmedic.network.plugins.module_utils.frr import reconcile as fr  # noqa: E402
 from ansible_collections.netmedic.network.plugins.module_utils.frr.processes import daemon_process  # noqa: E402
 
 
-def reconcile(pathspace, options):
+def reconcile(pathspace, options, vtysh_timeout=None):
+    target = fr.Target(pathspace=pathspace)
+    if vtysh_timeout is not None:
+        target.timeout = vtysh_timeout
+    start = time.monotonic()
     try:
-        return {"result": fr.reconcile(fr.Target(pathspace=pathspace), fr.Options(**options))}
+        return {"result": fr.reconcile(target, fr.Options(**options)), "seconds": time.monotonic() - start}
     except fr.ReconcileError as exc:
         return {"error": str(exc), "data": exc.data}
 
@@ -77,7 +85,18 @@ def process(pathspace, name):
     return {"pid": p.pid, "running": p.running, "argv": p.argv, "age_seconds": p.age_seconds, "why": p.why}
 
 
-FUNCS = {"reconcile": reconcile, "audits": audits, "process": process}
+def diff(intended, running):
+    with open(intended, encoding="utf-8") as fh:
+        intended_text = fh.read()
+    with open(running, encoding="utf-8") as fh:
+        running_text = fh.read()
+    start = time.monotonic()
+    p = frr_plan.compute(intended_text, running_text)
+    return {"seconds": time.monotonic() - start, "steps": len(p.steps), "delete": len(p.diff.deletes),
+            "add": len(p.diff.adds)}
+
+
+FUNCS = {"reconcile": reconcile, "audits": audits, "process": process, "diff": diff}
 
 
 def main():

@@ -87,6 +87,7 @@ class Plan:
     sticky: List[Entry]         # its sticky entries, chosen or not
     chosen: List[Entry]         # the entries to flush
     not_sticky: List[str]       # requested destinations that matched no sticky entry
+    fib: List[Route] = dataclasses.field(default_factory=list)  # the FIB read with the cache
 
     def kept(self) -> List[Route]:
         """The cache as it should be after the flush (the entries not chosen)."""
@@ -107,7 +108,7 @@ def plan(runner, scope: str, destinations: Sequence[ipaddress.IPv6Network], time
         chosen, unused = entries(cache), []
     else:
         chosen, unused = select_sticky(sticky, destinations)
-    return Plan(scope, cache, sticky, chosen, unused)
+    return Plan(scope, cache, sticky, chosen, unused, fib)
 
 
 # ---------------------------------------------------------------- apply
@@ -226,6 +227,7 @@ class Outcome:
     cache_after: Optional[int] = None   # entries in the cache after (None: as before)
     diff: Optional[Tuple[List[Route], List[Route]]] = None  # the cache before and after
     error: Optional[str] = None
+    back: List[Entry] = dataclasses.field(default_factory=list)  # sticky entries still there right after the flush
 
     @property
     def entries_after(self) -> int:
@@ -250,7 +252,7 @@ def verify(runner, the_plan: Plan, applied: Applied, total_timeout: float) -> Ou
                   gone, still, cache_after=len(after), diff=(the_plan.cache, after))
     counts = "flushed %d of %d entries, %d remain" % (len(gone), len(chosen), len(still))
     # (scope=all: traffic re-creates PMTU entries at once; only reject entries coming back are a problem)
-    back = [c for c in still if c.type in STICKY_TYPES]
+    back = out.back = [c for c in still if c.type in STICKY_TYPES]
     if applied.stopped:
         out.error = "stopped at total_timeout (%g s): %s; run again to flush the rest" % (total_timeout, counts)
     elif still and applied.errors:
@@ -273,6 +275,12 @@ def flush_cache(runner, scope: str, destinations: Sequence[ipaddress.IPv6Network
     """
     deadline = clock() + total_timeout
     the_plan = plan(runner, scope, destinations, timeout=min(command_timeout, total_timeout))
+    return flush_planned(runner, the_plan, deadline, command_timeout, total_timeout, check_mode, clock)
+
+
+def flush_planned(runner, the_plan: Plan, deadline: float, command_timeout: float, total_timeout: float,
+                  check_mode: bool = False, clock: Callable[[], float] = time.monotonic) -> Outcome:
+    """:func:`flush_cache` after its plan (rollback reads the health in between)."""
     chosen = the_plan.chosen
     if not chosen or check_mode:
         return Outcome(the_plan, bool(chosen), list(chosen), [],

@@ -54,6 +54,18 @@ def peer_addresses(config_dir: str, peer: str) -> List[str]:
     return resolve_addresses(conf.get("address", []))
 
 
+def match_peers(peers: List[str], addrs: Dict[str, List[str]], remotes: List[str]) -> List[str]:
+    """The ``peers`` that tincd has a TCP connection to (``remotes``: the connections' remote addresses).
+
+    A peer with a known address counts when a connection goes to it; peers
+    without one (no ``Address`` in their host file) count as long as there
+    are connections left over that no known address explains.
+    """
+    connected = [p for p in peers if any(a in remotes for a in addrs.get(p, []))]
+    spare = len(remotes) - len(connected)
+    return connected + [p for p in peers if not addrs.get(p)][:max(0, spare)]
+
+
 def wait_peers(run: Run, deadline: float) -> None:
     """Peers up: a TCP meta connection to each (polled, no signal), then tinc's own SIGUSR1 view."""
     st, o = run.state, run.o
@@ -70,9 +82,7 @@ def wait_peers(run: Run, deadline: float) -> None:
             st.set_process(None)
             raise RestartFailed("tincd pid %s died while connecting to its peers" % pid)
         remotes = procfs.established_tcp_remotes(st.pid, o.root)
-        connected = [p for p in peers if any(a in remotes for a in addrs[p])]
-        spare = len(remotes) - len(connected)
-        connected += [p for p in peers if not addrs[p]][:max(0, spare)]
+        connected = match_peers(peers, addrs, remotes)
         if len(connected) == len(peers):
             break
         if run.clock() > deadline:

@@ -55,17 +55,22 @@ def safe_restart(opts: RestartOptions, check_mode: bool = False, runner: Optiona
     if not plan(run):
         return run.report
     if check_mode:
-        r = run.report
-        r.changed = True
-        r.msg = "check mode: would %s %s" % (opts.mode, opts.netname)
-        r.state_left = "nothing was changed (check mode)"
-        r.after = dict(r.before)
-        return r
+        return checked(run)
     try:
         apply(run)
     finally:
         verify(run)
     return run.report
+
+
+def checked(run: Run) -> Report:
+    """Check mode: the plan is the report; nothing was changed."""
+    r = run.report
+    r.changed = True
+    r.msg = "check mode: would %s %s" % (run.o.mode, run.o.netname)
+    r.state_left = "nothing was changed (check mode)"
+    r.after = dict(r.before)
+    return r
 
 
 def plan(run: Run) -> bool:

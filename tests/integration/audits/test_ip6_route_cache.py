@@ -185,3 +185,81 @@ def test_batched_flush_lines_on_the_real_kernel(pmtu):
     print("flush: 300 exact lines in one ip -batch %.3f s (cache %d); %d entries by one root line %.3f s; "
           "300 separate ip processes %.3f s" % (exact, len(everything) + 300, len(rest), grouped, single))
     assert grouped < exact
+
+
+# ---------------------------------------------------------------- rollback (issue 16): verify-and-fail
+
+def routes(netns, ns):
+    return [r["dst"] for r in json.loads(netns.ip(ns, "-6", "-j", "route", "show") or "[]")]
+
+
+def answers(netns, ns, dst):
+    return subprocess.run(["ip", "netns", "exec", ns, "ping", "-6", "-c", "1", "-W", "1", dst],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10, check=False).returncode == 0
+
+
+def test_rollback_check_mode_says_what_would_be_watched(pmtu):
+    netns, h1 = pmtu
+    big_ping(netns, h1, "fd00:2::1")
+    res = ansible_module(h1, "ip6_route_cache_flush", {"scope": "all", "rollback": True,
+                                                       "rollback_probes": ["fd00:2::1"]}, check=True)
+    rb = res["rollback"]
+    assert res["changed"] and rb["last_result"] == "would_change" and len(cache(netns, h1)) == 1
+    assert rb["watched"] == ["no sticky entry (unreachable, prohibit, blackhole under a reachable route) in the "
+                             "IPv6 route cache; 0 before the flush",
+                             "route fd00:2::/64 table main stays (the flushed entries sit under it)",
+                             "fd00:2::1 answers ping (it does now)"]
+
+
+def test_rollback_fails_the_flush_when_the_route_is_lost(pmtu):
+    """The fault: right after the flush the covering route fd00:2::/64 is withdrawn (babeld's delete, and no add).
+    Nothing can be undone; the module fails with the record, so a playbook stops the batch."""
+    netns, h1 = pmtu
+    big_ping(netns, h1, "fd00:2::1")
+    assert len(cache(netns, h1)) == 1
+    withdraw = subprocess.Popen(["ip", "netns", "exec", h1, "sh", "-c",
+                                 "while [ -n \"$(ip -6 route show cache table all)\" ]; do sleep 0.02; done; "
+                                 "ip -6 route del fd00:2::/64"])
+    try:
+        res = ansible_module(h1, "ip6_route_cache_flush", {"scope": "all", "rollback": True, "rollback_window": 3,
+                                                           "rollback_settle": 1, "rollback_probes": ["fd00:2::1"]})
+        withdraw.wait(timeout=10)
+    finally:
+        withdraw.kill()
+        withdraw.wait()
+    rb = res["rollback"]
+    assert res.get("failed") and rb["last_result"] == "rollback_failed", res
+    assert res["msg"].startswith("ROLLBACK FAILED: after the flush, within ")
+    assert rb["before"]["answers"] == {"fd00:2::1": True}
+    assert rb["before"]["routes"] == {"fd00:2::/64 table main": "unicast"}
+    assert rb["worse"] == ["route fd00:2::/64 table main is gone (it was there before the flush)",
+                           "fd00:2::1 does not answer ping (it did before the flush)"]
+    assert rb["undone"] == [] and rb["undo_error"].startswith("a route cache entry cannot be restored")
+    assert rb["state_now"].endswith("ping: fd00:2::1 no answer; left as found")
+    assert 3 <= rb["detected_after"] < 6, rb
+    # independently: iproute2 lists no fd00:2::/64, and the destination does not answer
+    assert "fd00:2::/64" not in routes(netns, h1) and not answers(netns, h1, "fd00:2::1")
+    print("ip6 fault 'route lost after the flush': detected after %.1f s; undone: nothing (%s)"
+          % (rb["detected_after"], rb["undo_error"]))
+
+
+def test_rollback_good_flush_costs_the_settle_time(pmtu):
+    netns, h1 = pmtu
+    args = {"scope": "all"}
+    big_ping(netns, h1, "fd00:2::1")
+    t0 = time.monotonic()
+    plain = ansible_module(h1, "ip6_route_cache_flush", args)
+    plain_s = time.monotonic() - t0
+    assert plain["changed"] and plain["rollback"]["last_result"] == "applied"
+    big_ping(netns, h1, "fd00:2::1")
+    t0 = time.monotonic()
+    res = ansible_module(h1, "ip6_route_cache_flush", dict(args, rollback=True, rollback_window=20, rollback_settle=1,
+                                                           rollback_probes=["fd00:2::1"]))
+    guarded_s = time.monotonic() - t0
+    rb = res["rollback"]
+    assert not res.get("failed") and res["changed"] and rb["last_result"] == "applied", res
+    assert rb["worse"] == [] and rb["undone"] == [] and rb["healthy_after"] < 1
+    assert 1 <= rb["watch_seconds"] < 3, rb
+    assert cache(netns, h1) == [] and answers(netns, h1, "fd00:2::1")
+    print("ip6 flush: %.2f s without rollback, %.2f s with it (watch %.2f s)"
+          % (plain_s, guarded_s, rb["watch_seconds"]))

@@ -257,6 +257,24 @@ class TincLab:
         out = self.nsx(HOSTS[h]["ns"], [sys.executable, "-c", code, json.dumps(params)], timeout=180)
         return json.loads(out.stdout)
 
+    def run_guarded(self, h, window=60, settle=5, rollback=True, **opts):
+        """tinc_safe_restart's code with ``rollback: true`` (module_utils tinc.rollback.ensure) inside host ``h``'s
+        namespace (``rollback=False``: without it): ``{"report": ..., "rollback": ..., "seconds": the call's own time}``."""
+        params = {"netname": NET, "config_dir": self.conf(h), "pidfile": self.pidfile(h)}
+        params.update(opts)
+        code = ("import json, sys, time\nsys.path.insert(0, %r)\n"
+                "from ansible_collections.netmedic.network.plugins.module_utils.core.rollback import Settings\n"
+                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.options import RestartOptions\n"
+                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.rollback import ensure\n"
+                "p = json.loads(sys.argv[1])\ncheck = p.pop('check_mode', False)\nt0 = time.monotonic()\n"
+                "rep, rec = ensure(RestartOptions(**p), Settings(enabled=sys.argv[4] == '1', "
+                "window=float(sys.argv[2]), settle=float(sys.argv[3])), check_mode=check)\n"
+                "print(json.dumps({'report': rep.to_dict(), 'rollback': rec.to_result(), "
+                "'seconds': time.monotonic() - t0}))\n" % DEV)
+        argv = [sys.executable, "-c", code, json.dumps(params), str(window), str(settle), "1" if rollback else "0"]
+        out = self.nsx(HOSTS[h]["ns"], argv, timeout=180)
+        return json.loads(out.stdout)
+
     def run_audit(self, h, **options):
         """Run the tinc audit inside host ``h``'s namespace against a root whose etc/tinc/nmtinc is the lab's."""
         root = os.path.join(self.workdir, "root-" + h)

@@ -279,3 +279,117 @@ def test_check_mode_runs_only_read_commands(run_module, exec_log, tmp_path, monk
     assert [a[-2:] for a in argvs] == [["table", "all"], ["table", "all"]]
     assert all("show" in a and "flush" not in a and "del" not in a and "-batch" not in a for a in argvs), argvs
     assert [c[1:] for c in exec_log.commands] == argvs
+
+
+# ---------------------------------------------------------------- rollback (issue 16): verify-and-fail
+
+class Daemon(Kernel):
+    """A kernel with babeld still at work: the sticky entries are back as soon as they are flushed; pings answer
+    as ``answers`` says."""
+
+    def __init__(self, *args, comes_back=True, answers=None, **kw):
+        super().__init__(*args, **kw)
+        self.comes_back, self.answers, self.pings = comes_back, answers or {}, []
+
+    def flush(self, lines):
+        sticky = [e for e in self.cache if e.get("type") in ("unreachable", "blackhole")]
+        errors = super().flush(lines)
+        if self.comes_back:
+            self.cache += [e for e in sticky if e not in self.cache]
+        return errors
+
+    def __call__(self, argv, timeout=None, input=None, **kw):
+        if argv[0] == "ping":
+            self.pings.append(argv[-1])
+            return Result(list(argv), 0 if self.answers.get(argv[-1], True) else 1, "", "", 0.01)
+        return super().__call__(argv, timeout=timeout, input=input, **kw)
+
+
+@pytest.fixture
+def daemon(monkeypatch):
+    def install(**kw):
+        k = Daemon(load("ip6_cache_sticky.json"), load("ip6_fib.json"), **kw)
+        monkeypatch.setattr(M, "Runner", lambda timeout=30: k)
+        return k
+    return install
+
+
+def test_rollback_check_mode_says_what_would_be_watched(run_module, daemon):
+    k = daemon()
+    res = run_module("ip6_route_cache_flush", {"rollback": True, "rollback_probes": ["fd00:2::1"]}, check_mode=True)
+    rb = res["rollback"]
+    assert res["changed"] and rb["last_result"] == "would_change" and k.batches == [] and len(k.cache) == 5
+    assert rb["watched"] == ["no sticky entry (unreachable, prohibit, blackhole under a reachable route) in the IPv6 "
+                             "route cache; 2 before the flush",
+                             "route fd00:2::/64 table main stays (the flushed entries sit under it)",
+                             "fd00:2::1 answers ping (it does now)"]
+    assert rb["desired"] == {"scope": "sticky", "destinations": [], "probes": ["fd00:2::1"]}
+
+
+def test_rollback_sticky_entries_back_after_the_flush_fail_at_once_and_nothing_is_undone(run_module, daemon):
+    daemon(answers={"fd00:2::1": False})
+    t0 = time.monotonic()
+    res = run_module("ip6_route_cache_flush", {"rollback": True, "rollback_window": 30,
+                                               "rollback_probes": ["fd00:2::1"]})
+    assert time.monotonic() - t0 < 5  # judged at once, not after the 30 s window
+    rb = res["rollback"]
+    assert res.failed and rb["last_result"] == "rollback_failed"
+    assert res["msg"].startswith("ROLLBACK FAILED: after the flush, within 0.")
+    assert rb["worse"] == ["2 sticky entries are in the IPv6 route cache after the flush (the cause persists: is a "
+                           "daemon still replacing routes by delete-then-add?): fd00:2::1, fd00:2::7",
+                           "fd00:2::1 does not answer ping (nor before the flush)"]
+    assert rb["undone"] == [] and "a route cache entry cannot be restored" in rb["undo_error"]
+    assert rb["state_now"] == ("2 sticky entries in the IPv6 route cache; routes: fd00:2::/64 table main unicast; "
+                               "ping: fd00:2::1 no answer; left as found")
+
+
+def test_without_rollback_sticky_entries_back_are_a_plain_failure(run_module, daemon):
+    daemon()
+    res = run_module("ip6_route_cache_flush", {})
+    assert res.failed and "came back right after the flush" in res["msg"]
+    assert res["rollback"]["last_result"] == "failed" and res["rollback"]["enabled"] is False
+
+
+def test_rollback_good_flush_is_applied_after_the_settle_time(run_module, daemon):
+    k = daemon(comes_back=False)
+    res = run_module("ip6_route_cache_flush", {"rollback": True, "rollback_window": 20, "rollback_settle": 0.2,
+                                               "rollback_probes": ["fd00:2::1"]})
+    rb = res["rollback"]
+    assert not res.failed and res["changed"] and rb["last_result"] == "applied"
+    assert rb["before"]["sticky_count"] == 2 and rb["after"]["sticky_count"] == 0
+    assert rb["after"]["routes"] == {"fd00:2::/64 table main": "unicast"} and rb["after"]["answers"] == {"fd00:2::1": True}
+    assert rb["healthy_after"] < 0.1 and 0.2 <= rb["watch_seconds"] < 2 and rb["worse"] == []
+    assert k.pings.count("fd00:2::1") >= 2
+
+
+def test_rollback_probe_that_stops_answering_is_worse_after_the_window(run_module, daemon):
+    k = daemon(comes_back=False)
+    k.answers["fd00:2::1"] = True
+    original = k.flush
+
+    def flush(lines):  # the destination goes silent with the flush
+        k.answers["fd00:2::1"] = False
+        return original(lines)
+    k.flush = flush
+    res = run_module("ip6_route_cache_flush", {"rollback": True, "rollback_window": 0.3, "rollback_settle": 0.1,
+                                               "rollback_probes": ["fd00:2::1"]})
+    rb = res["rollback"]
+    assert res.failed and rb["last_result"] == "rollback_failed"
+    assert rb["worse"] == ["fd00:2::1 does not answer ping (it did before the flush)"]
+    assert rb["detected_after"] >= 0.3
+
+
+@pytest.mark.parametrize("args, msg", [
+    ({"rollback_probes": ["fd00:2::1"]}, "rollback_probes are pinged only with rollback: true"),
+    ({"rollback": True, "rollback_probes": ["10.0.0.1"]}, "rollback_probes: '10.0.0.1' is not an IPv6 address"),
+    ({"rollback": True, "rollback_probes": ["fd00:2::/64"]}, "rollback_probes: 'fd00:2::/64' is not an IPv6 address"),
+    ({"rollback": True, "rollback_probes": ["-f"]}, "rollback_probes: '-f' is not an IPv6 address"),
+    ({"rollback": True, "rollback_window": float("nan")}, "rollback_window must be a finite number"),
+    ({"rollback": True, "rollback_settle": -1}, "rollback_settle must be between"),
+    ({"rollback": "maybe"}, "rollback"),
+])
+def test_rollback_bad_input(run_module, daemon, args, msg):
+    k = daemon()
+    res = run_module("ip6_route_cache_flush", args)
+    assert res.failed and msg in res["msg"], res["msg"]
+    assert "Traceback" not in json.dumps(res) and k.batches == [] and k.pings == []

@@ -17,6 +17,8 @@ import pytest
 import yaml
 
 from ansible_collections.netmedic.network.plugins.module_utils.core import procfs
+from ansible_collections.netmedic.network.plugins.module_utils.core import rollback as CORE_ROLLBACK
+from ansible_collections.netmedic.network.plugins.doc_fragments import rollback as rollback_fragment
 from ansible_collections.netmedic.network.plugins.module_utils.tinc.options import RANGES
 from ansible_collections.netmedic.network.plugins.modules import tinc_safe_restart as M
 
@@ -240,6 +242,7 @@ def test_check_mode_looks_only(run_module, host, spawn, exec_log, mode):
 def test_documentation_matches_argument_spec(argument_spec):
     captured = argument_spec("tinc_safe_restart")
     doc = yaml.safe_load(M.DOCUMENTATION)["options"]
+    doc.update(yaml.safe_load(rollback_fragment.ModuleDocFragment.DOCUMENTATION)["options"])  # rollback_window, _settle
     assert set(doc) == set(captured)
     for name, spec in captured.items():
         d = doc[name]
@@ -249,6 +252,6 @@ def test_documentation_matches_argument_spec(argument_spec):
         assert d.get("elements") == spec.get("elements"), name
         assert bool(d.get("required")) == bool(spec.get("required")), name
     numeric = {n for n, spec in captured.items() if spec.get("type") in ("int", "float")}
-    assert numeric == set(RANGES), "every numeric option needs a range (issue 11)"
+    assert numeric == set(RANGES) | set(CORE_ROLLBACK.RANGES), "every numeric option needs a range (issue 11)"
     yaml.safe_load(M.EXAMPLES)
     yaml.safe_load(M.RETURN)
