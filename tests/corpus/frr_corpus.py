@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright: netmedic.network contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -36,7 +35,7 @@ docs/frr_reconcile.md; :func:`unexplained` is what the test fails on.
 
 CLI (``make frr-corpus`` runs every config on every version)::
 
-    tests/corpus/frr_corpus.py [--versions 8.4,10.7] [--seed N] [--sample N] [--only FILE...]
+    .venv/bin/python tests/corpus/frr_corpus.py [--versions 8.4,10.7] [--seed N] [--sample N] [--only FILE...]
 
 prints a table per version and writes ``build/corpus-<version>.json``.
 Needs root (namespaces) and the lab images (``make lab-image``; trixie:
