@@ -23,7 +23,7 @@ APT_PACKAGES := $(shell sed -e 's/\#.*//' tests/system-packages.txt)
 help:
 	@echo "make preflight    set up (venv, collection) and audit this machine"
 	@echo "make test         everything CI runs: unit, sanity, matrix, lint, galaxy-importer, docsite, integration, molecule"
-	@echo "make unit | integration | molecule | sanity | matrix | lint | galaxy-importer | docsite | bench | rr-lab | frr-versions"
+	@echo "make unit | integration | molecule | sanity | matrix | lint | galaxy-importer | docsite | bench | rr-lab | frr-versions | frr-corpus"
 	@echo "make docs         regenerate docs/roles.md and the audit table of the preflight module's docs"
 	@echo "make lab-image | lab-up | lab-down"
 	@echo "make demo         a lab with every incident: preflight, remediate, postflight, preflight (docs/demo.md)"
@@ -130,6 +130,15 @@ integration: venv-test dev-link
 frr-versions: venv-test dev-link lab-image
 	NETMEDIC_FRR_VERSIONS=8.4,10.3,10.7 NETMEDIC_FRR_HEAVY_VERSIONS=all $(BIN)/python -m pytest -q \
 	  -p no:cacheprovider tests/integration/frr tests/integration/audits/test_bgp_frr_audits.py
+
+# The FRR corpus (issue 14): every config of tests/corpus/frr/ (written by others) loaded, drifted with a seeded
+# RNG, reconciled and judged by frr-reload.py --test, on every lab FRR version; a table per version and
+# build/corpus-VERSION.json.  `make test` runs a seeded dozen (tests/integration/frr/test_frr_corpus.py).
+# CORPUS_ARGS: e.g. --seed 7, --sample 20, --only FILE.
+.PHONY: frr-corpus
+frr-corpus: venv-test dev-link lab-image
+	@$(BIN)/python tests/lab/release_image.py build trixie
+	NETMEDIC_FRR_VERSIONS=8.4,10.3,10.7 $(BIN)/python tests/corpus/frr_corpus.py $(CORPUS_ARGS)
 
 # Every scenario under molecule/*/ (one per role), stopping at the first failure.
 molecule: venv-test dev-link lab-image

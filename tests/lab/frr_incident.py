@@ -111,7 +111,8 @@ def parse_reload_test(stdout: str) -> Dict[str, str]:
 # What frr-reload.py reports forever (documented in frr_config.NORMALISATIONS).
 def _is_noise(op: str, path: Tuple[str, ...], line: str, other: set, defaults: frozenset) -> bool:
     from ansible_collections.netmedic.network.plugins.module_utils.frr.config import list_entry
-    if not path and line.startswith(("hostname ", "no hostname ")):
+    if not path and line.startswith(("hostname ", "no hostname ", "frr version ")):
+        # (``frr version X`` of a config written on another FRR: a comment to FRR, printed by frr-reload.py)
         return True
     if not path and line in ("ip forwarding", "ipv6 forwarding", "no ip forwarding", "no ipv6 forwarding"):
         return True

@@ -69,7 +69,7 @@ class Machine:
             input: Optional[str] = None) -> subprocess.CompletedProcess:
         """Run ``argv`` (no shell) on this machine; LabError on timeout (and on rc != 0 with ``check``)."""
         try:
-            proc = subprocess.run(self.command(argv), input=input, capture_output=True, text=True,
+            proc = subprocess.run(self.command(argv), input=input, capture_output=True, text=True, errors="replace",
                                   timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
             raise LabError("%s: %s: no answer within %s s" % (self.name, " ".join(argv), timeout)) from None

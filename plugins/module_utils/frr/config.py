@@ -250,6 +250,7 @@ def parse(text: str, source: str = "config") -> Config:
     root = _Frame((), None, -1)
     stack = [root]
     header = True  # before "Current configuration:" in show running-config output
+    bang = False   # a '!' in column 0 was read: the next line says whether it closed the contexts
     for lineno, raw in enumerate(text.splitlines(), 1):
         if len(raw) > MAX_LINE:
             raise FrrConfigError("line is %d characters long, FRR reads at most %d" % (len(raw), MAX_LINE),
@@ -268,8 +269,15 @@ def parse(text: str, source: str = "config") -> Config:
         header = False
         if stripped[0] in "!#":
             if indent == 0 and stripped == "!":
-                del stack[1:]
+                bang = True
             continue
+        if bang:
+            # '!' in column 0 ends the open contexts only when what follows is not indented: FRR reads '!' as a
+            # comment and stays in its node, so an indented 'address-family' after it is still in 'router bgp'
+            # (tests/corpus/frr/configs/63-waynedovey-metallb-upstream.conf, falsely refused before)
+            bang = False
+            if indent == 0:
+                del stack[1:]
         line = " ".join(stripped.split()) if ("  " in stripped or "\t" in stripped) else stripped
         if line == "end":
             del stack[1:]
@@ -369,6 +377,10 @@ NORMALISATIONS = (
                  "'retransmit-interval 5', 'transmit-delay 1' (interface), 'bgp default local-preference 100' "
                  "(router bgp), and from FRR 10 on 'ip nht resolve-via-default' (top level); a non-default "
                  "running value is then reset with its 'no' form (per version: frr.version.default_lines)"),
+    ("log-debug-words", "'log file|syslog|stdout ... debugging' is printed without the level (debugging is the "
+                        "default), 'debug bgp neighbor' as 'debug bgp neighbor-events', 'debug bgp updates' as "
+                        "'debug bgp updates in' and 'debug bgp updates out' (log and debug lines are compared "
+                        "as written: the throwaway FRR does not render them)"),
     ("well-known-communities", "well-known community values in community-lists and 'set community' are "
                                "printed by name (65535:666 is 'blackhole', 65535:65281 'no-export'...)"),
 )
@@ -428,6 +440,44 @@ def _canon_ipv6(line: str) -> str:
                 words[i] = new
                 changed = True
     return " ".join(words) if changed else line
+
+
+# How FRR prints log and debug lines written in other words (measured on 8.4.4, 10.3 and 10.7.1 with
+# tests/corpus/frr/configs/63-waynedovey-metallb-upstream.conf: written as is, check mode on the unchanged router
+# planned them on every run and they stayed in ``remaining``).  Not rendered by the throwaway FRR (frr.render).
+_LOG_DEFAULT_LEVEL_RE = re.compile(r"^(log (?:file \S+|syslog|stdout)) debugging$")
+_DEBUG_PRINTED_AS = {
+    "debug bgp neighbor": ("debug bgp neighbor-events",),
+    "debug bgp updates": ("debug bgp updates in", "debug bgp updates out"),
+}
+
+
+def _printed_log_debug(line: str) -> Tuple[str, ...]:
+    """The line(s) FRR prints for a top-level ``log`` / ``debug`` line."""
+    m = _LOG_DEFAULT_LEVEL_RE.match(line)
+    if m:
+        return (m.group(1),)
+    return _DEBUG_PRINTED_AS.get(line, (line,))
+
+
+_PREFIX_ENTRY_RE = re.compile(r"^(ip(?:v6)? prefix-list \S+(?: seq \d+)? (?:permit|deny) )(\S+/\d+)(.*)$")
+
+
+def _masked_prefix(line: str) -> str:
+    """A prefix-list entry with its prefix's host bits cleared, as FRR stores and prints it: ``permit
+    192.170.1.0/22`` is printed ``permit 192.170.0.0/22`` (tests/corpus/frr/configs/19-frrk8s-unnumbered.conf,
+    measured on 8.4.4; written as is, it was planned on every run and left in ``remaining``)."""
+    m = _PREFIX_ENTRY_RE.match(line)
+    if not m:
+        return line
+    try:
+        net = ipaddress.ip_network(m.group(2), strict=False)
+    except ValueError:
+        return line
+    masked = str(net)
+    if masked == m.group(2) or (net.version == 6) != line.startswith("ipv6"):
+        return line
+    return m.group(1) + masked + m.group(3)
 
 
 def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] = None,
@@ -511,6 +561,13 @@ def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] 
                 and path[1] == "address-family ipv4 unicast" and path[0].startswith("router bgp") \
                 and (path[0],) not in no_default_v4 and len(line.split()) == 3:
             continue
+        if not path and line[:3] in ("ip ", "ipv") and " prefix-list " in line:
+            line = _masked_prefix(line)
+        elif not path and line[:4] in ("log ", "debu"):
+            printed = _printed_log_debug(line)
+            line = printed[0]
+            for extra in printed[1:]:
+                out.add(Entry((), extra))
         if ":" in line:
             line = _canon_ipv6(line)
             if "65535:" in line and "community" in line:

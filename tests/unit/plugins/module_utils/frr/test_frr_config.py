@@ -123,6 +123,43 @@ def test_indented_bang_is_a_comment_column0_bang_closes():
                            "router bgp 1 > neighbor B peer-group", "log syslog"]
 
 
+def test_prefix_list_host_bits_are_cleared_as_frr_prints_them():
+    """tests/corpus/frr/configs/19-frrk8s-unnumbered.conf (frr-k8s, written by others): 'permit 192.170.1.0/22'
+    is printed by FRR as 'permit 192.170.0.0/22'; check mode on the unchanged router planned it on every run."""
+    intended = parse("ip prefix-list net0-allowed-ipv4 seq 2 permit 192.170.1.0/22\n"
+                     "ipv6 prefix-list V6 seq 5 permit 2001:db8::1/64 le 128\n", "intended")
+    running = parse("ip prefix-list net0-allowed-ipv4 seq 2 permit 192.170.0.0/22\n"
+                    "ipv6 prefix-list V6 seq 5 permit 2001:db8::/64 le 128\n", "running config")
+    assert frr_plan.compute_parsed(intended, running).empty
+
+
+def test_log_and_debug_lines_compare_as_frr_prints_them():
+    """tests/corpus/frr/configs/63-waynedovey-metallb-upstream.conf (MetalLB's upstream router): on 8.4.4, 10.3 and
+    10.7.1 check mode on the unchanged router planned these on every run, and they stayed in ``remaining``."""
+    intended = parse("log file /tmp/frr.log debugging\ndebug bgp updates\ndebug bgp neighbor\n"
+                     "log syslog informational\n", "intended")
+    running = parse("log file /tmp/frr.log\nlog syslog informational\ndebug bgp neighbor-events\n"
+                    "debug bgp updates in\ndebug bgp updates out\n", "running config")
+    assert frr_plan.compute_parsed(intended, running).empty
+    # a level that is not the default, and a debug line of its own, still count
+    assert not frr_plan.compute_parsed(parse("log file /tmp/frr.log informational\n", "intended"), running).empty
+    assert not frr_plan.compute_parsed(parse("debug bgp updates in\n", "intended"),
+                                       parse("debug bgp updates in\ndebug bgp updates out\n", "r")).empty
+
+
+def test_column0_bang_before_an_indented_line_keeps_the_context():
+    """tests/corpus/frr/configs/63-waynedovey-metallb-upstream.conf (MetalLB's upstream router, written by others):
+    '!' in column 0 inside 'router bgp', then an indented address-family, which FRR loads into router bgp.  It was
+    refused ("belongs inside a router context")."""
+    text = ("router bgp 64500\n neighbor 192.168.1.100 remote-as 64500\n!\n address-family ipv4 unicast\n"
+            "  neighbor 192.168.1.100 activate\n exit-address-family\n!\nip prefix-list A seq 5 permit any\n")
+    assert parse(text).lines() == [
+        "router bgp 64500", "router bgp 64500 > neighbor 192.168.1.100 remote-as 64500",
+        "router bgp 64500 > address-family ipv4 unicast",
+        "router bgp 64500 > address-family ipv4 unicast > neighbor 192.168.1.100 activate",
+        "ip prefix-list A seq 5 permit any"]
+
+
 @pytest.mark.parametrize("text,where,why", [
     ("hostname a\nip route 1.0.0.0/8 \x00 x\n", "line 2", "control character"),
     ("x" * 5000 + "\n", "line 1", "at most 4096"),

@@ -137,6 +137,14 @@ def test_render_refuses_what_it_cannot_trust(tmp_path, answer, words):
         render.render(INTENDED, ["zebra"], runner=_fake_instance(answer), frr_lib=str(tmp_path))
 
 
+def test_a_rendering_without_the_ldp_contexts_is_not_trusted():
+    """tests/corpus/frr/configs/44-frrdoc-ldp-vpls.conf (FRR's own LDP/VPLS example): the throwaway ldpd printed
+    none of it, and the empty rendering made the reconcile refuse a drifted router ('no configuration lines')."""
+    intended = parse("mpls ldp\n router-id 1.1.1.1\n!\nl2vpn ENG type vpls\n bridge br0\n!\n", "intended")
+    assert render.lost_contexts(intended, parse("frr version 8.4.4\n", "rendered")) == [
+        "mpls ldp", "l2vpn ENG type vpls"]
+
+
 def test_render_needs_frr_and_a_known_profile(tmp_path):
     with pytest.raises(render.RenderError, match="FRR's daemons are not in"):
         render.render(INTENDED, ["zebra"], runner=FakeRunner({}), frr_lib=str(tmp_path))
