@@ -375,7 +375,8 @@ NORMALISATIONS = (
     ("defaults", "a few lines that set FRR's default value are not printed: 'auto-cost reference-bandwidth "
                  "100000' (router ospf), 'ip ospf hello-interval 10', 'priority 1', "
                  "'retransmit-interval 5', 'transmit-delay 1' (interface), 'bgp default local-preference 100' "
-                 "(router bgp), and from FRR 10 on 'ip nht resolve-via-default' (top level); a non-default "
+                 "(router bgp), 'advertise-pip' (address-family l2vpn evpn), "
+                 "and from FRR 10 on 'ip nht resolve-via-default' (top level); a non-default "
                  "running value is then reset with its 'no' form (per version: frr.version.default_lines)"),
     ("log-debug-words", "'log file|syslog|stdout ... debugging' is printed without the level (debugging is the "
                         "default), 'debug bgp neighbor' as 'debug bgp neighbor-events', 'debug bgp updates' as "
@@ -555,7 +556,7 @@ def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] 
                 and line != "passive-interface default" and len(line.split()) == 2:
             moved_passive.append((line.split()[1], "ip ospf passive"))
             continue
-        elif intended and line in default_texts and len(path) == 1 and (_default_kind(path, kinds), line) in defaults:
+        elif intended and line in default_texts and len(path) <= 2 and (_default_kind(path, kinds), line) in defaults:
             continue
         elif intended and line.startswith("neighbor ") and line.endswith(" activate") and len(path) == 2 \
                 and path[1] == "address-family ipv4 unicast" and path[0].startswith("router bgp") \
@@ -592,7 +593,10 @@ def normalise(cfg: Config, intended: bool, forwarding: Optional[Dict[str, str]] 
 
 
 def _default_kind(path: Path, kinds: Dict[Path, str]) -> str:
-    """The context kind a default line is listed under: ``router ospf``, ``router bgp`` or the parsed kind."""
+    """The context kind a default line is listed under: ``router ospf``, ``router bgp``, the address-family
+    (``address-family l2vpn evpn``) of a line two contexts deep, or the parsed kind."""
+    if len(path) == 2:
+        return path[1] if path[1].startswith("address-family ") else ""
     words = path[0].split(" ", 2)
     if words[0] == "router" and len(words) > 1:
         return "router " + words[1]

@@ -48,6 +48,10 @@ _DEFAULTS_ALL = frozenset((
     ("interface", "ip ospf priority 1"), ("interface", "ip ospf retransmit-interval 5"),
     ("interface", "ip ospf transmit-delay 1"),
     ("router bgp", "bgp default local-preference 100"),
+    # EVPN's primary IP advertisement is on by default: FRR prints only 'no advertise-pip' or 'advertise-pip ip
+    # X mac Y' (10.7.1 with tests/corpus/frr/configs/57-dbono711-srv6-pe1.conf: check mode on the unchanged
+    # router planned it whenever the throwaway bgpd could not render the config)
+    ("address-family l2vpn evpn", "advertise-pip"),
 ))
 _DEFAULTS_SINCE = (
     ((10, 0), frozenset((("", "ip nht resolve-via-default"), ("", "ipv6 nht resolve-via-default")))),

@@ -147,6 +147,23 @@ def test_log_and_debug_lines_compare_as_frr_prints_them():
                                        parse("debug bgp updates in\ndebug bgp updates out\n", "r")).empty
 
 
+def test_advertise_pip_is_the_evpn_default():
+    """tests/corpus/frr/configs/57-dbono711-srv6-pe1.conf (written by others) on FRR 10.7.1: 'advertise-pip' in a
+    VRF's l2vpn evpn address-family is the default and not printed; when the throwaway bgpd could not render the
+    config, check mode on the unchanged router planned it."""
+    intended = parse("router bgp 65000 vrf RED\n bgp router-id 10.0.0.1\n address-family l2vpn evpn\n"
+                     "  advertise-pip\n exit-address-family\nexit\n", "intended")
+    running = parse("frr version 10.7.1\nrouter bgp 65000 vrf RED\n bgp router-id 10.0.0.1\nexit\n", "running config")
+    assert frr_plan.compute_parsed(intended, running).empty
+    # one that is not the default is still compared, and a router-level default stays a router-level one
+    assert not frr_plan.compute_parsed(parse(
+        "router bgp 65000 vrf RED\n bgp router-id 10.0.0.1\n address-family l2vpn evpn\n  no advertise-pip\n",
+        "intended"), running).empty
+    assert not frr_plan.compute_parsed(parse(
+        "router bgp 65000 vrf RED\n bgp router-id 10.0.0.1\n address-family ipv4 unicast\n"
+        "  bgp default local-preference 100\n", "intended"), running).empty
+
+
 def test_column0_bang_before_an_indented_line_keeps_the_context():
     """tests/corpus/frr/configs/63-waynedovey-metallb-upstream.conf (MetalLB's upstream router, written by others):
     '!' in column 0 inside 'router bgp', then an indented address-family, which FRR loads into router bgp.  It was
