@@ -243,7 +243,9 @@ def build_rootfs():
     return root
 
 
-def main(verbose=False):
+def main(verbose=False, rootfs=True):
+    """``rootfs=False``: vmlinux and the initramfs only (frr_assets.py builds a rootfs of its own)."""
+    root = None
     os.makedirs(CACHE, exist_ok=True)
     with open(os.path.join(CACHE, ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)   # two test runs side by side build once
@@ -255,7 +257,8 @@ def main(verbose=False):
             vmlinux = extract_vmlinux(tree, version)
             initrd = build_initramfs(tree, version)
             shutil.rmtree(tree)  # about 400 MB of modules and firmware the VM does not need
-        root = build_rootfs()
+        if rootfs:
+            root = build_rootfs()
     if verbose:
         print("vmlinux=%s\ninitramfs=%s\nrootfs=%s" % (vmlinux, initrd, root))
 

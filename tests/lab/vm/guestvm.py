@@ -48,13 +48,15 @@ def site_packages():
     return os.path.dirname(os.path.dirname(os.path.abspath(ansible.__file__)))
 
 
-def boot(script_path, files=None, timeout=240, memory=768, qemu_args=(), modules=()):
-    """Run ``script_path`` as the guest's program; returns (results dict, info dict)."""
+def boot(script_path, files=None, timeout=240, memory=768, qemu_args=(), modules=(), rootfs=None):
+    """Run ``script_path`` as the guest's program; returns (results dict, info dict).
+
+    ``rootfs``: another root tree (the FRR VM's, tests/lab/vm/frr_assets.py) instead of build_assets'."""
     assets = build_assets.CACHE
-    build_assets.main()
+    build_assets.main(rootfs=rootfs is None)
     vmlinux = os.path.join(assets, "vmlinux")
     initrd = build_assets.initramfs_path()
-    rootfs = os.path.join(assets, "rootfs")
+    rootfs = rootfs or os.path.join(assets, "rootfs")
     work = tempfile.mkdtemp(prefix="nm-vm-", dir=assets)
     try:
         coll = os.path.join(work, "collections", "ansible_collections", "netmedic", "network")
