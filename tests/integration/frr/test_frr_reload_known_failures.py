@@ -18,11 +18,13 @@ state, is reconciled to the intended config, and
   and after.
 
 One pair of routers per version serves every case (they share the base
-config; each case starts by reconciling to its start state).  Not testable
-here: #15709 and #14439 (``interface X vrf Y`` flapping OSPF) need a kernel
-VRF device, and this machine's kernel has no vrf driver (``ip link add red
-type vrf`` fails: "Unknown device type"); the interface case below changes an
-interface that carries an OSPF adjacency instead.
+config; each case starts by reconciling to its start state).  #15709 and
+#14439 (``interface X vrf Y`` flapping OSPF) need a kernel VRF device, and
+this machine's kernel has no vrf driver (``ip link add red type vrf`` fails:
+"Unknown device type"): the interface case below changes an interface that
+carries an OSPF adjacency, and the VRF case itself runs in a qemu VM with the
+Debian 12 kernel and FRR 8.4.4, ``make frr-vrf``
+(tests/integration_vm_frr/test_frr_vrf_vm.py; not in ``make test``).
 """
 
 import json
@@ -255,7 +257,8 @@ def test_17903_a_bgp_vrf_instance_is_removed_without_touching_the_default_one(pa
 def test_15709_14439_an_interface_change_does_not_flap_its_ospf_adjacency(pair):
     """FRRouting/frr#15709 and #14439: frr-reload.py rewrote 'interface X vrf Y' blocks and OSPF adjacencies
     flapped.  Without a kernel VRF here (see the module docstring), the interface that carries the adjacency
-    changes: a description and a cost, nothing else, and the adjacency stays up."""
+    changes: a description and a cost, nothing else, and the adjacency stays up.  With a real VRF:
+    tests/integration_vm_frr/test_frr_vrf_vm.py (``make frr-vrf``)."""
     done = _case(pair, conf(iface=" description old\n ip ospf cost 10\n"),
                  conf(iface=" description core link to r2\n ip ospf cost 20\n"))
     assert sorted(done["plan"]["commands"]) == ["interface eth-x > description core link to r2",
