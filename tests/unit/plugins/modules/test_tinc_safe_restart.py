@@ -11,27 +11,24 @@ import os
 import shutil
 import subprocess
 import threading
-import time
 
 import pytest
 import yaml
 
-from ansible_collections.netmedic.network.plugins.module_utils.core import procfs
 from ansible_collections.netmedic.network.plugins.module_utils.core import rollback as CORE_ROLLBACK
 from ansible_collections.netmedic.network.plugins.doc_fragments import rollback as rollback_fragment
 from ansible_collections.netmedic.network.plugins.module_utils.tinc.options import RANGES
 from ansible_collections.netmedic.network.plugins.modules import tinc_safe_restart as M
 
 from support import snapshot
+from support.procs import wait_exec
 
 NET = "nmfake"   # no real tinc network of the labs has this name
 READ_ONLY = (["ip", "-j", "-d", "link", "show"], ["systemctl", "show"])
 
 
 def started(proc, comm):
-    deadline = time.monotonic() + 5
-    while procfs.read_comm(proc.pid) != comm and time.monotonic() < deadline:
-        time.sleep(0.005)
+    wait_exec(proc.pid, comm)
     return proc
 
 

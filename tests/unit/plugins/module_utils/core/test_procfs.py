@@ -8,10 +8,9 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 
 import pytest
-from support.procs import stat_line
+from support.procs import stat_line, wait_exec
 
 from ansible_collections.netmedic.network.plugins.module_utils.frr import processes as fd
 from ansible_collections.netmedic.network.plugins.module_utils.core import procfs
@@ -38,17 +37,7 @@ def sleeper():
 
 
 def wait_started(pid, comm, timeout=5.0):
-    """Until the child has exec'd: its comm is the new program AND its argv is in place.
-
-    The kernel sets comm early in exec (setup_new_exec) and the argument area later
-    (create_elf_tables); in between, /proc/PID/cmdline reads empty. Under load that window
-    made test_scan_finds_a_copy_named_like_the_daemon see argv == () (seen twice in full runs).
-    """
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if procfs.read_comm(pid) == comm and procfs.read_cmdline(pid):
-            return
-        time.sleep(0.005)
+    wait_exec(pid, comm, timeout)
 
 
 # ---------------------------------------------------------------- parsing

@@ -9,7 +9,6 @@ import math
 import os
 import subprocess
 import threading
-import time
 
 import pytest
 
@@ -25,6 +24,7 @@ from ansible_collections.netmedic.network.plugins.module_utils.tinc.options impo
 from ansible_collections.netmedic.network.plugins.module_utils.tinc.restart import safe_restart
 from ansible_collections.netmedic.network.plugins.module_utils.tinc.storm import StormThresholds
 
+from support.procs import wait_exec
 from test_tinc_logic import fake_host, links_runner, write
 
 TINC_PACKAGE = os.path.dirname(R.__file__)
@@ -33,9 +33,7 @@ TINC_PACKAGE = os.path.dirname(R.__file__)
 @pytest.fixture
 def sleeper():
     proc = subprocess.Popen(["sleep", "300"])
-    deadline = time.monotonic() + 5
-    while procfs.read_comm(proc.pid) != "sleep" and time.monotonic() < deadline:
-        time.sleep(0.005)
+    wait_exec(proc.pid, "sleep")
     yield proc
     if proc.poll() is None:
         proc.kill()
