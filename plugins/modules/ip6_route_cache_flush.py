@@ -76,7 +76,7 @@ options:
     default: false
   rollback_probes:
     description:
-      - With O(rollback=true), IPv6 addresses that must answer a ping (C(ping -6 -c 3 -i 0.2 -W 1): any of three replies counts) after the flush,
+      - With O(rollback=true), IPv6 addresses that must answer a ping (C(ping -6 -c 3 -i 0.2 -W 1); any of three replies counts) after the flush,
         e.g. the destinations the sticky entries made unreachable.
     type: list
     elements: str
