@@ -103,20 +103,11 @@ def netlink_drops(root: str, pid: int) -> Optional[Dict[str, int]]:
     counters are the rows of ``/proc/PID/net/netlink`` (the process's network
     namespace) with those inodes.
     """
-    base = os.path.join(root or "/", "proc", str(pid))
-    inodes = set()
-    try:
-        for fdname in os.listdir(os.path.join(base, "fd")):
-            try:
-                target = os.readlink(os.path.join(base, "fd", fdname))
-            except OSError:
-                continue
-            if target.startswith("socket:["):
-                inodes.add(target[8:-1])
-    except OSError:
+    inodes = procfs.socket_inodes(pid, root)
+    if inodes is None:
         return None
     try:
-        with open(os.path.join(base, "net", "netlink"), "r") as fh:
+        with open(os.path.join(root or "/", "proc", str(pid), "net", "netlink"), "r") as fh:
             rows = fh.read().splitlines()
     except OSError:
         return None

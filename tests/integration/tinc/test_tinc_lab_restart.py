@@ -59,28 +59,18 @@ def test_reload_loses_no_packets(lab):
     assert sent == 150 and received == sent, "reload lost %d of %d pings" % (sent - received, sent)
 
 
-def test_broken_config_fails_cleanly_with_port_detached(lab):
-    conf = os.path.join(lab.conf("a"), "tinc.conf")
-    with open(conf) as fh:
-        good = fh.read()
-    with open(conf, "a") as fh:
-        fh.write("PrivateKeyFile = /nonexistent/rsa_key.priv\n")
-    try:
-        r = lab.run_restart("a", wait_timeout=10, storm_watch=0.5)
-        assert r["ok"] is False
-        assert "Error reading RSA private key" in r["msg"]          # why, in tinc's words
-        assert "State left: tincd NOT running" in r["msg"]
-        assert "belongs in bridge br-int" in r["state_left"]
-        assert r["after"]["running"] is False and r["after"]["bridge"] is None
-        # the same failure through Ansible: a failed task with the sentence, no traceback
-        res = lab.run_ansible("a", {"storm_watch": 0.5, "wait_timeout": 10})
-        assert res["_status"] == "FAILED!" and "State left" in res["msg"] and "Traceback" not in str(res)
-    finally:
-        with open(conf, "w") as fh:
-            fh.write(good)
+def test_broken_config_fails_cleanly_with_port_detached(lab, broken_config):
+    r = lab.run_restart("a", wait_timeout=10, storm_watch=0.5)
+    assert r["ok"] is False
+    assert "Error reading RSA private key" in r["msg"]          # why, in tinc's words
+    assert "State left: tincd NOT running" in r["msg"]
+    assert "belongs in bridge br-int" in r["state_left"]
+    assert r["after"]["running"] is False and r["after"]["bridge"] is None
+    # the same failure through Ansible: a failed task with the sentence, no traceback
+    res = lab.run_ansible("a", {"storm_watch": 0.5, "wait_timeout": 10})
+    assert res["_status"] == "FAILED!" and "State left" in res["msg"] and "Traceback" not in str(res)
     # tincd is not running now: say how to start it (with its log file, as the lab runs it)
-    r = lab.run_restart("a", bridge="br-int", storm_watch=0.5, tincd_command=lab.command("a"))
-    assert r["ok"], r["msg"]
+    r = broken_config.restore()
     assert "attach" in steps(r) and lab.master("a") == "br-int"
     assert lab.ping("a", B_CLIENT, count=2) == (2, 2)
 

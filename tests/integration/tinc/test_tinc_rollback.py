@@ -101,23 +101,6 @@ def test_peer_lost_after_the_restart_is_rolled_back(lab, rotated_key):
           % (rb["detected_after"], rb["undone"][0], rb["state_now"]))
 
 
-@pytest.fixture
-def broken_config(lab):
-    conf = os.path.join(lab.conf("a"), "tinc.conf")
-    with open(conf) as fh:
-        good = fh.read()
-    with open(conf, "a") as fh:
-        fh.write("PrivateKeyFile = /nonexistent/rsa_key.priv\n")
-    try:
-        yield
-    finally:
-        with open(conf, "w") as fh:
-            fh.write(good)
-        r = lab.run_restart("a", bridge="br-int", storm_watch=0.5, tincd_command=lab.command("a"))
-        assert r["ok"], r["msg"]
-        lab.wait_connected(timeout=20)
-
-
 def test_tincd_that_does_not_come_back_is_rollback_failed(lab, broken_config):
     """Nothing can be put back (the tap went with tincd): rollback_failed, saying why and the state now."""
     res = lab.run_guarded("a", window=1, settle=0.5, storm_watch=0.5, wait_timeout=5)

@@ -30,6 +30,7 @@ PREFIX = "nmtinc-"
 NET = "nmtinc"
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 DEV = os.path.join(REPO, "build", "dev")
+MU = "ansible_collections.netmedic.network.plugins.module_utils"
 VENV_BIN = os.path.join(REPO, ".venv", "bin")
 HOSTS = {
     "a": {"ns": "nmtinc-a", "client": "nmtinc-ca", "underlay": "nmtinc-ua", "under_ip": "10.99.0.1",
@@ -243,37 +244,40 @@ class TincLab:
         return procs
 
     # ------------------------------------------------------------ the code under test
-    def run_restart(self, h, **opts):
-        """Run the restart runbook (module_utils tinc.restart) inside host ``h``'s namespace; the report dict."""
+    def _in_host(self, h, code, *args, timeout=180):
+        """Python ``code`` run inside host ``h``'s namespace, ``args`` as sys.argv[1:] and ``from MU.<area>``
+        importing the collection's module_utils; what it printed, as JSON."""
+        prog = "import json, sys, time\nsys.path.insert(0, %r)\n" % DEV + code.replace("from MU.", "from %s." % MU)
+        out = self.nsx(HOSTS[h]["ns"], [sys.executable, "-c", prog] + [str(a) for a in args], timeout=timeout)
+        return json.loads(out.stdout)
+
+    def _options(self, h, opts):
         params = {"netname": NET, "config_dir": self.conf(h), "pidfile": self.pidfile(h)}
         params.update(opts)
-        code = ("import json, sys\nsys.path.insert(0, %r)\n"
-                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.options import RestartOptions\n"
-                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.restart import safe_restart\n"
-                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.storm import StormThresholds\n"
+        return json.dumps(params)
+
+    def run_restart(self, h, **opts):
+        """Run the restart runbook (module_utils tinc.restart) inside host ``h``'s namespace; the report dict."""
+        code = ("from MU.tinc.options import RestartOptions\n"
+                "from MU.tinc.restart import safe_restart\n"
+                "from MU.tinc.storm import StormThresholds\n"
                 "p = json.loads(sys.argv[1])\nth = p.pop('thresholds', None)\ncheck = p.pop('check_mode', False)\n"
                 "o = RestartOptions(thresholds=StormThresholds(**th) if th else StormThresholds(), **p)\n"
-                "print(json.dumps(safe_restart(o, check_mode=check).to_dict()))\n" % DEV)
-        out = self.nsx(HOSTS[h]["ns"], [sys.executable, "-c", code, json.dumps(params)], timeout=180)
-        return json.loads(out.stdout)
+                "print(json.dumps(safe_restart(o, check_mode=check).to_dict()))\n")
+        return self._in_host(h, code, self._options(h, opts))
 
     def run_guarded(self, h, window=60, settle=5, rollback=True, **opts):
         """tinc_safe_restart's code with ``rollback: true`` (module_utils tinc.rollback.ensure) inside host ``h``'s
         namespace (``rollback=False``: without it): ``{"report": ..., "rollback": ..., "seconds": the call's own time}``."""
-        params = {"netname": NET, "config_dir": self.conf(h), "pidfile": self.pidfile(h)}
-        params.update(opts)
-        code = ("import json, sys, time\nsys.path.insert(0, %r)\n"
-                "from ansible_collections.netmedic.network.plugins.module_utils.core.rollback import Settings\n"
-                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.options import RestartOptions\n"
-                "from ansible_collections.netmedic.network.plugins.module_utils.tinc.rollback import ensure\n"
+        code = ("from MU.core.rollback import Settings\n"
+                "from MU.tinc.options import RestartOptions\n"
+                "from MU.tinc.rollback import ensure\n"
                 "p = json.loads(sys.argv[1])\ncheck = p.pop('check_mode', False)\nt0 = time.monotonic()\n"
                 "rep, rec = ensure(RestartOptions(**p), Settings(enabled=sys.argv[4] == '1', "
                 "window=float(sys.argv[2]), settle=float(sys.argv[3])), check_mode=check)\n"
                 "print(json.dumps({'report': rep.to_dict(), 'rollback': rec.to_result(), "
-                "'seconds': time.monotonic() - t0}))\n" % DEV)
-        argv = [sys.executable, "-c", code, json.dumps(params), str(window), str(settle), "1" if rollback else "0"]
-        out = self.nsx(HOSTS[h]["ns"], argv, timeout=180)
-        return json.loads(out.stdout)
+                "'seconds': time.monotonic() - t0}))\n")
+        return self._in_host(h, code, self._options(h, opts), window, settle, "1" if rollback else "0")
 
     def run_audit(self, h, **options):
         """Run the tinc audit inside host ``h``'s namespace against a root whose etc/tinc/nmtinc is the lab's."""
@@ -285,13 +289,11 @@ class TincLab:
             os.symlink(self.pidfile(h), os.path.join(root, "run", "tinc.%s.pid" % NET))
             for d in ("proc", "sys", "dev"):
                 os.symlink("/" + d, os.path.join(root, d))
-        code = ("import json, sys\nsys.path.insert(0, %r)\n"
-                "from ansible_collections.netmedic.network.plugins.module_utils.core.audit import AuditContext\n"
-                "from ansible_collections.netmedic.network.plugins.module_utils.tinc import audit as audit_tinc\n"
+        code = ("from MU.core.audit import AuditContext\n"
+                "from MU.tinc import audit as audit_tinc\n"
                 "ctx = AuditContext(root=sys.argv[1], options={'tinc': json.loads(sys.argv[2])})\n"
-                "print(json.dumps([f.to_dict() for f in audit_tinc.AUDIT.run(ctx)]))\n" % DEV)
-        out = self.nsx(HOSTS[h]["ns"], [sys.executable, "-c", code, root, json.dumps(options)], timeout=120)
-        return json.loads(out.stdout)
+                "print(json.dumps([f.to_dict() for f in audit_tinc.AUDIT.run(ctx)]))\n")
+        return self._in_host(h, code, root, json.dumps(options), timeout=120)
 
     def run_ansible(self, h, args, check=False):
         """``ansible localhost -m netmedic.network.tinc_safe_restart`` inside host ``h``'s namespace."""
