@@ -27,7 +27,7 @@ from ansible_collections.netmedic.network.plugins.module_utils.bgp import load
 from ansible_collections.netmedic.network.plugins.module_utils.bgp.parse import (
     hold_timer_expired, is_admin_down, reset_reason)
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import CRITICAL, WARNING, Finding, Fix
-from ansible_collections.netmedic.network.plugins.module_utils.core.window import densest as window_densest
+from ansible_collections.netmedic.network.plugins.module_utils.core.window import densest as window_densest, within
 from ansible_collections.netmedic.network.plugins.module_utils.frr.instances import instance_subject
 
 INCIDENT = "002"
@@ -164,8 +164,8 @@ def evaluate(pathspace: Optional[str], summary, detail, latest, cpu: Optional[Di
         if starving:
             signs.append(starving)
         head = ("%s is overloaded: " % who) if signs else ("%s: " % who)
-        summary_line = "%s%d of %d sessions reset within %.0f s, %d down now%s%s" % (
-            head, len(burst), total, span, down, ("; " + "; ".join(signs)) if signs else "",
+        summary_line = "%s%d of %d sessions reset %s, %d down now%s%s" % (
+            head, len(burst), total, within(span), down, ("; " + "; ".join(signs)) if signs else "",
             "" if signs else " (no hold timer expiry, backlog or CPU starvation seen now: find the common cause)")
         evidence = {
             "speaker": who, "router_ids": sorted({f["routerId"] for f in families if f.get("routerId")}),

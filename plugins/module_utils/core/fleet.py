@@ -35,7 +35,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ansible_collections.netmedic.network.plugins.module_utils.core.findings import (
     CRITICAL, Finding, Fix, severity_rank, sort_findings)
-from ansible_collections.netmedic.network.plugins.module_utils.core.window import densest
+from ansible_collections.netmedic.network.plugins.module_utils.core.window import densest, within
 
 WINDOW = 90.0   # seconds: issue 15's lab cascade lost 300 sessions in waves 20 to 40 s apart
 MIN_HOSTS = 3   # two hosts can lose a peer together by chance (one link); three is a pattern
@@ -118,8 +118,8 @@ def sessions_lost_together(hosts: Mapping[str, Any]) -> List[Finding]:
             reasons[e["reason"] or "unknown"] = reasons.get(e["reason"] or "unknown", 0) + 1
         out.append(Finding(
             id="NM-FLEET-001", severity=CRITICAL, incident="002", subject=_subject(peer, vrf),
-            summary="%d hosts lost their BGP session to %s within %.0f s (%s to %s): one cause at %s, not %d "
-                    "separate ones%s" % (len(best), peer, span, _when(best[0]["at"]), _when(best[-1]["at"]), peer,
+            summary="%d hosts lost their BGP session to %s %s (%s to %s): one cause at %s, not %d "
+                    "separate ones%s" % (len(best), peer, within(span), _when(best[0]["at"]), _when(best[-1]["at"]), peer,
                                          len(best), said),
             evidence={"peer": peer, "vrf": vrf, "hosts": [e["host"] for e in best][:EXAMPLE_HOSTS],
                       "host_count": len(best), "window_seconds": WINDOW, "first": best[0]["at"], "last": best[-1]["at"],
