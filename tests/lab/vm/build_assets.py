@@ -105,7 +105,9 @@ def extract_vmlinux(tree, version):
     return out
 
 
-def module_closure(tree, version):
+def module_closure(tree, version, names=None):
+    """The modules ``names`` (default: MODULES, the initramfs') need from the kernel package's tree, with their
+    dependencies: (moddir, paths)."""
     moddir = os.path.join(tree, "lib", "modules", version)
     if not os.path.exists(os.path.join(moddir, "modules.dep")):
         sh(["depmod", "-b", tree, version])
@@ -116,7 +118,7 @@ def module_closure(tree, version):
     by_name = {os.path.basename(m).split(".ko")[0].replace("-", "_"): m for m in deps}
     builtin = open(os.path.join(moddir, "modules.builtin")).read()
     need, todo = set(), []
-    for name in MODULES:
+    for name in MODULES if names is None else names:
         if name in by_name:
             todo.append(by_name[name])
         elif "/%s.ko" % name not in builtin:
@@ -127,6 +129,19 @@ def module_closure(tree, version):
             need.add(m)
             todo.extend(deps[m])
     return moddir, sorted(need)
+
+
+def install_modules(moddir, mods, root, version):
+    """Copy ``mods`` (paths under ``moddir``) and the module indexes into ``root``/lib/modules/VERSION, and
+    depmod there, so that modprobe works in that tree."""
+    dst = os.path.join(root, "lib", "modules", version)
+    for m in mods:
+        target = os.path.join(dst, m)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copy2(os.path.join(moddir, m), target)
+    for f in ("modules.builtin", "modules.order", "modules.builtin.modinfo"):
+        shutil.copy2(os.path.join(moddir, f), dst)
+    sh(["depmod", "-b", root, version])
 
 
 INIT = r"""#!/bin/busybox sh
@@ -205,14 +220,7 @@ def build_initramfs(tree, version):
         for d in ("bin", "proc", "sys", "dev", "newroot", "lib/modules/" + version):
             os.makedirs(os.path.join(work, d), exist_ok=True)
         shutil.copy2("/bin/busybox", os.path.join(work, "bin", "busybox"))
-        dst_mod = os.path.join(work, "lib", "modules", version)
-        for m in mods:
-            target = os.path.join(dst_mod, m)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            shutil.copy2(os.path.join(moddir, m), target)
-        for f in ("modules.builtin", "modules.order", "modules.builtin.modinfo"):
-            shutil.copy2(os.path.join(moddir, f), dst_mod)
-        sh(["depmod", "-b", work, version])
+        install_modules(moddir, mods, work, version)
         with open(os.path.join(work, "init"), "w") as fh:
             fh.write(INIT)
         os.chmod(os.path.join(work, "init"), 0o755)
@@ -226,18 +234,24 @@ def build_initramfs(tree, version):
     return out
 
 
-def build_rootfs():
-    root = os.path.join(CACHE, "rootfs")
-    stamp = os.path.join(CACHE, "rootfs.done")
-    if os.path.exists(stamp) and open(stamp).read() == ROOTFS_PACKAGES:
-        return root
+def debootstrap_rootfs(root, packages):
+    """A bookworm minbase tree at ``root`` with ``packages`` (comma-separated), without the downloaded .debs,
+    and the guest's mount points for the work and pylib shares."""
     shutil.rmtree(root, ignore_errors=True)
-    sh(["debootstrap", "--variant=minbase", "--include=" + ROOTFS_PACKAGES, "bookworm", root, MIRROR],
+    sh(["debootstrap", "--variant=minbase", "--include=" + packages, "bookworm", root, MIRROR],
        stdout=subprocess.DEVNULL)
     shutil.rmtree(os.path.join(root, "var", "cache", "apt", "archives"), ignore_errors=True)
     os.makedirs(os.path.join(root, "var", "cache", "apt", "archives", "partial"), exist_ok=True)
     for d in ("mnt/work", "mnt/pylib"):
         os.makedirs(os.path.join(root, d), exist_ok=True)
+
+
+def build_rootfs():
+    root = os.path.join(CACHE, "rootfs")
+    stamp = os.path.join(CACHE, "rootfs.done")
+    if os.path.exists(stamp) and open(stamp).read() == ROOTFS_PACKAGES:
+        return root
+    debootstrap_rootfs(root, ROOTFS_PACKAGES)
     with open(stamp, "w") as fh:
         fh.write(ROOTFS_PACKAGES)   # a changed package list rebuilds the tree
     return root

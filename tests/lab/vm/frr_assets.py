@@ -23,7 +23,6 @@ import fcntl
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 
@@ -52,31 +51,11 @@ def add_modules(root):
         if version != vmlinux_version():
             raise build_assets.BuildError("kernel package %s is not vmlinux's %s: remove %s and build again"
                                           % (version, vmlinux_version(), build_assets.CACHE))
-        moddir = os.path.join(tree, "lib", "modules", version)
-        if not os.path.exists(os.path.join(moddir, "modules.dep")):
-            build_assets.sh(["depmod", "-b", tree, version])
-        deps = {}
-        with open(os.path.join(moddir, "modules.dep")) as fh:
-            for line in fh:
-                mod, _colon, rest = line.partition(":")
-                deps[mod] = rest.split()
-        by_name = {os.path.basename(m).split(".ko")[0].replace("-", "_"): m for m in deps}
-        todo, need = [by_name[n] for n in GUEST_MODULES], set()
-        while todo:
-            m = todo.pop()
-            if m not in need:
-                need.add(m)
-                todo.extend(deps[m])
-        dst = os.path.join(root, "lib", "modules", version)
-        for m in sorted(need):
-            os.makedirs(os.path.dirname(os.path.join(dst, m)), exist_ok=True)
-            shutil.copy2(os.path.join(moddir, m), os.path.join(dst, m))
-        for f in ("modules.builtin", "modules.order", "modules.builtin.modinfo"):
-            shutil.copy2(os.path.join(moddir, f), dst)
-        build_assets.sh(["depmod", "-b", root, version])
+        moddir, need = build_assets.module_closure(tree, version, GUEST_MODULES)
+        build_assets.install_modules(moddir, need, root, version)
     finally:
         shutil.rmtree(tree, ignore_errors=True)   # about 400 MB
-    return sorted(need)
+    return need
 
 
 def build_rootfs():
@@ -91,12 +70,7 @@ def build_rootfs():
         if os.path.exists(stamp) and open(stamp).read() == want:
             return root
         start = time.monotonic()
-        shutil.rmtree(root, ignore_errors=True)
-        build_assets.sh(["debootstrap", "--variant=minbase", "--include=" + ROOTFS_PACKAGES, "bookworm", root,
-                         build_assets.MIRROR], stdout=subprocess.DEVNULL)
-        shutil.rmtree(os.path.join(root, "var", "cache", "apt", "archives"), ignore_errors=True)
-        for d in ("mnt/work", "mnt/pylib"):
-            os.makedirs(os.path.join(root, d), exist_ok=True)
+        build_assets.debootstrap_rootfs(root, ROOTFS_PACKAGES)
         add_modules(root)
         with open(os.path.join(CACHE, "rootfs-build-seconds"), "w") as fh:
             fh.write("%.0f\n" % (time.monotonic() - start))
