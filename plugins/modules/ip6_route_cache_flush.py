@@ -76,7 +76,8 @@ options:
     default: false
   rollback_probes:
     description:
-      - With O(rollback=true), IPv6 addresses that must answer a ping (C(ping -6 -c 3 -i 0.2 -W 1); any of three replies counts) after the flush,
+      - With O(rollback=true), IPv6 addresses that must answer a ping after the flush
+        (C(ping -6 -c 3 -i 0.2 -W 1); any of three replies counts),
         e.g. the destinations the sticky entries made unreachable.
     type: list
     elements: str

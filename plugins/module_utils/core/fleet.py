@@ -119,8 +119,8 @@ def sessions_lost_together(hosts: Mapping[str, Any]) -> List[Finding]:
         out.append(Finding(
             id="NM-FLEET-001", severity=CRITICAL, incident="002", subject=_subject(peer, vrf),
             summary="%d hosts lost their BGP session to %s %s (%s to %s): one cause at %s, not %d "
-                    "separate ones%s" % (len(best), peer, within(span), _when(best[0]["at"]), _when(best[-1]["at"]), peer,
-                                         len(best), said),
+                    "separate ones%s" % (len(best), peer, within(span), _when(best[0]["at"]), _when(best[-1]["at"]),
+                                         peer, len(best), said),
             evidence={"peer": peer, "vrf": vrf, "hosts": [e["host"] for e in best][:EXAMPLE_HOSTS],
                       "host_count": len(best), "window_seconds": WINDOW, "first": best[0]["at"], "last": best[-1]["at"],
                       "reasons": reasons, "per_host": best[:EXAMPLE_HOSTS],

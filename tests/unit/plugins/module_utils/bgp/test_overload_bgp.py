@@ -32,8 +32,8 @@ def test_reflector_after_bgpd_was_frozen_is_named_overloaded(monkeypatch):
     found, ctx = run("rr_freeze", monkeypatch, overload_min_sessions=3)
     [over] = ids(found, "NM-BGP-010")
     assert over.severity == "critical" and over.subject == "bgpd" and over.incident == "002"
-    assert over.summary == ("route reflector 10.0.0.1 is overloaded: 4 of 8 sessions reset in the same second, 3 down now; "
-                            "hold timer expired on 3: do not start maintenance")
+    assert over.summary == ("route reflector 10.0.0.1 is overloaded: 4 of 8 sessions reset in the same second, "
+                            "3 down now; hold timer expired on 3: do not start maintenance")
     ev = over.evidence
     assert ev["router_ids"] == ["10.0.0.1"] and ev["local_addresses"] == ["10.0.0.1"]
     assert (ev["sessions"], ev["down"], ev["reset_in_window"], ev["hold_timer_expired"]) == (8, 3, 4, 3)

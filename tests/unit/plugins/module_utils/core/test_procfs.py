@@ -36,10 +36,6 @@ def sleeper():
     proc.wait()
 
 
-def wait_started(pid, comm, timeout=5.0):
-    wait_exec(pid, comm, timeout)
-
-
 # ---------------------------------------------------------------- parsing
 
 def test_parse_stat_of_a_real_process_and_odd_names():
@@ -134,7 +130,7 @@ def test_frr_pid_file_naming_another_pathspace_daemon_is_stale(tmp_path):
 # ---------------------------------------------------------------- real processes
 
 def test_a_sleep_is_not_tincd_whatever_its_pidfile_says(sleeper):
-    wait_started(sleeper.pid, "sleep")
+    wait_exec(sleeper.pid, "sleep")
     found = procfs.identify(sleeper.pid, TINCD)
     assert isinstance(found, procfs.NotOurs) and found.running
     assert found.process.program == "sleep" and "sleep 300" in found.reason and "not tincd of network t3o" in found.reason
@@ -145,7 +141,7 @@ def test_scan_finds_a_copy_named_like_the_daemon(tmp_path):
     shutil.copy("/bin/sleep", exe)
     proc = subprocess.Popen([exe, "300"])
     try:
-        wait_started(proc.pid, "nmfakedaemon")
+        wait_exec(proc.pid, "nmfakedaemon")
         found = [p for p in procfs.scan(comm="nmfakedaemon") if p.pid == proc.pid]
         assert len(found) == 1 and found[0].exe == exe and found[0].argv == (exe, "300") and found[0].alive
     finally:
@@ -154,7 +150,7 @@ def test_scan_finds_a_copy_named_like_the_daemon(tmp_path):
 
 
 def test_send_signal_reaches_the_identified_process(sleeper, exec_log):
-    wait_started(sleeper.pid, "sleep")
+    wait_exec(sleeper.pid, "sleep")
     info = procfs.read(sleeper.pid)
     assert procfs.send_signal(info, signal.SIGTERM) is None
     assert sleeper.wait(5) == -signal.SIGTERM
@@ -163,7 +159,7 @@ def test_send_signal_reaches_the_identified_process(sleeper, exec_log):
 
 def test_send_signal_refuses_a_reused_pid(sleeper, exec_log):
     """The pid is the one identified, but not the process: its start time differs. Nothing is sent."""
-    wait_started(sleeper.pid, "sleep")
+    wait_exec(sleeper.pid, "sleep")
     info = procfs.read(sleeper.pid)
     earlier = procfs.ProcessInfo(pid=info.pid, comm="tincd", argv=("tincd", "-n", "t3o"), exe="/usr/sbin/tincd",
                                  state="S", start_time=info.start_time - 1)
@@ -177,7 +173,7 @@ def test_send_signal_refuses_a_reused_pid(sleeper, exec_log):
 def test_send_signal_without_pidfd_checks_then_kills(sleeper, exec_log, monkeypatch):
     """Python 3.8 or a kernel without pidfd_open: the start-time check, then kill()."""
     monkeypatch.delattr(os, "pidfd_open", raising=False)
-    wait_started(sleeper.pid, "sleep")
+    wait_exec(sleeper.pid, "sleep")
     info = procfs.read(sleeper.pid)
     stale = procfs.ProcessInfo(info.pid, info.comm, info.argv, info.exe, info.state, info.start_time + 1)
     assert "now belongs to another process" in procfs.send_signal(stale, signal.SIGTERM)
@@ -187,7 +183,7 @@ def test_send_signal_without_pidfd_checks_then_kills(sleeper, exec_log, monkeypa
 
 
 def test_send_signal_to_a_process_that_has_exited(sleeper, exec_log):
-    wait_started(sleeper.pid, "sleep")
+    wait_exec(sleeper.pid, "sleep")
     info = procfs.read(sleeper.pid)
     sleeper.kill()
     sleeper.wait()
